@@ -1,0 +1,50 @@
+# zhizao — two commands for a newcomer: `make run` and `make test`.
+# Both create the local virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 8501
+
+.PHONY: run test lint typecheck unit bench system-deps clean help
+
+help:
+	@echo "make run          set up .venv and start the app on http://localhost:$(PORT)"
+	@echo "make test         set up .venv, run lint, type checks and the whole test suite"
+	@echo "make bench        run the speed scripts under bench/ and print their figures"
+	@echo "make system-deps  install the Debian packages that some tests need (root)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m streamlit run streamlit_app.py \
+		--server.headless=true --server.port=$(PORT) --browser.gatherUsageStats=false
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Tools that only tests need. Debian package names; run as root (CI does).
+SYSTEM_PACKAGES := chromium poppler-utils zbar-tools postgresql
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,111 @@
+"""`zhizao standards list|show|validate|schema`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from assessment.commands.output import fail, print_json
+from standards import Standard, bundled_library, sha256_of
+from standards.checks import item_max_points
+from standards.cli import validate_main
+from standards.loader import DOCUMENT_TYPES
+from standards.schema import json_schema_text
+
+
+def register(sub: Any) -> None:
+    group = sub.add_parser("standards", help="the criteria library").add_subparsers(
+        dest="action", metavar="ACTION", required=True
+    )
+    list_cmd = group.add_parser("list", help="list the standards in the library")
+    list_cmd.add_argument("--json", action="store_true", help="print JSON")
+    list_cmd.set_defaults(handler=_list)
+
+    show = group.add_parser("show", help="show one standard's structure")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true", help="print the full standard as JSON")
+    show.set_defaults(handler=_show)
+
+    validate = group.add_parser("validate", help="validate library files (default: the bundled library)")
+    validate.add_argument("paths", nargs="*", metavar="PATH")
+    validate.set_defaults(handler=lambda a: validate_main(a.paths))
+
+    schema = group.add_parser("schema", help="print the JSON Schema of a library document")
+    schema.add_argument("--document", choices=sorted(DOCUMENT_TYPES), default="standard")
+    schema.set_defaults(handler=lambda a: print(json_schema_text(a.document), end="") or 0)
+
+
+def summary(std: Standard) -> dict[str, Any]:
+    questions = {i.variant_of or i.id for i in std.items}
+    flagged = sorted(
+        {i.provenance.label.value for i in std.items if i.provenance and i.provenance.label.is_flagged}
+        | ({std.item_provenance.label.value} if std.item_provenance and std.item_provenance.label.is_flagged else set())
+    )
+    return {
+        "id": std.id,
+        "edition": std.edition,
+        "title": std.title.model_dump(),
+        "items": len(std.items),
+        "questions": len(questions),
+        "nodes": len(std.nodes),
+        "gates": len(std.gates),
+        "profiles": [p.id for p in std.profiles],
+        "tiers": [t.id for t in std.tiers],
+        "max_total": std.scoring.max_total,
+        "label": std.provenance.label.value,
+        "unofficial_labels": flagged,
+        "sha256": sha256_of(std),
+    }
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows = [summary(s) for s in sorted(bundled_library().standards.values(), key=lambda s: s.id)]
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"{'id':<26} {'edition':<12} {'items':>5}  title")
+    for row in rows:
+        print(f"{row['id']:<26} {row['edition']:<12} {row['items']:>5}  {row['title']['zh']}")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        std = bundled_library().standard(args.id)
+    except KeyError as exc:
+        return fail(str(exc.args[0]))
+    if args.json:
+        print_json(std.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return 0
+    info = summary(std)
+    print(f"{std.title.zh} / {std.title.en}")
+    print(f"id {std.id}  edition {std.edition}  sha256 {info['sha256'][:16]}…")
+    print(f"source: {std.provenance.label.value} — {std.provenance.source}")
+    if info["unofficial_labels"]:
+        print(f"unofficial encodings used: {', '.join(info['unofficial_labels'])}")
+    print(f"profiles: {', '.join(info['profiles'])}   tiers: {', '.join(info['tiers']) or '—'}")
+    children: dict[str | None, list[str]] = {}
+    for node in std.nodes:
+        children.setdefault(node.parent, []).append(node.id)
+    nodes = {n.id: n for n in std.nodes}
+    items_by_node: dict[str, list[str]] = {}
+    for item in std.items:
+        items_by_node.setdefault(item.node, []).append(item.id)
+    points = {i.id: item_max_points(i.rule) for i in std.items}
+
+    def walk(parent: str | None, depth: int) -> None:
+        for node_id in children.get(parent, []):
+            node = nodes[node_id]
+            own = items_by_node.get(node_id, [])
+            extra = f"  ({len(own)} items)" if own else ""
+            print(f"{'  ' * depth}{node.number or ''} {node.name.zh} / {node.name.en}{extra}")
+            walk(node_id, depth + 1)
+
+    walk(None, 0)
+    if not std.nodes:
+        for item in std.items:
+            print(f"  {item.id}  {item.title.zh}  (max {points[item.id]:g})")
+    for gate in std.gates:
+        print(f"gate {gate.id}: {gate.title.zh} [{gate.clause}]")
+    print(f"{len(std.items)} items, max total {std.scoring.max_total if std.scoring.max_total is not None else '—'}")
+    return 0

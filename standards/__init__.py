@@ -1,0 +1,23 @@
+"""The criteria library: YAML documents and the pydantic models that read and check them."""
+
+from standards.canonical import canonical_json, sha256_of
+from standards.loader import Library, bundled_library, load_document, load_library
+from standards.models import Item, Label, Provenance, Sourced, Standard, Text
+from standards.yamlsafe import DocumentError, Issue
+
+__all__ = [
+    "DocumentError",
+    "Issue",
+    "Item",
+    "Label",
+    "Library",
+    "Provenance",
+    "Sourced",
+    "Standard",
+    "Text",
+    "bundled_library",
+    "canonical_json",
+    "load_document",
+    "load_library",
+    "sha256_of",
+]

@@ -1,0 +1,125 @@
+"""Factor tables for carbon accounting: grid electricity series, fuels, heat, 碳效码 bands.
+
+Every factor is a sourced value (see `Sourced`): the carbon code reports the factor it used with its
+year, region, series and source, so a figure can always be traced back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Literal
+
+from pydantic import Field
+
+from standards.models import Identifier, Label, Provenance, Sourced, Strict, Text
+
+
+class GridSeries(Strict):
+    """One series of grid CO2 factors, e.g. the MEE national average (location-based)."""
+
+    id: Identifier
+    method: Literal["location", "market"] = Field(
+        description="location: grid average; market: factor for grid power not covered by green power."
+    )
+    region: Identifier = Field(description="'national' or a grid region id from `grid_regions`.")
+    name: Text
+    unit: str
+    values: dict[int, Sourced] = Field(min_length=1, description="Data year → factor.")
+
+
+class GridRegion(Strict):
+    id: Identifier
+    name: Text
+    provinces: list[str] = Field(description="GB/T 2260 province codes (6 digits) in this grid region.")
+    provenance: Provenance
+
+
+class Energy(Strict):
+    """An energy carrier: the unit of its quantity key, its standard-coal coefficient and CO2 factor."""
+
+    id: Identifier
+    name: Text
+    quantity_unit: str = Field(description="Unit of activity data, also the suffix of its key.")
+    scope: Literal["scope1", "scope2", "none"] = Field(
+        description="scope1: combustion on site; scope2: purchased electricity/heat; none: not emitting."
+    )
+    coal_coefficient: Sourced = Field(description="Standard-coal coefficient (GB/T 2589).")
+    emission_factor: Sourced | None = Field(default=None, description="CO2 per unit of quantity.")
+
+
+class Band(Strict):
+    key: Identifier
+    upper: float | None = Field(description="Upper bound (inclusive); null for the last band.")
+    name: Text
+
+
+class CarbonEfficiency(Strict):
+    """Zhejiang 碳效码: L level bands (all industry) and K grades (within a sector)."""
+
+    level_bands: list[Band] = Field(min_length=2)
+    grade_bands: list[Band] = Field(min_length=2)
+    provenance: Provenance
+
+
+class FactorLibrary(Strict):
+    schema_version: Literal[1]
+    document: Literal["factors"]
+    id: Identifier
+    title: Text
+    grid_regions: list[GridRegion] = Field(default_factory=list)
+    grid_series: list[GridSeries] = Field(min_length=1)
+    energies: list[Energy] = Field(min_length=1)
+    parameters: dict[str, Sourced] = Field(
+        default_factory=dict, description="Selection rules and other settings (e.g. factor_lag_years)."
+    )
+    carbon_efficiency: CarbonEfficiency
+
+
+def check_factors(
+    library: FactorLibrary, units: set[str] | None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    regions = {r.id for r in library.grid_regions} | {"national"}
+    for section, ids in (
+        ("grid_regions", [r.id for r in library.grid_regions]),
+        ("grid_series", [s.id for s in library.grid_series]),
+        ("energies", [e.id for e in library.energies]),
+    ):
+        counts = Counter(ids)
+        for index, key in enumerate(ids):
+            if counts[key] > 1:
+                problems.append(((section, index, "id"), f"duplicate id {key!r}"))
+    for index, series in enumerate(library.grid_series):
+        if series.region not in regions:
+            problems.append((("grid_series", index, "region"), f"unknown region {series.region!r}"))
+        if units is not None and series.unit not in units:
+            problems.append((("grid_series", index, "unit"), f"unknown unit {series.unit!r}"))
+        for year, value in series.values.items():
+            if value.provenance.label is Label.NOT_FOUND and value.value is not None:
+                problems.append(
+                    (("grid_series", index, "values", year), "a NOT FOUND factor must be null")
+                )
+            if isinstance(value.value, int | float) and value.value <= 0:
+                problems.append((("grid_series", index, "values", year), "a factor must be positive"))
+    for index, energy in enumerate(library.energies):
+        if units is not None and energy.quantity_unit not in units:
+            problems.append(
+                (("energies", index, "quantity_unit"), f"unknown unit {energy.quantity_unit!r}")
+            )
+        if energy.scope != "none" and energy.emission_factor is None:
+            problems.append(
+                (("energies", index, "emission_factor"), "an emitting energy needs an emission_factor")
+            )
+        for name in ("coal_coefficient", "emission_factor"):
+            value = getattr(energy, name)
+            if value is not None and units is not None and value.unit and value.unit not in units:
+                problems.append((("energies", index, name, "unit"), f"unknown unit {value.unit!r}"))
+    for name in ("level_bands", "grade_bands"):
+        bands = getattr(library.carbon_efficiency, name)
+        uppers = [b.upper for b in bands]
+        if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
+            problems.append((("carbon_efficiency", name), "only the last band may (and must) be open"))
+        bounded = [u for u in uppers if u is not None]
+        if bounded != sorted(bounded) or len(set(bounded)) != len(bounded):
+            problems.append((("carbon_efficiency", name), "band upper bounds must increase"))
+    return problems

@@ -1,0 +1,195 @@
+"""Loading and validating library documents, with every problem located by file:line:column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from standards.checks import check_crosswalk, check_standard
+from standards.factors import FactorLibrary, check_factors
+from standards.models import Crosswalk, ScaleLibrary, Standard, UnitLibrary
+from standards.yamlsafe import DEFAULT_MAX_BYTES, DocumentError, Issue, Parsed, parse_file
+
+LIBRARY_DIR = Path(__file__).resolve().parent / "library"
+
+Document = Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary
+DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
+    "standard": Standard,
+    "scales": ScaleLibrary,
+    "units": UnitLibrary,
+    "crosswalk": Crosswalk,
+    "factors": FactorLibrary,
+}
+
+
+def _pydantic_issues(parsed: Parsed, error: ValidationError) -> list[Issue]:
+    issues = []
+    for detail in error.errors(include_url=False):
+        loc = tuple(detail["loc"])
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        message = detail["msg"]
+        if detail["type"] == "missing":
+            message = "required field is missing"
+        elif detail["type"] == "extra_forbidden":
+            message = "unknown field (check its spelling and indentation)"
+        elif "input" in detail and detail["type"] not in ("model_type", "dict_type", "list_type"):
+            shown = repr(detail["input"])
+            if len(shown) <= 60:
+                message = f"{message} (got {shown})"
+        issues.append(parsed.issue(loc, f"{where}: {message}"))
+    return issues
+
+
+def validate_parsed(parsed: Parsed) -> Document:
+    """Turn parsed data into a document model; raise DocumentError listing every schema problem."""
+    data: Any = parsed.data
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise DocumentError([parsed.issue((), f"expected a mapping at the top level, found {kind}")])
+    kind = data.get("document")
+    model = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise DocumentError(
+            [
+                parsed.issue(
+                    ("document",),
+                    f"`document` must be one of {sorted(DOCUMENT_TYPES)}, found {kind!r}",
+                )
+            ]
+        )
+    try:
+        document = model.model_validate(data)
+    except ValidationError as exc:
+        raise DocumentError(_pydantic_issues(parsed, exc)) from None
+    assert isinstance(document, Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary)
+    return document
+
+
+def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Document, Parsed]:
+    parsed = parse_file(path, max_bytes)
+    return validate_parsed(parsed), parsed
+
+
+@dataclass
+class Library:
+    """Every document of a library folder, validated together."""
+
+    standards: dict[str, Standard] = field(default_factory=dict)
+    scales: ScaleLibrary | None = None
+    units: UnitLibrary | None = None
+    crosswalks: dict[str, Crosswalk] = field(default_factory=dict)
+    factors: FactorLibrary | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def standard(self, standard_id: str, edition: str | None = None) -> Standard:
+        std = self.standards.get(standard_id)
+        if std is None:
+            raise KeyError(f"unknown standard {standard_id!r}; known: {', '.join(sorted(self.standards))}")
+        if edition is not None and std.edition != edition:
+            raise KeyError(f"standard {standard_id!r} is edition {std.edition!r} here, not {edition!r}")
+        return std
+
+    @property
+    def unit_ids(self) -> set[str]:
+        return {u.id for u in self.units.units} if self.units else set()
+
+    @property
+    def scale_ids(self) -> set[str]:
+        return {s.id for s in self.scales.scales} if self.scales else set()
+
+
+def load_library(paths: list[Path] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Library:
+    """Load and cross-check documents (default: the bundled library). Raise DocumentError with all issues.
+
+    A path may be a folder (every *.yaml in it) or a file. Files given alone are checked against the
+    bundled units and scales, so a corrected standard can be validated on its own.
+    """
+    files = _expand(paths if paths else [LIBRARY_DIR])
+    issues: list[Issue] = []
+    parsed_by_name: dict[str, Parsed] = {}
+    library = Library()
+    for path in files:
+        try:
+            document, parsed = load_document(path, max_bytes)
+        except DocumentError as exc:
+            issues.extend(exc.issues)
+            continue
+        parsed_by_name[str(path)] = parsed
+        issues.extend(_add(library, document, path, parsed))
+    if paths and (library.units is None or library.scales is None):
+        _fill_shared_from_bundle(library)
+
+    for key, std in library.standards.items():
+        parsed = parsed_by_name[str(library.files[key])]
+        for loc, message in check_standard(std, library.unit_ids or None, library.scale_ids or None):
+            issues.append(parsed.issue(loc, message))
+    for key, cw in library.crosswalks.items():
+        parsed = parsed_by_name[str(library.files[key])]
+        known = dict(library.standards)
+        if paths:
+            known = {**_bundled_standards(), **known}
+        for loc, message in check_crosswalk(cw, known):
+            issues.append(parsed.issue(loc, message))
+    if library.factors is not None:
+        parsed = parsed_by_name[str(library.files["factors"])]
+        for loc, message in check_factors(library.factors, library.unit_ids or None):
+            issues.append(parsed.issue(loc, message))
+    if issues:
+        raise DocumentError(issues)
+    return library
+
+
+def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> list[Issue]:
+    if isinstance(document, Standard):
+        if document.id in library.standards:
+            first = library.files[document.id]
+            return [parsed.issue(("id",), f"standard id {document.id!r} is already defined in {first}")]
+        library.standards[document.id] = document
+        library.files[document.id] = path
+    elif isinstance(document, Crosswalk):
+        library.crosswalks[document.id] = document
+        library.files[document.id] = path
+    else:
+        kind = document.document
+        if getattr(library, kind) is not None:
+            first = library.files[kind]
+            return [parsed.issue(("document",), f"a second `{kind}` document; the first is {first}")]
+        setattr(library, kind, document)
+        library.files[kind] = path
+    return []
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+_BUNDLED: Library | None = None
+
+
+def bundled_library() -> Library:
+    """The library shipped with zhizao, loaded once per process."""
+    global _BUNDLED  # noqa: PLW0603 - a process-wide cache of immutable data
+    if _BUNDLED is None:
+        _BUNDLED = load_library()
+    return _BUNDLED
+
+
+def _bundled_standards() -> dict[str, Standard]:
+    return dict(bundled_library().standards)
+
+
+def _fill_shared_from_bundle(library: Library) -> None:
+    bundle = bundled_library()
+    if library.units is None:
+        library.units = bundle.units
+    if library.scales is None:
+        library.scales = bundle.scales

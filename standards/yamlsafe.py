@@ -1,0 +1,181 @@
+"""Safe, bounded YAML reading with line numbers.
+
+Only plain data is constructed (a SafeLoader subclass); aliases are refused, so an alias bomb cannot
+expand; duplicate keys are refused instead of silently keeping the last; only YAML 1.2 booleans are
+booleans, so an option called `No` or `on` stays a string. Sizes are checked before parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """One problem in one file, located by line and column (1-based) where known."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class DocumentError(Exception):
+    """A file could not be loaded; `issues` lists every problem found, in file order."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = sorted(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in zhizao files; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[object, Any] = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = self.construct_object(key_node, deep=deep)
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            "while reading a mapping",
+                            seen[key],
+                            f"duplicate key {key!r}",
+                            key_node.start_mark,
+                        )
+                    seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictSafeLoader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+# Dates stay strings: a standard's issue date is text, and JSON has no date type.
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _StrictSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Parsed data plus the node tree that maps any data path back to its line."""
+
+    data: Any
+    root: yaml.Node | None
+    file: str
+
+    def locate(self, path: tuple[str | int, ...]) -> tuple[int, int]:
+        """Line and column (1-based) of the deepest node along `path` that exists."""
+        node = self.root
+        if node is None:
+            return (1, 1)
+        best = node.start_mark
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                continue  # e.g. a pydantic union tag that is not a key of the data
+            node = child
+            best = node.start_mark
+        return (best.line + 1, best.column + 1)
+
+    def issue(self, path: tuple[str | int, ...], message: str) -> Issue:
+        line, column = self.locate(path)
+        return Issue(self.file, line, column, message)
+
+
+def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                return value_node  # type: ignore[no-any-return]
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part]  # type: ignore[no-any-return]
+    return None
+
+
+def parse_text(text: str, file: str) -> Parsed:
+    """Parse YAML text; raise DocumentError with the position of the first syntax problem."""
+    try:
+        root = yaml.compose(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise DocumentError([Issue(file, line, column, f"not valid YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise DocumentError([Issue(file, 1, 1, f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise DocumentError([Issue(file, 1, 1, "YAML nesting is too deep")]) from None
+    return Parsed(data=data, root=root, file=file)
+
+
+def parse_bytes(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+    if len(raw) > max_bytes:
+        raise DocumentError(
+            [Issue(file, 1, 1, f"file is {len(raw):,} bytes; the limit is {max_bytes:,} bytes")]
+        )
+    if b"\x00" in raw[:8192]:
+        raise DocumentError([Issue(file, 1, 1, "not a YAML text file (binary content)")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DocumentError(
+            [Issue(file, line, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
+        ) from None
+    return parse_text(text, file)
+
+
+def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+    """Read and parse a file, refusing it before reading when it exceeds `max_bytes`."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError([Issue(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    if size > max_bytes:
+        raise DocumentError(
+            [Issue(name, 1, 1, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")]
+        )
+    with path.open("rb") as handle:
+        raw = handle.read(max_bytes + 1)
+    return parse_bytes(raw, name, max_bytes)
+
+
+def walk_keys(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Every path in a parsed document (used by tests and error reporting)."""
+    yield path
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from walk_keys(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from walk_keys(value, (*path, index))

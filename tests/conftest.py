@@ -1,0 +1,39 @@
+"""Shared test set-up.
+
+With ZHIZAO_STRICT=1 (set by .ci/run) a skipped test fails the run: CI must never silently skip the
+tests that need a system tool, a browser or a database server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "standards" / "library"
+EXAMPLES = ROOT / "examples"
+STRICT = os.environ.get("ZHIZAO_STRICT") == "1"
+
+
+def require_tool(command: str, package: str) -> str:
+    """Path of a system command; skip (or fail in strict mode) naming the Debian package."""
+    found = shutil.which(command)
+    if found is None:
+        message = f"`{command}` not found: install the Debian package {package} (make system-deps)"
+        if STRICT:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not STRICT:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        print(f"\nZHIZAO_STRICT=1: {skipped} test(s) were skipped; CI treats a skip as a failure")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
