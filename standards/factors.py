@@ -19,7 +19,8 @@ class GridSeries(Strict):
 
     id: Identifier
     method: Literal["location", "market"] = Field(
-        description="location: grid average; market: factor for grid power not covered by green power."
+        description="location: grid average; "
+        "market: factor for grid power not covered by green power."
     )
     region: Identifier = Field(description="'national' or a grid region id from `grid_regions`.")
     name: Text
@@ -30,21 +31,39 @@ class GridSeries(Strict):
 class GridRegion(Strict):
     id: Identifier
     name: Text
-    provinces: list[str] = Field(description="GB/T 2260 province codes (6 digits) in this grid region.")
+    provinces: list[str] = Field(
+        description="GB/T 2260 province codes (6 digits) in this grid region."
+    )
     provenance: Provenance
 
 
 class Energy(Strict):
-    """An energy carrier: the unit of its quantity key, its standard-coal coefficient and CO2 factor."""
+    """An energy carrier: unit of its quantity key, standard-coal coefficient, CO2 factor."""
 
     id: Identifier
     name: Text
     quantity_unit: str = Field(description="Unit of activity data, also the suffix of its key.")
     scope: Literal["scope1", "scope2", "none"] = Field(
-        description="scope1: combustion on site; scope2: purchased electricity/heat; none: not emitting."
+        description="scope1: combustion on site; scope2: purchased electricity/heat; "
+        "none: not emitting."
     )
     coal_coefficient: Sourced = Field(description="Standard-coal coefficient (GB/T 2589).")
     emission_factor: Sourced | None = Field(default=None, description="CO2 per unit of quantity.")
+    grid: bool = Field(
+        default=False,
+        description="Electricity bought from the grid: its CO2 factor comes from `grid_series` "
+        "(location- and market-based) instead of `emission_factor`; green power is part of it.",
+    )
+    zero_carbon_self_generation: bool = Field(
+        default=False,
+        description="Zero-carbon electricity generated on site (PV, wind, hydro): no emissions, "
+        "counted as green power and deducted in the 碳效码 L.",
+    )
+    export_key: Identifier | None = Field(
+        default=None,
+        description="Activity key (without unit) of the exported amount of this energy, which is "
+        "netted off (e.g. 'exported_electricity').",
+    )
 
 
 class Band(Strict):
@@ -70,7 +89,8 @@ class FactorLibrary(Strict):
     grid_series: list[GridSeries] = Field(min_length=1)
     energies: list[Energy] = Field(min_length=1)
     parameters: dict[str, Sourced] = Field(
-        default_factory=dict, description="Selection rules and other settings (e.g. factor_lag_years)."
+        default_factory=dict,
+        description="Selection rules and other settings (e.g. factor_lag_years).",
     )
     carbon_efficiency: CarbonEfficiency
 
@@ -95,31 +115,105 @@ def check_factors(
         if units is not None and series.unit not in units:
             problems.append((("grid_series", index, "unit"), f"unknown unit {series.unit!r}"))
         for year, value in series.values.items():
-            if value.provenance.label is Label.NOT_FOUND and value.value is not None:
-                problems.append(
-                    (("grid_series", index, "values", year), "a NOT FOUND factor must be null")
-                )
-            if isinstance(value.value, int | float) and value.value <= 0:
-                problems.append((("grid_series", index, "values", year), "a factor must be positive"))
+            problems.extend(_sourced_number_problems(value, ("grid_series", index, "values", year)))
     for index, energy in enumerate(library.energies):
         if units is not None and energy.quantity_unit not in units:
             problems.append(
                 (("energies", index, "quantity_unit"), f"unknown unit {energy.quantity_unit!r}")
             )
-        if energy.scope != "none" and energy.emission_factor is None:
+        if energy.grid:
+            if energy.scope != "scope2":
+                problems.append((("energies", index, "scope"), "grid electricity is scope2"))
+            if energy.emission_factor is not None:
+                problems.append(
+                    (
+                        ("energies", index, "emission_factor"),
+                        "grid electricity takes its factor from grid_series: "
+                        "remove emission_factor",
+                    )
+                )
+        elif energy.scope != "none" and energy.emission_factor is None:
             problems.append(
-                (("energies", index, "emission_factor"), "an emitting energy needs an emission_factor")
+                (
+                    ("energies", index, "emission_factor"),
+                    "an emitting energy needs an emission_factor",
+                )
+            )
+        if energy.zero_carbon_self_generation and energy.scope != "none":
+            problems.append(
+                (("energies", index, "scope"), "zero-carbon self-generation has scope 'none'")
             )
         for name in ("coal_coefficient", "emission_factor"):
             value = getattr(energy, name)
-            if value is not None and units is not None and value.unit and value.unit not in units:
+            if value is None:
+                continue
+            if units is not None and value.unit and value.unit not in units:
                 problems.append((("energies", index, name, "unit"), f"unknown unit {value.unit!r}"))
+            problems.extend(_sourced_number_problems(value, ("energies", index, name)))
+    for flag in ("grid", "zero_carbon_self_generation"):
+        flagged = [e.id for e in library.energies if getattr(e, flag)]
+        if len(flagged) > 1:
+            problems.append((("energies",), f"only one energy may set {flag}: {flagged}"))
+    keys = [e.id for e in library.energies] + [
+        e.export_key for e in library.energies if e.export_key
+    ]
+    for key, count in Counter(keys).items():
+        if count > 1:
+            problems.append((("energies",), f"activity key {key!r} is defined twice"))
+    for name, value in library.parameters.items():
+        if units is not None and value.unit and value.unit not in units:
+            problems.append((("parameters", name, "unit"), f"unknown unit {value.unit!r}"))
+        problems.extend(_sourced_number_problems(value, ("parameters", name)))
+    pairs = Counter((s.method, s.region) for s in library.grid_series)
+    for index, series in enumerate(library.grid_series):
+        if pairs[(series.method, series.region)] > 1:
+            problems.append(
+                (
+                    ("grid_series", index, "region"),
+                    f"a second {series.method} series for region {series.region!r}",
+                )
+            )
+    for index, band in enumerate(library.carbon_efficiency.grade_bands):
+        if not band.key.isdigit():
+            problems.append(
+                (("carbon_efficiency", "grade_bands", index, "key"), "a grade key is a number")
+            )
     for name in ("level_bands", "grade_bands"):
         bands = getattr(library.carbon_efficiency, name)
         uppers = [b.upper for b in bands]
         if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
-            problems.append((("carbon_efficiency", name), "only the last band may (and must) be open"))
+            problems.append(
+                (("carbon_efficiency", name), "only the last band may (and must) be open")
+            )
         bounded = [u for u in uppers if u is not None]
         if bounded != sorted(bounded) or len(set(bounded)) != len(bounded):
             problems.append((("carbon_efficiency", name), "band upper bounds must increase"))
     return problems
+
+
+def _sourced_number_problems(
+    value: Sourced, path: tuple[str | int, ...]
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """A factor is a positive number, or null with label NOT FOUND (never invented)."""
+    problems: list[tuple[tuple[str | int, ...], str]] = []
+    label = value.provenance.label
+    if label is Label.NOT_FOUND and value.value is not None:
+        problems.append(((*path, "value"), "a NOT FOUND value must be null (never invent it)"))
+    if value.value is None and label is not Label.NOT_FOUND:
+        problems.append(
+            ((*path, "value"), f"value is null but its label is {label.value}; use NOT FOUND")
+        )
+    if value.value is not None and not _positive(value.value):
+        problems.append(((*path, "value"), f"expected a positive number, got {value.value!r}"))
+    if value.default is not None and not _positive(value.default.value):
+        problems.append(
+            (
+                (*path, "default", "value"),
+                f"expected a positive number, got {value.default.value!r}",
+            )
+        )
+    return problems
+
+
+def _positive(number: object) -> bool:
+    return not isinstance(number, bool) and isinstance(number, int | float) and number > 0
