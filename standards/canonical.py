@@ -13,7 +13,9 @@ def canonical_json(value: Any) -> str:
     """Sorted keys, no insignificant whitespace, UTF-8 text kept as is."""
     if isinstance(value, BaseModel):
         value = value.model_dump(mode="json", by_alias=True)
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
 
 
 def sha256_of(value: Any) -> str:

@@ -8,7 +8,7 @@ every number carries provenance. All problems are returned, not just the first.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from standards.models import (
     Applicability,
@@ -55,24 +55,37 @@ def _duplicates(ids: Iterable[str]) -> set[str]:
     return {key for key, count in Counter(ids).items() if count > 1}
 
 
-def _sourced_problems(value: Sourced | None, path: Path, units: set[str] | None) -> Iterator[Problem]:
+def _sourced_problems(
+    value: Sourced | None, path: Path, units: set[str] | None
+) -> Iterator[Problem]:
     if value is None:
         return
     label = value.provenance.label
     if label is Label.NOT_FOUND and value.value is not None:
-        yield (*path, "value"), "a NOT FOUND value must be null (never invent it); put a configured value in `default`"
+        yield (
+            (*path, "value"),
+            "a NOT FOUND value must be null (never invent it); put a configured value in `default`",
+        )
     if value.value is None and label is not Label.NOT_FOUND:
-        yield (*path, "value"), f"value is null but its provenance is {label.value}; use label NOT FOUND"
+        yield (
+            (*path, "value"),
+            f"value is null but its provenance is {label.value}; use label NOT FOUND",
+        )
     if value.default is not None and value.default.provenance.label in (Label.OFFICIAL, Label.NEWS):
         yield (
             (*path, "default", "provenance", "label"),
             "a configured default stands in for a missing official value and cannot be OFFICIAL or NEWS",
         )
     if units is not None and value.unit is not None and value.unit not in units:
-        yield (*path, "unit"), f"unknown unit {value.unit!r}; add it to units.yaml or use a known one"
+        yield (
+            (*path, "unit"),
+            f"unknown unit {value.unit!r}; add it to units.yaml or use a known one",
+        )
 
 
-def check_standard(std: Standard, units: set[str] | None = None, scales: set[str] | None = None) -> list[Problem]:
+def check_standard(
+    std: Standard, units: set[str] | None = None, scales: set[str] | None = None
+) -> list[Problem]:
     """Every semantic problem of a standard. `units`/`scales` are the ids the library knows."""
     problems: list[Problem] = []
     add = problems.append
@@ -105,13 +118,23 @@ def check_standard(std: Standard, units: set[str] | None = None, scales: set[str
 
     for index, profile in enumerate(std.profiles):
         if profile.tier is not None and profile.tier not in tiers:
-            add((("profiles", index, "tier"), f"unknown tier {profile.tier!r}; known: {sorted(tiers)}"))
+            add(
+                (
+                    ("profiles", index, "tier"),
+                    f"unknown tier {profile.tier!r}; known: {sorted(tiers)}",
+                )
+            )
 
     for index, node in enumerate(std.nodes):
         expected = _PARENT_LEVEL[node.level]
         if node.parent is None:
             if expected is not None:
-                add((("nodes", index, "parent"), f"a {node.level.value} needs a parent {expected.value}"))
+                add(
+                    (
+                        ("nodes", index, "parent"),
+                        f"a {node.level.value} needs a parent {expected.value}",
+                    )
+                )
         elif node.parent not in nodes:
             add((("nodes", index, "parent"), f"unknown parent node {node.parent!r}"))
         elif nodes[node.parent].level != expected:
@@ -126,9 +149,18 @@ def check_standard(std: Standard, units: set[str] | None = None, scales: set[str
 
     items_by_id = {i.id: i for i in std.items}
     for index, item in enumerate(std.items):
-        problems.extend(_item_problems(std, item, ("items", index), nodes, parents, tiers, profiles, units, scales))
+        problems.extend(
+            _item_problems(
+                std, item, ("items", index), nodes, parents, tiers, profiles, units, scales
+            )
+        )
         if item.variant_of is not None and item.industry is None:
-            add((("items", index, "industry"), "an item with `variant_of` must name its industry type"))
+            add(
+                (
+                    ("items", index, "industry"),
+                    "an item with `variant_of` must name its industry type",
+                )
+            )
 
     problems.extend(_points_problems(std))
     problems.extend(_dependency_problems(std, items_by_id))
@@ -137,7 +169,9 @@ def check_standard(std: Standard, units: set[str] | None = None, scales: set[str
     problems.extend(_tier_rule_problems(std, tiers, units))
     for key, value in std.parameters.items():
         problems.extend(_sourced_problems(value, ("parameters", key), units))
-    problems.extend(_sourced_problems(std.scoring.not_applicable, ("scoring", "not_applicable"), units))
+    problems.extend(
+        _sourced_problems(std.scoring.not_applicable, ("scoring", "not_applicable"), units)
+    )
     return problems
 
 
@@ -145,9 +179,9 @@ def _item_problems(
     std: Standard,
     item: Item,
     path: Path,
-    nodes: dict[str, object],
+    nodes: Mapping[str, object],
     parents: set[str],
-    tiers: dict[str, object],
+    tiers: Mapping[str, object],
     profiles: set[str],
     units: set[str] | None,
     scales: set[str] | None,
@@ -155,17 +189,24 @@ def _item_problems(
     if item.node not in nodes:
         yield (*path, "node"), f"unknown node {item.node!r}"
     elif item.node in parents:
-        yield (*path, "node"), f"node {item.node!r} has child nodes; items belong to the lowest nodes"
+        yield (
+            (*path, "node"),
+            f"node {item.node!r} has child nodes; items belong to the lowest nodes",
+        )
     for profile in item.applicability:
         if profile not in profiles:
-            yield (*path, "applicability", profile), f"unknown profile {profile!r}; known: {sorted(profiles)}"
-    applicable = [
-        item.applicability.get(p, std.default_applicability) for p in profiles
-    ]
+            yield (
+                (*path, "applicability", profile),
+                f"unknown profile {profile!r}; known: {sorted(profiles)}",
+            )
+    applicable = [item.applicability.get(p, std.default_applicability) for p in profiles]
     if profiles and all(a is Applicability.NOT_APPLICABLE for a in applicable):
         yield (*path, "applicability"), "the item applies to no profile"
     if item.provenance is None and std.item_provenance is None:
-        yield (*path,), "the item carries points but has no provenance (and the standard has no item_provenance)"
+        yield (
+            (*path,),
+            "the item carries points but has no provenance (and the standard has no item_provenance)",
+        )
     if std.scoring.method == "maturity" and item.level is None:
         yield (*path,), "items of a maturity standard need a `level`"
 
@@ -199,25 +240,34 @@ def _item_problems(
                     f"after {before.key} ({before.tier})",
                 )
     if isinstance(rule, MultiRule):
-        keys = {o.key for o in rule.options}
+        known = {o.key for o in rule.options}
         total = sum(o.points for o in rule.options)
         if rule.cap > total + _POINTS_TOLERANCE:
-            yield (*rule_path, "cap"), f"cap {rule.cap:g} is more than all options together ({total:g})"
+            yield (
+                (*rule_path, "cap"),
+                f"cap {rule.cap:g} is more than all options together ({total:g})",
+            )
         for index, key in enumerate(rule.exclusive):
-            if key not in keys:
+            if key not in known:
                 yield (*rule_path, "exclusive", index), f"unknown option {key!r}"
     if isinstance(rule, YesNoRule) and rule.tier is not None and rule.tier not in tiers:
         yield (*rule_path, "tier"), f"unknown tier tag {rule.tier!r}"
     if isinstance(rule, QuantityRule):
         if units is not None and rule.unit not in units:
-            yield (*rule_path, "unit"), f"unknown unit {rule.unit!r}; add it to units.yaml or use a known one"
+            yield (
+                (*rule_path, "unit"),
+                f"unknown unit {rule.unit!r}; add it to units.yaml or use a known one",
+            )
         yield from _sourced_problems(rule.baseline, (*rule_path, "baseline"), units)
         yield from _sourced_problems(rule.leading, (*rule_path, "leading"), units)
         base = rule.baseline.effective if rule.baseline else None
         lead = rule.leading.effective if rule.leading else None
         if isinstance(base, int | float) and isinstance(lead, int | float):
             if base == lead:
-                yield (*rule_path, "leading"), "leading value equals the baseline; the item could not discriminate"
+                yield (
+                    (*rule_path, "leading"),
+                    "leading value equals the baseline; the item could not discriminate",
+                )
             elif rule.direction.value == "positive" and lead < base:
                 yield (*rule_path, "leading"), "a positive indicator needs leading > baseline"
             elif rule.direction.value == "negative" and lead > base:
@@ -228,7 +278,7 @@ def _item_problems(
         yield (*rule_path, "scale"), f"unknown scale {rule.scale!r}; known: {sorted(scales)}"
 
 
-def _tier_rank(tier: str | None, tiers: dict[str, object]) -> int | None:
+def _tier_rank(tier: str | None, tiers: Mapping[str, object]) -> int | None:
     found = tiers.get(tier) if tier else None
     return getattr(found, "rank", None)
 
@@ -268,7 +318,9 @@ def _dependency_problems(std: Standard, items: dict[str, Item]) -> Iterator[Prob
                 yield ("dependencies", index, side, "item"), f"unknown item {condition.item!r}"
                 continue
             rule = item.rule
-            keys = {o.key for o in rule.options} if isinstance(rule, ChoiceRule | MultiRule) else set()
+            keys = (
+                {o.key for o in rule.options} if isinstance(rule, ChoiceRule | MultiRule) else set()
+            )
             for position, key in enumerate(condition.options):
                 if key not in keys:
                     yield (
@@ -277,7 +329,9 @@ def _dependency_problems(std: Standard, items: dict[str, Item]) -> Iterator[Prob
                     )
 
 
-def _gate_problems(gate: Gate, path: Path, profiles: set[str], units: set[str] | None) -> Iterator[Problem]:
+def _gate_problems(
+    gate: Gate, path: Path, profiles: set[str], units: set[str] | None
+) -> Iterator[Problem]:
     for index, profile in enumerate(gate.profiles):
         if profile not in profiles:
             yield (*path, "profiles", index), f"unknown profile {profile!r}"
@@ -293,7 +347,10 @@ def _gate_problems(gate: Gate, path: Path, profiles: set[str], units: set[str] |
                 yield (*path, "thresholds", profile), "thresholds need a 'default' variant"
             for variant, value in by_variant.items():
                 if variant != "default" and variant not in gate.variants:
-                    yield (*path, "thresholds", profile, variant), f"variant {variant!r} is not declared in `variants`"
+                    yield (
+                        (*path, "thresholds", profile, variant),
+                        f"variant {variant!r} is not declared in `variants`",
+                    )
                 yield from _sourced_problems(value, (*path, "thresholds", profile, variant), units)
     if gate.kind is GateKind.RESULT_MIN:
         if gate.standard is None or gate.metric is None or gate.minimum is None:
@@ -301,7 +358,9 @@ def _gate_problems(gate: Gate, path: Path, profiles: set[str], units: set[str] |
         yield from _sourced_problems(gate.minimum, (*path, "minimum"), units)
 
 
-def _tier_rule_problems(std: Standard, tiers: dict[str, object], units: set[str] | None) -> Iterator[Problem]:
+def _tier_rule_problems(
+    std: Standard, tiers: Mapping[str, object], units: set[str] | None
+) -> Iterator[Problem]:
     rule = std.scoring.tier_rule
     if rule is None:
         return
@@ -324,16 +383,24 @@ def check_crosswalk(cw: Crosswalk, standards: dict[str, Standard]) -> list[Probl
     source = standards.get(cw.source)
     target = standards.get(cw.target)
     if source is None:
-        problems.append((("source",), f"unknown standard {cw.source!r}; known: {sorted(standards)}"))
+        problems.append(
+            (("source",), f"unknown standard {cw.source!r}; known: {sorted(standards)}")
+        )
     if target is None:
-        problems.append((("target",), f"unknown standard {cw.target!r}; known: {sorted(standards)}"))
+        problems.append(
+            (("target",), f"unknown standard {cw.target!r}; known: {sorted(standards)}")
+        )
     if source is None or target is None:
         return problems
     source_ids = {i.id for i in source.items} | {i.variant_of for i in source.items if i.variant_of}
     target_ids = {n.id for n in target.nodes} | {i.id for i in target.items}
     for index, link in enumerate(cw.links):
         if link.source_item not in source_ids:
-            problems.append((("links", index, "source_item"), f"{cw.source} has no item {link.source_item!r}"))
+            problems.append(
+                (("links", index, "source_item"), f"{cw.source} has no item {link.source_item!r}")
+            )
         if link.target not in target_ids:
-            problems.append((("links", index, "target"), f"{cw.target} has no node or item {link.target!r}"))
+            problems.append(
+                (("links", index, "target"), f"{cw.target} has no node or item {link.target!r}")
+            )
     return problems

@@ -48,15 +48,17 @@ def validate_parsed(parsed: Parsed) -> Document:
     data: Any = parsed.data
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
-        raise DocumentError([parsed.issue((), f"expected a mapping at the top level, found {kind}")])
-    kind = data.get("document")
-    model = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
+        raise DocumentError(
+            [parsed.issue((), f"expected a mapping at the top level, found {kind}")]
+        )
+    declared = data.get("document")
+    model = DOCUMENT_TYPES.get(declared) if isinstance(declared, str) else None
     if model is None:
         raise DocumentError(
             [
                 parsed.issue(
                     ("document",),
-                    f"`document` must be one of {sorted(DOCUMENT_TYPES)}, found {kind!r}",
+                    f"`document` must be one of {sorted(DOCUMENT_TYPES)}, found {declared!r}",
                 )
             ]
         )
@@ -64,7 +66,8 @@ def validate_parsed(parsed: Parsed) -> Document:
         document = model.model_validate(data)
     except ValidationError as exc:
         raise DocumentError(_pydantic_issues(parsed, exc)) from None
-    assert isinstance(document, Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary)
+    if not isinstance(document, Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary):
+        raise TypeError(f"unexpected document model {type(document).__name__}")
     return document
 
 
@@ -87,9 +90,13 @@ class Library:
     def standard(self, standard_id: str, edition: str | None = None) -> Standard:
         std = self.standards.get(standard_id)
         if std is None:
-            raise KeyError(f"unknown standard {standard_id!r}; known: {', '.join(sorted(self.standards))}")
+            raise KeyError(
+                f"unknown standard {standard_id!r}; known: {', '.join(sorted(self.standards))}"
+            )
         if edition is not None and std.edition != edition:
-            raise KeyError(f"standard {standard_id!r} is edition {std.edition!r} here, not {edition!r}")
+            raise KeyError(
+                f"standard {standard_id!r} is edition {std.edition!r} here, not {edition!r}"
+            )
         return std
 
     @property
@@ -124,7 +131,9 @@ def load_library(paths: list[Path] | None = None, max_bytes: int = DEFAULT_MAX_B
 
     for key, std in library.standards.items():
         parsed = parsed_by_name[str(library.files[key])]
-        for loc, message in check_standard(std, library.unit_ids or None, library.scale_ids or None):
+        for loc, message in check_standard(
+            std, library.unit_ids or None, library.scale_ids or None
+        ):
             issues.append(parsed.issue(loc, message))
     for key, cw in library.crosswalks.items():
         parsed = parsed_by_name[str(library.files[key])]
@@ -146,7 +155,9 @@ def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> li
     if isinstance(document, Standard):
         if document.id in library.standards:
             first = library.files[document.id]
-            return [parsed.issue(("id",), f"standard id {document.id!r} is already defined in {first}")]
+            return [
+                parsed.issue(("id",), f"standard id {document.id!r} is already defined in {first}")
+            ]
         library.standards[document.id] = document
         library.files[document.id] = path
     elif isinstance(document, Crosswalk):
@@ -156,7 +167,9 @@ def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> li
         kind = document.document
         if getattr(library, kind) is not None:
             first = library.files[kind]
-            return [parsed.issue(("document",), f"a second `{kind}` document; the first is {first}")]
+            return [
+                parsed.issue(("document",), f"a second `{kind}` document; the first is {first}")
+            ]
         setattr(library, kind, document)
         library.files[kind] = path
     return []

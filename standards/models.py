@@ -58,11 +58,19 @@ class Label(StrEnum):
 class Provenance(Strict):
     """Where a value comes from. Every number taken from a standard carries one."""
 
-    label: Label = Field(description="Evidence label: OFFICIAL, NEWS, THIRD-PARTY, UNVERIFIED, INFERRED or NOT FOUND.")
+    label: Label = Field(
+        description="Evidence label: OFFICIAL, NEWS, THIRD-PARTY, UNVERIFIED, INFERRED or NOT FOUND."
+    )
     source: str = Field(min_length=1, description="Document number, URL or repository + path.")
-    clause: str | None = Field(default=None, description="Clause or section of the source, where known.")
-    url: str | None = Field(default=None, description="Address of a readable copy, where there is one.")
-    note: str | None = Field(default=None, description="Reasoning (required in spirit for INFERRED values).")
+    clause: str | None = Field(
+        default=None, description="Clause or section of the source, where known."
+    )
+    url: str | None = Field(
+        default=None, description="Address of a readable copy, where there is one."
+    )
+    note: str | None = Field(
+        default=None, description="Reasoning (required in spirit for INFERRED values)."
+    )
 
 
 Scalar = float | int | str | bool
@@ -75,8 +83,12 @@ class Sourced(Strict):
     uses `default`, which must carry its own provenance (usually INFERRED), and flags the result.
     """
 
-    value: Scalar | None = Field(description="The value as found in the source; null when NOT FOUND.")
-    unit: str | None = Field(default=None, description="Unit of the value, from the units registry.")
+    value: Scalar | None = Field(
+        description="The value as found in the source; null when NOT FOUND."
+    )
+    unit: str | None = Field(
+        default=None, description="Unit of the value, from the units registry."
+    )
     provenance: Provenance
     default: SourcedDefault | None = Field(
         default=None, description="Configured value used while `value` is null (NOT FOUND)."
@@ -121,7 +133,9 @@ class Node(Strict):
 
     id: Identifier
     level: NodeLevel
-    parent: Identifier | None = Field(default=None, description="Id of the parent node; null for elements.")
+    parent: Identifier | None = Field(
+        default=None, description="Id of the parent node; null for elements."
+    )
     number: str | None = Field(default=None, description="Numbering as printed in the source.")
     name: Text
     weight: Sourced | None = Field(
@@ -150,7 +164,9 @@ class IndustryType(StrEnum):
 
 
 class Option(Strict):
-    key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{1,16}$", description="Answer key, e.g. 'A'.")]
+    key: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9_\-]{1,16}$", description="Answer key, e.g. 'A'.")
+    ]
     points: float = Field(ge=0, description="Points earned by this option.")
     tier: Identifier | None = Field(
         default=None, description="Highest tier this option satisfies (达标等级); null for none."
@@ -232,14 +248,18 @@ class Item(Strict):
     node: Identifier = Field(description="Id of the (lowest-level) node this item belongs to.")
     number: str | None = Field(default=None, description="Numbering as printed in the source.")
     title: Text
-    help: Text | None = Field(default=None, description="What the item asks and which evidence is usual.")
+    help: Text | None = Field(
+        default=None, description="What the item asks and which evidence is usual."
+    )
     industry: IndustryType | None = Field(
         default=None, description="Only for this industry type; null = applies to every firm."
     )
     variant_of: Identifier | None = Field(
         default=None, description="Groups the discrete / process variants of one question."
     )
-    level: int | None = Field(default=None, ge=1, le=9, description="Maturity level (maturity standards).")
+    level: int | None = Field(
+        default=None, ge=1, le=9, description="Maturity level (maturity standards)."
+    )
     applicability: dict[str, Applicability] = Field(
         default_factory=dict,
         description="Per profile id: mandatory / optional / not_applicable. A profile not listed "
@@ -254,7 +274,8 @@ class Item(Strict):
         default=None, ge=1, le=5, description="Relative effort of one step up (1 small … 5 large)."
     )
     provenance: Provenance | None = Field(
-        default=None, description="Source of this item; falls back to the standard's `item_provenance`."
+        default=None,
+        description="Source of this item; falls back to the standard's `item_provenance`.",
     )
 
 
@@ -305,7 +326,9 @@ class Gate(Strict):
         default_factory=dict,
         description="min_value: profile id → variant ('default', 'mountain_island' …) → threshold.",
     )
-    variants: dict[str, Text] = Field(default_factory=dict, description="Names of threshold variants.")
+    variants: dict[str, Text] = Field(
+        default_factory=dict, description="Names of threshold variants."
+    )
     standard: Identifier | None = Field(default=None, description="result_min: the other standard.")
     metric: Literal["level", "maturity_score", "tier_rank", "percent"] | None = None
     minimum: Sourced | None = Field(default=None, description="result_min: the minimum value.")
@@ -324,7 +347,8 @@ class TierRule(Strict):
 
     kind: TierRuleKind
     mandatory_share: Sourced | None = Field(
-        default=None, description="item_share: share (0–1) of the tier's mandatory items at the tier."
+        default=None,
+        description="item_share: share (0–1) of the tier's mandatory items at the tier.",
     )
     min_percent: Sourced | None = Field(
         default=None, description="item_share: minimum score rate (0–100) of the tier's profile."
@@ -390,8 +414,12 @@ class Standard(Strict):
     title: Text
     short_title: Text | None = None
     summary: Text | None = None
-    region: str | None = Field(default=None, description="GB/T 2260 code where the standard is regional.")
-    validity_years: int | None = Field(default=None, ge=1, description="Certificate validity, if declared.")
+    region: str | None = Field(
+        default=None, description="GB/T 2260 code where the standard is regional."
+    )
+    validity_years: int | None = Field(
+        default=None, ge=1, description="Certificate validity, if declared."
+    )
     documents: list[Document] = Field(default_factory=list)
     provenance: Provenance
     item_provenance: Provenance | None = Field(

@@ -39,24 +39,30 @@ class DocumentError(Exception):
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
-class _StrictSafeLoader(yaml.SafeLoader):
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
+    """SafeLoader (libyaml-backed where available) that refuses aliases and duplicate keys."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # An alias is the same node met a second time; refusing it here stops an alias bomb
+        # before anything expands, with the position of the repeated use.
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
                 None,
                 None,
                 "aliases (*name) are not allowed in zhizao files; write the value out",
-                event.start_mark,
+                node.start_mark,
             )
-        return super().compose_node(parent, index)
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
             seen: dict[object, Any] = {}
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
-                    key = self.construct_object(key_node, deep=deep)
+                    key = key_node.value
                     if key in seen:
                         raise yaml.constructor.ConstructorError(
                             "while reading a mapping",
@@ -115,16 +121,21 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
                 return value_node  # type: ignore[no-any-return]
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
         return node.value[part]  # type: ignore[no-any-return]
     return None
 
 
 def parse_text(text: str, file: str) -> Parsed:
     """Parse YAML text; raise DocumentError with the position of the first syntax problem."""
+    loader = _StrictSafeLoader(text)
     try:
-        root = yaml.compose(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -134,6 +145,8 @@ def parse_text(text: str, file: str) -> Parsed:
         raise DocumentError([Issue(file, 1, 1, f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise DocumentError([Issue(file, 1, 1, "YAML nesting is too deep")]) from None
+    finally:
+        loader.dispose()
     return Parsed(data=data, root=root, file=file)
 
 

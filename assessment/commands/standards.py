@@ -26,7 +26,9 @@ def register(sub: Any) -> None:
     show.add_argument("--json", action="store_true", help="print the full standard as JSON")
     show.set_defaults(handler=_show)
 
-    validate = group.add_parser("validate", help="validate library files (default: the bundled library)")
+    validate = group.add_parser(
+        "validate", help="validate library files (default: the bundled library)"
+    )
     validate.add_argument("paths", nargs="*", metavar="PATH")
     validate.set_defaults(handler=lambda a: validate_main(a.paths))
 
@@ -38,8 +40,16 @@ def register(sub: Any) -> None:
 def summary(std: Standard) -> dict[str, Any]:
     questions = {i.variant_of or i.id for i in std.items}
     flagged = sorted(
-        {i.provenance.label.value for i in std.items if i.provenance and i.provenance.label.is_flagged}
-        | ({std.item_provenance.label.value} if std.item_provenance and std.item_provenance.label.is_flagged else set())
+        {
+            i.provenance.label.value
+            for i in std.items
+            if i.provenance and i.provenance.label.is_flagged
+        }
+        | (
+            {std.item_provenance.label.value}
+            if std.item_provenance and std.item_provenance.label.is_flagged
+            else set()
+        )
     )
     return {
         "id": std.id,
@@ -107,5 +117,7 @@ def _show(args: argparse.Namespace) -> int:
             print(f"  {item.id}  {item.title.zh}  (max {points[item.id]:g})")
     for gate in std.gates:
         print(f"gate {gate.id}: {gate.title.zh} [{gate.clause}]")
-    print(f"{len(std.items)} items, max total {std.scoring.max_total if std.scoring.max_total is not None else '—'}")
+    print(
+        f"{len(std.items)} items, max total {std.scoring.max_total if std.scoring.max_total is not None else '—'}"
+    )
     return 0

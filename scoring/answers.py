@@ -1,0 +1,380 @@
+"""An enterprise's answers, checked against a standard before anything is scored.
+
+Every problem names the item (or gate) and what was expected, and all problems are reported
+together. Nothing here reads files: callers pass plain data (parsed YAML/JSON).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from standards.models import (
+    ChoiceRule,
+    GateKind,
+    IndustryType,
+    Item,
+    MultiRule,
+    QuantityRule,
+    SatisfactionRule,
+    Scale,
+    Standard,
+    YesNoRule,
+)
+
+
+class AnswerError(ValueError):
+    """Answers that do not fit the standard; `problems` names each item and what was expected."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Measure:
+    value: float
+    baseline: float | None = None
+    leading: float | None = None
+    weight: float | None = None
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    reason: str
+
+
+AnswerValue = str | tuple[str, ...] | bool | tuple[Measure, ...] | NotApplicable
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    value: bool | float
+    variant: str = "default"
+
+
+@dataclass(frozen=True)
+class AnswerSet:
+    """Validated answers. `answers` maps item id → normalised value."""
+
+    standard: str
+    edition: str | None
+    profile: str
+    industry_type: IndustryType | None
+    answers: Mapping[str, AnswerValue]
+    gates: Mapping[str, GateAnswer] = field(default_factory=dict)
+    related: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def canonical(self) -> dict[str, Any]:
+        """A JSON-ready, order-independent form (hashed into the receipt)."""
+        return {
+            "standard": self.standard,
+            "edition": self.edition,
+            "profile": self.profile,
+            "industry_type": self.industry_type.value if self.industry_type else None,
+            "answers": {k: _canonical_value(v) for k, v in sorted(self.answers.items())},
+            "gates": {
+                k: {"value": g.value, "variant": g.variant} for k, g in sorted(self.gates.items())
+            },
+            "related": {k: dict(sorted(v.items())) for k, v in sorted(self.related.items())},
+        }
+
+
+def _canonical_value(value: AnswerValue) -> Any:
+    if isinstance(value, NotApplicable):
+        return {"na": True, "reason": value.reason}
+    if isinstance(value, tuple) and value and isinstance(value[0], Measure):
+        return [
+            {k: v for k, v in vars(m).items() if v is not None}
+            for m in value
+            if isinstance(m, Measure)
+        ]
+    if isinstance(value, tuple):
+        return sorted(str(v) for v in value)
+    return value
+
+
+TOP_LEVEL_KEYS = (
+    "firm",
+    "standard",
+    "edition",
+    "profile",
+    "industry_type",
+    "answers",
+    "gates",
+    "related_results",
+)
+
+
+def _number(raw: Any) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    number = float(raw)
+    return number if math.isfinite(number) else None
+
+
+def parse_answers(
+    data: Mapping[str, Any],
+    standard: Standard,
+    scales: Mapping[str, Scale] | None = None,
+    *,
+    profile: str | None = None,
+) -> AnswerSet:
+    """Check raw answers (from YAML/JSON) against `standard`; raise AnswerError listing every problem."""
+    problems: list[str] = []
+    unknown = sorted(str(k) for k in data if k not in TOP_LEVEL_KEYS)
+    if unknown:
+        problems.append(
+            f"{', '.join(unknown)}: unknown field(s); expected {', '.join(TOP_LEVEL_KEYS)}"
+        )
+    std_id = data.get("standard")
+    if std_id is not None and std_id != standard.id:
+        problems.append(f"standard: the answers are for {std_id!r}, not {standard.id!r}")
+    edition = data.get("edition")
+    if edition is not None and str(edition) != standard.edition:
+        problems.append(
+            f"edition: the answers are for edition {edition!r}; the library has {standard.edition!r}"
+        )
+    profiles = {p.id for p in standard.profiles}
+    chosen = (
+        profile or data.get("profile") or (standard.profiles[0].id if len(profiles) == 1 else None)
+    )
+    if chosen is None:
+        problems.append(f"profile: missing; expected one of {sorted(profiles)}")
+    elif chosen not in profiles:
+        problems.append(f"profile: unknown profile {chosen!r}; expected one of {sorted(profiles)}")
+    industry: IndustryType | None = None
+    raw_industry = data.get("industry_type")
+    if raw_industry is not None:
+        try:
+            industry = IndustryType(raw_industry)
+        except ValueError:
+            problems.append(f"industry_type: {raw_industry!r} is not one of discrete, process")
+    elif any(i.industry for i in standard.items):
+        problems.append(
+            "industry_type: missing; this standard has discrete/process items (discrete or process)"
+        )
+
+    raw_answers = data.get("answers", {})
+    if raw_answers is None:
+        raw_answers = {}
+    if not isinstance(raw_answers, Mapping):
+        problems.append("answers: expected a mapping of item id → answer")
+        raw_answers = {}
+    items = {i.id: i for i in standard.items}
+    na_policy = str(standard.scoring.not_applicable.effective or "renormalise")
+    answers: dict[str, AnswerValue] = {}
+    for key, raw in raw_answers.items():
+        item = items.get(str(key))
+        if item is None:
+            hint = _suggest(str(key), items)
+            problems.append(f"answers.{key}: unknown item id{hint}")
+            continue
+        if industry is not None and item.industry is not None and item.industry != industry:
+            problems.append(
+                f"answers.{key}: this item is for {item.industry.value} industries; "
+                f"the firm is {industry.value} — answer its {industry.value} variant instead"
+            )
+            continue
+        value = _parse_value(item, raw, scales or {}, na_policy, problems)
+        if value is not None:
+            answers[item.id] = value
+
+    gates = _parse_gates(data.get("gates") or {}, standard, problems)
+    related = _parse_related(data.get("related_results") or {}, problems)
+    if problems or chosen is None:
+        raise AnswerError(problems or ["profile: missing"])
+    return AnswerSet(
+        standard=standard.id,
+        edition=standard.edition,
+        profile=chosen,
+        industry_type=industry,
+        answers=answers,
+        gates=gates,
+        related=related,
+    )
+
+
+def _suggest(key: str, items: Mapping[str, Item]) -> str:
+    digits = "".join(c for c in key if c.isdigit())
+    near = [i for i in items if digits and i.rstrip("-DP").endswith(digits.zfill(3))]
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
+
+def _parse_value(
+    item: Item, raw: Any, scales: Mapping[str, Scale], na_policy: str, problems: list[str]
+) -> AnswerValue | None:
+    where = f"answers.{item.id}"
+    if isinstance(raw, Mapping) and raw.get("na") is True:
+        if na_policy == "forbidden":
+            problems.append(
+                f"{where}: this standard does not accept 'not applicable' answers; "
+                "choose the lowest option instead"
+            )
+            return None
+        reason = raw.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append(f"{where}: a not-applicable answer needs a `reason`")
+            return None
+        return NotApplicable(reason.strip())
+    rule = item.rule
+    if isinstance(rule, ChoiceRule):
+        keys = [o.key for o in rule.options]
+        if not isinstance(raw, str) or raw not in keys:
+            problems.append(
+                f"{where}: {raw!r} is not an option of this item; expected one of {keys}"
+            )
+            return None
+        return raw
+    if isinstance(rule, MultiRule):
+        keys = [o.key for o in rule.options]
+        ticked = [raw] if isinstance(raw, str) else raw
+        if not isinstance(ticked, list) or not all(isinstance(k, str) for k in ticked):
+            problems.append(f"{where}: expected a list of option keys from {keys}")
+            return None
+        unknown = [k for k in ticked if k not in keys]
+        if unknown:
+            problems.append(
+                f"{where}: {unknown} not options of this item; expected keys from {keys}"
+            )
+            return None
+        if len(set(ticked)) != len(ticked):
+            problems.append(f"{where}: an option is ticked twice")
+            return None
+        exclusive = [k for k in ticked if k in rule.exclusive]
+        if exclusive and len(ticked) > 1:
+            problems.append(
+                f"{where}: option {exclusive[0]} ('none of the above') cannot be ticked with others"
+            )
+            return None
+        return tuple(sorted(ticked))
+    if isinstance(rule, YesNoRule):
+        if not isinstance(raw, bool):
+            problems.append(f"{where}: expected true or false, got {raw!r}")
+            return None
+        return raw
+    if isinstance(rule, SatisfactionRule):
+        scale = scales.get(rule.scale)
+        grades = [g.key for g in scale.grades] if scale else []
+        if not isinstance(raw, str) or (scale is not None and raw not in grades):
+            problems.append(
+                f"{where}: {raw!r} is not a grade of scale {rule.scale}; expected one of {grades}"
+            )
+            return None
+        return raw
+    return _parse_measures(item, rule, raw, where, problems)
+
+
+def _parse_measures(
+    item: Item, rule: QuantityRule, raw: Any, where: str, problems: list[str]
+) -> tuple[Measure, ...] | None:
+    entries: list[Any]
+    if isinstance(raw, Mapping) and "products" in raw:
+        if not rule.weighted:
+            problems.append(f"{where}: this item takes one value, not several products")
+            return None
+        entries = list(raw["products"]) if isinstance(raw["products"], list) else []
+        if not entries:
+            problems.append(f"{where}: `products` must be a non-empty list")
+            return None
+    else:
+        entries = [raw]
+    measures: list[Measure] = []
+    for position, entry in enumerate(entries):
+        here = where if len(entries) == 1 else f"{where}.products[{position}]"
+        if isinstance(entry, Mapping):
+            unknown = sorted(set(entry) - {"value", "baseline", "leading", "weight", "name"})
+            if unknown:
+                problems.append(
+                    f"{here}: unknown field(s) {unknown}; expected value, baseline, leading, weight"
+                )
+                return None
+            value = _number(entry.get("value"))
+            fields = {k: _number(entry.get(k)) for k in ("baseline", "leading", "weight")}
+            for name in ("baseline", "leading", "weight"):
+                if entry.get(name) is not None and fields[name] is None:
+                    problems.append(f"{here}.{name}: expected a number, got {entry.get(name)!r}")
+                    return None
+        else:
+            value = _number(entry)
+            fields = {"baseline": None, "leading": None, "weight": None}
+        if value is None:
+            problems.append(f"{here}: expected a number in {rule.unit}, got {entry!r}")
+            return None
+        if rule.minimum is not None and value < rule.minimum:
+            problems.append(
+                f"{here}: {value:g} {rule.unit} is below the physical minimum {rule.minimum:g}"
+            )
+            return None
+        if rule.maximum is not None and value > rule.maximum:
+            problems.append(
+                f"{here}: {value:g} {rule.unit} is above the physical maximum {rule.maximum:g}"
+            )
+            return None
+        if len(entries) > 1 and (fields["weight"] is None or fields["weight"] <= 0):
+            problems.append(f"{here}.weight: each product needs a positive weight (e.g. its tce)")
+            return None
+        measures.append(Measure(value, fields["baseline"], fields["leading"], fields["weight"]))
+    return tuple(measures)
+
+
+def _parse_gates(raw: Any, standard: Standard, problems: list[str]) -> dict[str, GateAnswer]:
+    if not isinstance(raw, Mapping):
+        problems.append("gates: expected a mapping of gate id → answer")
+        return {}
+    gates = {g.id: g for g in standard.gates}
+    parsed: dict[str, GateAnswer] = {}
+    for key, value in raw.items():
+        gate = gates.get(str(key))
+        if gate is None:
+            problems.append(f"gates.{key}: unknown gate; expected one of {sorted(gates)}")
+            continue
+        if gate.kind is GateKind.DECLARATION:
+            if not isinstance(value, bool):
+                problems.append(f"gates.{key}: expected true or false, got {value!r}")
+                continue
+            parsed[gate.id] = GateAnswer(value)
+        elif gate.kind is GateKind.MIN_VALUE:
+            variant = "default"
+            number = _number(value)
+            if isinstance(value, Mapping):
+                number = _number(value.get("value"))
+                variant = str(value.get("variant") or "default")
+            if number is None:
+                problems.append(
+                    f"gates.{key}: expected a number in {gate.unit or 'its unit'}, got {value!r}"
+                )
+                continue
+            if variant != "default" and variant not in gate.variants:
+                problems.append(
+                    f"gates.{key}.variant: {variant!r} unknown; expected one of {['default', *gate.variants]}"
+                )
+                continue
+            parsed[gate.id] = GateAnswer(number, variant)
+        else:
+            problems.append(f"gates.{key}: this gate is computed from other results, not answered")
+    return parsed
+
+
+def _parse_related(raw: Any, problems: list[str]) -> dict[str, dict[str, float]]:
+    if not isinstance(raw, Mapping):
+        problems.append("related_results: expected a mapping of standard id → {metric: value}")
+        return {}
+    related: dict[str, dict[str, float]] = {}
+    for std_id, metrics in raw.items():
+        if not isinstance(metrics, Mapping):
+            problems.append(f"related_results.{std_id}: expected a mapping of metric → number")
+            continue
+        values: dict[str, float] = {}
+        for metric, value in metrics.items():
+            number = _number(value)
+            if number is None:
+                problems.append(
+                    f"related_results.{std_id}.{metric}: expected a number, got {value!r}"
+                )
+                continue
+            values[str(metric)] = number
+        related[str(std_id)] = values
+    return related

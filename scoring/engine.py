@@ -1,0 +1,1055 @@
+"""score(standard, answers) -> Result: pure, deterministic, explains itself.
+
+No files, no clock, no randomness. A standard is compiled once into a `Plan` (lookup tables keyed by
+the standard's content hash), so scoring many firms against one standard stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from scoring.answers import AnswerSet, AnswerValue, Measure, NotApplicable
+from scoring.result import (
+    ENGINE_VERSION,
+    Flag,
+    Gap,
+    GateOutcome,
+    ItemTrace,
+    LevelScore,
+    NextTier,
+    NodeScore,
+    Receipt,
+    Result,
+    Upgrade,
+    Violation,
+    rounded,
+)
+from standards.canonical import sha256_of
+from standards.checks import item_max_points
+from standards.models import (
+    Applicability,
+    ChoiceRule,
+    Gate,
+    GateKind,
+    Item,
+    MultiRule,
+    QuantityRule,
+    SatisfactionRule,
+    Scale,
+    Standard,
+    TierRuleKind,
+    YesNoRule,
+)
+
+_NO_TIER = 0
+
+
+@dataclass(frozen=True)
+class _ItemPlan:
+    item: Item
+    index: int
+    max_points: float
+    ancestors: tuple[str, ...]
+    option_points: Mapping[str, float]
+    option_rank: Mapping[str, int]
+    option_order: tuple[str, ...]
+    effort: int
+    rule_text: str
+    applicability: Mapping[str, Applicability]
+
+
+@dataclass(frozen=True)
+class Plan:
+    standard: Standard
+    sha256: str
+    items: tuple[_ItemPlan, ...]
+    by_id: Mapping[str, _ItemPlan]
+    tier_rank: Mapping[str, int]
+    tier_by_rank: Mapping[int, str]
+    profile_tier: Mapping[str, str | None]
+    node_level: Mapping[str, str]
+    node_order: tuple[str, ...]
+    static_flags: tuple[Flag, ...]
+    mandatory_cache: dict[tuple[str, str | None], tuple[int, ...]]
+
+
+_PLANS: dict[int, tuple[Standard, Plan]] = {}
+
+
+def compile_standard(standard: Standard) -> Plan:
+    """The lookup tables for one standard (memoised per standard object)."""
+    cached = _PLANS.get(id(standard))
+    if cached is not None and cached[0] is standard:
+        return cached[1]
+    plan = _build_plan(standard)
+    _PLANS[id(standard)] = (standard, plan)
+    return plan
+
+
+def _build_plan(std: Standard) -> Plan:
+    parents = {n.id: n.parent for n in std.nodes}
+    tier_rank = {t.id: t.rank for t in std.tiers}
+    items = []
+    for index, item in enumerate(std.items):
+        chain: list[str] = []
+        node: str | None = item.node
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        rule = item.rule
+        option_points: dict[str, float] = {}
+        option_rank: dict[str, int] = {}
+        order: tuple[str, ...] = ()
+        if isinstance(rule, ChoiceRule | MultiRule):
+            option_points = {o.key: o.points for o in rule.options}
+            option_rank = {
+                o.key: tier_rank.get(o.tier, _NO_TIER) if o.tier else _NO_TIER for o in rule.options
+            }
+            order = tuple(o.key for o in rule.options)
+        items.append(
+            _ItemPlan(
+                item=item,
+                index=index,
+                max_points=item_max_points(rule),
+                ancestors=tuple(chain),
+                option_points=option_points,
+                option_rank=option_rank,
+                option_order=order,
+                effort=item.effort or 1,
+                rule_text=_rule_text(item),
+                applicability={
+                    p.id: item.applicability.get(p.id, std.default_applicability)
+                    for p in std.profiles
+                },
+            )
+        )
+    return Plan(
+        standard=std,
+        sha256=sha256_of(std),
+        items=tuple(items),
+        by_id={p.item.id: p for p in items},
+        tier_rank=tier_rank,
+        tier_by_rank={t.rank: t.id for t in std.tiers},
+        profile_tier={p.id: p.tier for p in std.profiles},
+        node_level={n.id: n.level.value for n in std.nodes},
+        node_order=tuple(n.id for n in std.nodes),
+        static_flags=tuple(_static_flags(std)),
+        mandatory_cache={},
+    )
+
+
+def _rule_text(item: Item) -> str:
+    rule = item.rule
+    if isinstance(rule, ChoiceRule):
+        return "choice " + " ".join(f"{o.key}={o.points:g}" for o in rule.options)
+    if isinstance(rule, MultiRule):
+        return f"multi (sum, cap {rule.cap:g}) " + " ".join(
+            f"{o.key}={o.points:g}" for o in rule.options
+        )
+    if isinstance(rule, YesNoRule):
+        return f"yes/no yes={rule.points:g}"
+    if isinstance(rule, QuantityRule):
+        return f"quantity {rule.direction.value} {rule.unit}, {rule.points:g} pts baseline→leading linear, clamped"
+    return f"satisfaction ({rule.scale})"
+
+
+def _static_flags(std: Standard) -> list[Flag]:
+    flags: list[Flag] = []
+    if std.provenance.label.is_flagged:
+        flags.append(Flag("standard", std.provenance.label.value, std.provenance.source))
+    if std.item_provenance and std.item_provenance.label.is_flagged:
+        flags.append(
+            Flag(
+                "items",
+                std.item_provenance.label.value,
+                std.item_provenance.note or std.item_provenance.source,
+            )
+        )
+    scoring = std.scoring
+    candidates = [
+        ("scoring.not_applicable", scoring.not_applicable),
+        ("scoring.node_weights", scoring.node_weights),
+    ]
+    if scoring.tier_rule is not None:
+        rule = scoring.tier_rule
+        candidates += [
+            ("tier_rule.mandatory_share", rule.mandatory_share),
+            ("tier_rule.min_percent", rule.min_percent),
+            ("tier_rule.pass_threshold", rule.pass_threshold),
+            ("tier_rule.final_score", rule.final_score),
+        ]
+    for what, value in candidates:
+        if value is None or not value.flagged:
+            continue
+        used = value.effective
+        prov = value.effective_provenance
+        if value.value is None and used is None:
+            note = f"{value.provenance.label.value}; not applied"
+        elif value.value is None:
+            note = f"official value {value.provenance.label.value}; configured {used!r} ({prov.label.value}) used"
+        else:
+            note = f"{used!r} is {prov.label.value}"
+        flags.append(Flag(what, prov.label.value, note + (f" — {prov.note}" if prov.note else "")))
+    return flags
+
+
+# --- per-item scoring ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Scored:
+    plan: _ItemPlan
+    status: str
+    applicability: Applicability
+    answer: AnswerValue | float | None
+    points: float
+    counts_in_max: bool
+    rank: int
+    note: str | None
+
+
+def _applicability(plan: _ItemPlan, profile: str, answers: AnswerSet) -> Applicability:
+    industry = plan.item.industry
+    if (
+        industry is not None
+        and answers.industry_type is not None
+        and industry != answers.industry_type
+    ):
+        return Applicability.NOT_APPLICABLE
+    return plan.applicability[profile]
+
+
+def _quantity_points(rule: QuantityRule, measures: tuple[Measure, ...]) -> tuple[float, str | None]:
+    ratios: list[tuple[float, float]] = []
+    for measure in measures:
+        base = (
+            measure.baseline
+            if measure.baseline is not None
+            else _num(rule.baseline.effective if rule.baseline else None)
+        )
+        lead = (
+            measure.leading
+            if measure.leading is not None
+            else _num(rule.leading.effective if rule.leading else None)
+        )
+        if base is None or lead is None or base == lead:
+            return 0.0, "baseline and leading values are needed (sector values); none given"
+        ratio = (measure.value - base) / (lead - base)
+        ratios.append((min(1.0, max(0.0, ratio)), measure.weight or 1.0))
+    weight_sum = sum(w for _, w in ratios)
+    share = sum(r * w for r, w in ratios) / weight_sum
+    return rule.points * share, None
+
+
+def _num(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _score_item(
+    plan: _ItemPlan,
+    applicability: Applicability,
+    answer: AnswerValue | None,
+    scales: Mapping[str, Scale],
+    na_policy: str,
+    derived: Mapping[str, float],
+) -> _Scored:
+    rule = plan.item.rule
+    note = None
+    if isinstance(rule, QuantityRule) and rule.derived_from and rule.derived_from in derived:
+        value = derived[rule.derived_from]
+        typed = (
+            answer
+            if isinstance(answer, tuple) and answer and isinstance(answer[0], Measure)
+            else None
+        )
+        first = typed[0] if typed and isinstance(typed[0], Measure) else None
+        base = Measure(value, first.baseline if first else None, first.leading if first else None)
+        if first is not None and not math.isclose(first.value, value, rel_tol=1e-9):
+            note = f"computed from carbon accounting ({value:g}); the typed value {first.value:g} was replaced"
+        else:
+            note = "computed from carbon accounting"
+        answer = (base,)
+    if answer is None:
+        mandatory = applicability is Applicability.MANDATORY
+        return _Scored(
+            plan,
+            "missing" if mandatory else "skipped",
+            applicability,
+            None,
+            0.0,
+            mandatory,
+            _NO_TIER,
+            note,
+        )
+    if isinstance(answer, NotApplicable):
+        counts = na_policy == "zero"
+        return _Scored(plan, "na", applicability, answer, 0.0, counts, _NO_TIER, answer.reason)
+    points = 0.0
+    rank = _NO_TIER
+    if isinstance(rule, ChoiceRule) and isinstance(answer, str):
+        points = plan.option_points[answer]
+        rank = plan.option_rank[answer]
+    elif isinstance(rule, MultiRule) and isinstance(answer, tuple):
+        keys = [k for k in answer if isinstance(k, str)]
+        points = min(rule.cap, sum(plan.option_points[k] for k in keys))
+        rank = max(
+            (plan.option_rank[k] for k in keys if plan.option_points[k] > 0), default=_NO_TIER
+        )
+    elif isinstance(rule, YesNoRule) and isinstance(answer, bool):
+        points = rule.points if answer else 0.0
+    elif isinstance(rule, QuantityRule) and isinstance(answer, tuple):
+        measures = tuple(m for m in answer if isinstance(m, Measure))
+        points, problem = _quantity_points(rule, measures)
+        note = problem or note
+    elif isinstance(rule, SatisfactionRule) and isinstance(answer, str):
+        scale = scales.get(rule.scale)
+        grade = {g.key: g.value for g in scale.grades}.get(answer, 0.0) if scale else 0.0
+        points = grade
+    return _Scored(plan, "scored", applicability, answer, points, True, rank, note)
+
+
+def _answer_json(answer: AnswerValue | float | None) -> object:
+    if answer is None:
+        return None
+    if isinstance(answer, NotApplicable):
+        return {"na": True, "reason": answer.reason}
+    if isinstance(answer, tuple):
+        if answer and isinstance(answer[0], Measure):
+            return [
+                {k: v for k, v in vars(m).items() if v is not None}
+                for m in answer
+                if isinstance(m, Measure)
+            ]
+        return list(answer)
+    return answer
+
+
+# --- the public function ------------------------------------------------------------------------
+
+
+def score(
+    standard: Standard,
+    answers: AnswerSet,
+    scales: Mapping[str, Scale] | None = None,
+    *,
+    derived: Mapping[str, float] | None = None,
+) -> Result:
+    """Score one answer set. `derived` supplies figures computed from carbon accounting."""
+    plan = compile_standard(standard)
+    return _score(plan, answers, scales or {}, derived or {})
+
+
+def _evaluate(
+    plan: Plan, answers: AnswerSet, scales: Mapping[str, Scale], derived: Mapping[str, float]
+) -> tuple[list[_Scored], dict[str, AnswerValue], list[Violation]]:
+    std = plan.standard
+    na_policy = str(std.scoring.not_applicable.effective or "renormalise")
+    effective, violations = _enforce_dependencies(std, answers.answers)
+    scored: list[_Scored] = []
+    for item_plan in plan.items:
+        applicability = _applicability(item_plan, answers.profile, answers)
+        if applicability is Applicability.NOT_APPLICABLE:
+            scored.append(
+                _Scored(
+                    item_plan, "not_applicable", applicability, None, 0.0, False, _NO_TIER, None
+                )
+            )
+            continue
+        answer = effective.get(item_plan.item.id)
+        scored.append(_score_item(item_plan, applicability, answer, scales, na_policy, derived))
+    return scored, effective, violations
+
+
+@dataclass(frozen=True)
+class _Core:
+    """Everything both a full result and a batch summary need."""
+
+    scored: list[_Scored]
+    violations: list[Violation]
+    total: float
+    max_total: float
+    missing: list[str]
+    tier: str | None
+    tier_rank: int | None
+    level: int | None
+    maturity: float | None
+    levels: list[LevelScore]
+    next_tier: NextTier | None
+    gates: list[GateOutcome]
+    eligible: bool | None
+
+
+def _core(
+    plan: Plan, answers: AnswerSet, scales: Mapping[str, Scale], derived: Mapping[str, float]
+) -> _Core:
+    std = plan.standard
+    scored, effective, violations = _evaluate(plan, answers, scales, derived)
+    total = 0.0
+    max_total = 0.0
+    for entry in scored:
+        if entry.counts_in_max:
+            total += entry.points
+            max_total += entry.plan.max_points
+    missing = [e.plan.item.id for e in scored if e.status == "missing"]
+
+    tier_rank: int | None = None
+    level: int | None = None
+    maturity: float | None = None
+    levels: list[LevelScore] = []
+    next_tier: NextTier | None = None
+    rule = std.scoring.tier_rule
+    if std.scoring.method == "maturity" and rule is not None:
+        threshold = rule.pass_threshold.effective if rule.pass_threshold else None
+        levels, level, maturity = _maturity(plan, scored, threshold)
+        tier_rank = level
+        next_tier = _maturity_path(plan, scored, levels, level, _num(threshold))
+    elif rule is not None and rule.kind is TierRuleKind.ITEM_SHARE:
+        tier_rank = _tier_reached(plan, scored, answers)
+        next_tier = _share_path(plan, scored, answers, tier_rank, scales, derived, effective)
+    elif rule is not None and rule.kind is TierRuleKind.GATES_ONLY:
+        tier_rank = _gates_only_tier(std, answers, plan)
+
+    gates = _evaluate_gates(std, answers.profile, answers, plan)
+    vetoes = [g for g in gates if g.veto]
+    eligible: bool | None = None
+    if any(g.passed is False for g in vetoes):
+        eligible = False
+    elif vetoes and all(g.passed is True for g in vetoes):
+        eligible = True
+    return _Core(
+        scored=scored,
+        violations=violations,
+        total=rounded(total),
+        max_total=rounded(max_total),
+        missing=missing,
+        tier=plan.tier_by_rank.get(tier_rank) if tier_rank else None,
+        tier_rank=tier_rank,
+        level=level,
+        maturity=maturity,
+        levels=levels,
+        next_tier=next_tier,
+        gates=gates,
+        eligible=eligible,
+    )
+
+
+def _percent(core: _Core) -> float | None:
+    return rounded(100.0 * core.total / core.max_total) if core.max_total > 0 else None
+
+
+def score_summary(
+    standard: Standard,
+    answers: AnswerSet,
+    scales: Mapping[str, Scale] | None = None,
+    *,
+    derived: Mapping[str, float] | None = None,
+) -> dict[str, object]:
+    """The batch row of `score(...).summary()`, without building item traces."""
+    plan = compile_standard(standard)
+    core = _core(plan, answers, scales or {}, derived or {})
+    return _summary_row(plan, answers, core)
+
+
+def _summary_row(plan: Plan, answers: AnswerSet, core: _Core) -> dict[str, object]:
+    return {
+        "standard": plan.standard.id,
+        "edition": plan.standard.edition,
+        "profile": answers.profile,
+        "total": core.total,
+        "max_total": core.max_total,
+        "percent": _percent(core),
+        "tier": core.tier,
+        "level": core.level,
+        "maturity_score": core.maturity,
+        "complete": not core.missing,
+        "missing": len(core.missing),
+        "eligible": core.eligible,
+        "next_tier": core.next_tier.tier if core.next_tier else None,
+        "upgrades_needed": len(core.next_tier.upgrades) if core.next_tier else None,
+        "answers_sha256": sha256_of(answers.canonical()),
+    }
+
+
+def _score(
+    plan: Plan,
+    answers: AnswerSet,
+    scales: Mapping[str, Scale],
+    derived: Mapping[str, float],
+) -> Result:
+    std = plan.standard
+    core = _core(plan, answers, scales, derived)
+    scored = core.scored
+    node_points: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
+    node_max: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
+    for entry in scored:
+        if not entry.counts_in_max:
+            continue
+        for node in entry.plan.ancestors:
+            if node in node_points:
+                node_points[node] += entry.points
+                node_max[node] += entry.plan.max_points
+    gaps = sorted(
+        (
+            Gap(
+                e.plan.item.id,
+                rounded(e.plan.max_points - e.points),
+                _answer_json(e.answer),
+                _best_option(e.plan),
+            )
+            for e in scored
+            if e.counts_in_max and e.plan.max_points - e.points > 1e-9
+        ),
+        key=lambda g: (-g.points_lost, g.item),
+    )
+    flags = list(plan.static_flags)
+    if any((e.note or "").startswith("computed from carbon accounting") for e in scored):
+        flags.append(
+            Flag(
+                "derived values",
+                "INFERRED",
+                "some quantities were computed from the firm's energy data",
+            )
+        )
+    receipt = Receipt(
+        std.id, std.edition, plan.sha256, sha256_of(answers.canonical()), ENGINE_VERSION
+    )
+    return Result(
+        standard_id=std.id,
+        edition=std.edition,
+        standard_sha256=plan.sha256,
+        profile=answers.profile,
+        industry_type=answers.industry_type.value if answers.industry_type else None,
+        method=std.scoring.method,
+        total=core.total,
+        max_total=core.max_total,
+        percent=_percent(core),
+        complete=not core.missing,
+        missing=core.missing,
+        tier=core.tier,
+        tier_rank=core.tier_rank,
+        level=core.level,
+        maturity_score=core.maturity,
+        levels=core.levels,
+        eligible=core.eligible,
+        gates=core.gates,
+        nodes=[
+            NodeScore(
+                node,
+                plan.node_level[node],
+                rounded(node_points[node]),
+                rounded(node_max[node]),
+                rounded(100.0 * node_points[node] / node_max[node]) if node_max[node] > 0 else None,
+            )
+            for node in plan.node_order
+        ],
+        items=[
+            ItemTrace(
+                id=e.plan.item.id,
+                node=e.plan.item.node,
+                status=e.status,
+                answer=_answer_json(e.answer),
+                points=rounded(e.points),
+                max_points=e.plan.max_points,
+                rule=e.plan.rule_text,
+                meets_tier=plan.tier_by_rank.get(e.rank) if e.rank else None,
+                applicability=e.applicability.value,
+                note=e.note,
+            )
+            for e in scored
+        ],
+        violations=core.violations,
+        gaps=gaps,
+        next_tier=core.next_tier,
+        flags=flags,
+        receipt=receipt,
+    )
+
+
+def _best_option(plan: _ItemPlan) -> str | None:
+    if not plan.option_order:
+        return None
+    if isinstance(plan.item.rule, MultiRule):
+        return None
+    return plan.option_order[-1]
+
+
+# --- dependencies -------------------------------------------------------------------------------
+
+
+def _enforce_dependencies(
+    std: Standard, answers: Mapping[str, AnswerValue]
+) -> tuple[dict[str, AnswerValue], list[Violation]]:
+    """Answers that contradict a dependency rule are scored at the best option the rule allows."""
+    effective = dict(answers)
+    violations: list[Violation] = []
+    options = {i.id: i.rule for i in std.items}
+    for dep in std.dependencies:
+        premise = effective.get(dep.when.item)
+        if not isinstance(premise, str) or premise not in dep.when.options:
+            continue
+        current = effective.get(dep.then.item)
+        if not isinstance(current, str) or current in dep.then.options:
+            continue
+        rule = options[dep.then.item]
+        allowed = (
+            [o for o in rule.options if o.key in dep.then.options]
+            if isinstance(rule, ChoiceRule)
+            else []
+        )
+        forced = max(allowed, key=lambda o: o.points).key if allowed else current
+        effective[dep.then.item] = forced
+        violations.append(
+            Violation(
+                dep.id,
+                dep.then.item,
+                f"{dep.when.item} = {premise} requires {dep.then.item} in {dep.then.options}; "
+                f"answered {current}, scored as {forced}",
+            )
+        )
+    return effective, violations
+
+
+# --- tiers by item share (future factory) -------------------------------------------------------
+
+
+def _tier_requirements(plan: Plan) -> tuple[float, float | None]:
+    rule = plan.standard.scoring.tier_rule
+    share = _num(rule.mandatory_share.effective) if rule and rule.mandatory_share else None
+    min_percent = _num(rule.min_percent.effective) if rule and rule.min_percent else None
+    return (1.0 if share is None else share), min_percent
+
+
+def _profile_for_tier(plan: Plan, tier_id: str) -> str | None:
+    for profile, tier in plan.profile_tier.items():
+        if tier == tier_id:
+            return profile
+    return None
+
+
+def _tier_status(
+    plan: Plan, scored: list[_Scored], answers: AnswerSet, rank: int
+) -> tuple[bool, list[_Scored], int]:
+    """Whether tier `rank` is met, the mandatory items below it, and how many more must reach it."""
+    tier_id = plan.tier_by_rank[rank]
+    profile = _profile_for_tier(plan, tier_id)
+    if profile is None:
+        return False, [], 0
+    share, min_percent = _tier_requirements(plan)
+    mandatory = [scored[i] for i in _mandatory_indices(plan, profile, answers)]
+    below = [e for e in mandatory if e.rank < rank]
+    needed = math.ceil(share * len(mandatory) - 1e-9) - (len(mandatory) - len(below))
+    ok = needed <= 0
+    if ok and min_percent is not None:
+        points = sum(e.points for e in mandatory)
+        maximum = sum(e.plan.max_points for e in mandatory)
+        ok = maximum > 0 and 100.0 * points / maximum >= min_percent
+    return ok, below, max(0, needed)
+
+
+def _mandatory_indices(plan: Plan, profile: str, answers: AnswerSet) -> tuple[int, ...]:
+    industry = answers.industry_type.value if answers.industry_type else None
+    key = (profile, industry)
+    cached = plan.mandatory_cache.get(key)
+    if cached is None:
+        cached = tuple(
+            p.index
+            for p in plan.items
+            if _applicability(p, profile, answers) is Applicability.MANDATORY
+        )
+        plan.mandatory_cache[key] = cached
+    return cached
+
+
+def _tier_reached(plan: Plan, scored: list[_Scored], answers: AnswerSet) -> int:
+    reached = 0
+    for rank in sorted(plan.tier_by_rank):
+        ok, _, _ = _tier_status(plan, scored, answers, rank)
+        if not ok:
+            break
+        reached = rank
+    return reached
+
+
+def _upgrade_option(item_plan: _ItemPlan, rank: int, current: AnswerValue | None) -> str | None:
+    """The lowest option that meets tier `rank` and is not worse than the current answer."""
+    current_points = item_plan.option_points.get(current, 0.0) if isinstance(current, str) else 0.0
+    for key in item_plan.option_order:
+        if item_plan.option_rank[key] >= rank and item_plan.option_points[key] >= current_points:
+            return key
+    return None
+
+
+def _share_path(
+    plan: Plan,
+    scored: list[_Scored],
+    answers: AnswerSet,
+    reached: int | None,
+    scales: Mapping[str, Scale],
+    derived: Mapping[str, float],
+    effective: Mapping[str, AnswerValue],
+) -> NextTier | None:
+    target = (reached or 0) + 1
+    if target not in plan.tier_by_rank:
+        return None
+    tier_id = plan.tier_by_rank[target]
+    # Every tier up to the target must hold, so collect upgrades for each, lowest first.
+    chosen: dict[str, str] = {}
+    blocked: list[str] = []
+    for rank in sorted(r for r in plan.tier_by_rank if r <= target):
+        ok, below, needed = _tier_status(plan, scored, answers, rank)
+        if ok:
+            continue
+        candidates = []
+        for entry in below:
+            item_id = entry.plan.item.id
+            if item_id in chosen and entry.plan.option_rank.get(chosen[item_id], 0) >= rank:
+                needed -= 1
+                continue
+            if isinstance(entry.plan.item.rule, MultiRule):
+                option = next(
+                    (
+                        k
+                        for k in entry.plan.option_order
+                        if entry.plan.option_rank[k] >= rank and entry.plan.option_points[k] > 0
+                    ),
+                    None,
+                )
+            else:
+                option = _upgrade_option(entry.plan, rank, effective.get(item_id))
+            if option is None:
+                blocked.append(item_id)
+                continue
+            steps = _steps(entry.plan, effective.get(item_id), option)
+            candidates.append((entry.plan.effort * steps, entry.plan.index, item_id, option))
+        candidates.sort()
+        for _, _, item_id, option in candidates[: max(0, needed)]:
+            chosen[item_id] = option
+    _close_dependencies(plan, chosen, effective)
+
+    upgrades = []
+    for item_id in sorted(chosen, key=lambda i: plan.by_id[i].index):
+        item_plan = plan.by_id[item_id]
+        current = effective.get(item_id)
+        before = item_plan.option_points.get(current, 0.0) if isinstance(current, str) else 0.0
+        option = chosen[item_id]
+        gain = item_plan.option_points[option] - before
+        if isinstance(item_plan.item.rule, MultiRule):
+            gain = item_plan.option_points[option]
+        upgrades.append(
+            Upgrade(item_id, _answer_json(current), option, rounded(gain), item_plan.effort)
+        )
+
+    # Check the path by scoring the upgraded answers: the promise must hold.
+    upgraded: dict[str, AnswerValue] = dict(answers.answers)
+    for up in upgrades:
+        item = plan.by_id[up.item].item
+        if isinstance(item.rule, MultiRule):
+            base = upgraded.get(up.item)
+            ticked = {k for k in base if isinstance(k, str)} if isinstance(base, tuple) else set()
+            ticked -= set(item.rule.exclusive)
+            upgraded[up.item] = tuple(sorted(ticked | {up.to}))
+        else:
+            upgraded[up.item] = up.to
+    upgraded_answers = replace(answers, answers=upgraded)
+    check = _rescore_changed(plan, upgraded_answers, scored, effective, scales, derived)
+    reachable = _tier_reached(plan, check, upgraded_answers) >= target and not blocked
+    effort = sum(
+        u.effort * _steps(plan.by_id[u.item], effective.get(u.item), u.to) for u in upgrades
+    )
+    if blocked:
+        message = f"not reachable: no option of {', '.join(sorted(set(blocked)))} meets {tier_id}"
+    elif reachable:
+        message = f"{len(upgrades)} item upgrade(s) reach {tier_id}"
+    else:
+        message = f"the listed upgrades are not enough for {tier_id} under the configured tier rule"
+    return NextTier(tier_id, reachable, upgrades, effort, message)
+
+
+def _rescore_changed(
+    plan: Plan,
+    answers: AnswerSet,
+    scored: list[_Scored],
+    effective: Mapping[str, AnswerValue],
+    scales: Mapping[str, Scale],
+    derived: Mapping[str, float],
+) -> list[_Scored]:
+    """Score changed answers only; exact, because dependency rules are re-applied first."""
+    na_policy = str(plan.standard.scoring.not_applicable.effective or "renormalise")
+    new_effective, _ = _enforce_dependencies(plan.standard, answers.answers)
+    result = list(scored)
+    for item_id in set(new_effective) | set(effective):
+        answer = new_effective.get(item_id)
+        if answer == effective.get(item_id):
+            continue
+        item_plan = plan.by_id[item_id]
+        old = scored[item_plan.index]
+        if old.applicability is Applicability.NOT_APPLICABLE:
+            continue
+        result[item_plan.index] = _score_item(
+            item_plan, old.applicability, answer, scales, na_policy, derived
+        )
+    return result
+
+
+def _steps(item_plan: _ItemPlan, current: AnswerValue | None, option: str) -> int:
+    order = item_plan.option_order
+    if isinstance(item_plan.item.rule, MultiRule) or option not in order:
+        return 1
+    start = order.index(current) if isinstance(current, str) and current in order else 0
+    return max(1, order.index(option) - start)
+
+
+def _close_dependencies(
+    plan: Plan, chosen: dict[str, str], effective: Mapping[str, AnswerValue]
+) -> None:
+    """Upgrading an item that a dependency forces down also needs the premise lifted."""
+    changed = True
+    while changed:
+        changed = False
+        for dep in plan.standard.dependencies:
+            target = chosen.get(dep.then.item)
+            if target is None or target in dep.then.options:
+                continue
+            premise = chosen.get(dep.when.item, effective.get(dep.when.item))
+            if isinstance(premise, str) and premise in dep.when.options:
+                premise_plan = plan.by_id[dep.when.item]
+                lift = next(
+                    (k for k in premise_plan.option_order if k not in dep.when.options), None
+                )
+                if lift is not None:
+                    chosen[dep.when.item] = lift
+                    changed = True
+
+
+# --- maturity levels (CMMM) ---------------------------------------------------------------------
+
+
+def _maturity(
+    plan: Plan, scored: list[_Scored], threshold_raw: object
+) -> tuple[list[LevelScore], int, float]:
+    threshold = _num(threshold_raw)
+    threshold = 0.8 if threshold is None else threshold
+    weights = _node_weights(plan)
+    grouped: dict[int, dict[str, list[float]]] = {}
+    for entry in scored:
+        level = entry.plan.item.level
+        if level is None or not entry.counts_in_max:
+            continue
+        grouped.setdefault(level, {}).setdefault(entry.plan.item.node, []).append(entry.points)
+    levels: list[LevelScore] = []
+    reached = 0
+    still_passing = True
+    for level in sorted(plan.tier_by_rank):
+        subdomains = {node: sum(v) / len(v) for node, v in sorted(grouped.get(level, {}).items())}
+        if subdomains:
+            weight_sum = sum(weights.get(n, 1.0) for n in subdomains)
+            value: float | None = (
+                sum(s * weights.get(n, 1.0) for n, s in subdomains.items()) / weight_sum
+            )
+        else:
+            value = None
+        passed = still_passing and value is not None and value >= threshold - 1e-9
+        still_passing = passed
+        if passed:
+            reached = level
+        levels.append(
+            LevelScore(
+                level,
+                rounded(value) if value is not None else None,
+                passed,
+                {k: rounded(v) for k, v in subdomains.items()},
+            )
+        )
+    next_score = next((ls.score for ls in levels if ls.level == reached + 1), None)
+    final_rule = plan.standard.scoring.tier_rule
+    use_next = (
+        final_rule is None
+        or final_rule.final_score is None
+        or final_rule.final_score.effective == "level_plus_next"
+    )
+    maturity = reached + ((next_score or 0.0) if use_next else 0.0)
+    return levels, reached, rounded(maturity)
+
+
+def _node_weights(plan: Plan) -> dict[str, float]:
+    setting = plan.standard.scoring.node_weights
+    if setting is None or setting.effective != "declared":
+        return {}
+    return {
+        n.id: float(w)
+        for n in plan.standard.nodes
+        if n.weight and isinstance((w := n.weight.effective), int | float)
+    }
+
+
+def _maturity_path(
+    plan: Plan,
+    scored: list[_Scored],
+    levels: list[LevelScore],
+    reached: int,
+    threshold: float | None,
+) -> NextTier | None:
+    target = reached + 1
+    if target not in plan.tier_by_rank:
+        return None
+    threshold = 0.8 if threshold is None else threshold
+    at_level = [
+        e
+        for e in scored
+        if e.plan.item.level == target
+        and e.applicability is not Applicability.NOT_APPLICABLE
+        and e.status != "na"
+    ]
+    if not at_level:
+        return NextTier(
+            plan.tier_by_rank[target],
+            False,
+            [],
+            0,
+            f"no requirements of level {target} apply to this profile",
+        )
+    weights = _node_weights(plan)
+    per_node: dict[str, list[_Scored]] = {}
+    for entry in at_level:
+        per_node.setdefault(entry.plan.item.node, []).append(entry)
+    weight_sum = sum(weights.get(n, 1.0) for n in per_node)
+    current = (
+        sum(
+            weights.get(n, 1.0) * sum(e.points for e in entries) / len(entries)
+            for n, entries in per_node.items()
+        )
+        / weight_sum
+    )
+    gains = []
+    for node, entries in per_node.items():
+        factor = weights.get(node, 1.0) / weight_sum / len(entries)
+        for entry in entries:
+            gain = (entry.plan.max_points - entry.points) * factor
+            if gain > 1e-12:
+                gains.append((-gain, entry.plan.effort, entry.plan.index, entry, gain))
+    gains.sort(key=lambda g: (g[0], g[1], g[2]))
+    upgrades: list[Upgrade] = []
+    for _, _, _, entry, gain in gains:
+        if current >= threshold - 1e-9:
+            break
+        best = _best_grade(entry.plan)
+        upgrades.append(
+            Upgrade(
+                entry.plan.item.id,
+                _answer_json(entry.answer),
+                best,
+                rounded(gain),
+                entry.plan.effort,
+            )
+        )
+        current += gain
+    lower_ok = all(ls.passed for ls in levels if ls.level < target)
+    reachable = lower_ok and current >= threshold - 1e-9
+    tier_id = plan.tier_by_rank[target]
+    message = (
+        f"{len(upgrades)} requirement(s) fully satisfied reach level {target}"
+        if reachable
+        else f"level {target} needs the lower levels first"
+        if not lower_ok
+        else f"level {target} cannot reach {threshold:g}"
+    )
+    return NextTier(tier_id, reachable, upgrades, sum(u.effort for u in upgrades), message)
+
+
+def _best_grade(item_plan: _ItemPlan) -> str:
+    rule = item_plan.item.rule
+    return (
+        "full"
+        if isinstance(rule, SatisfactionRule)
+        else (item_plan.option_order[-1] if item_plan.option_order else "yes")
+    )
+
+
+# --- gates --------------------------------------------------------------------------------------
+
+
+def _gate_applies(gate: Gate, profile: str) -> bool:
+    return not gate.profiles or profile in gate.profiles
+
+
+def _evaluate_gates(
+    std: Standard, profile: str, answers: AnswerSet, plan: Plan
+) -> list[GateOutcome]:
+    outcomes = []
+    for gate in std.gates:
+        if not _gate_applies(gate, profile):
+            continue
+        outcomes.append(_gate_outcome(gate, profile, answers))
+    return outcomes
+
+
+def _gate_outcome(gate: Gate, profile: str, answers: AnswerSet) -> GateOutcome:
+    label = gate.provenance.label.value
+    given = answers.gates.get(gate.id)
+
+    def outcome(passed: bool | None, message: str) -> GateOutcome:
+        return GateOutcome(gate.id, passed, gate.clause, message, gate.veto, label)
+
+    if gate.kind is GateKind.DECLARATION:
+        if given is None:
+            return outcome(None, f"not answered: {gate.title.en}")
+        return outcome(
+            bool(given.value),
+            "declared met" if given.value else f"declared not met: {gate.title.en}",
+        )
+    if gate.kind is GateKind.MIN_VALUE:
+        by_variant = gate.thresholds.get(profile)
+        if by_variant is None:
+            return outcome(None, f"no threshold for profile {profile}")
+        variant = given.variant if given else "default"
+        threshold = by_variant.get(variant) or by_variant.get("default")
+        if threshold is None:
+            return outcome(None, f"no threshold for variant {variant}")
+        limit = _num(threshold.effective)
+        if limit is None:
+            return outcome(
+                None,
+                f"threshold for {profile} is {threshold.provenance.label.value}; not evaluated",
+            )
+        if given is None:
+            return outcome(
+                None,
+                f"not answered: {gate.title.en} (needs ≥ {limit:g} {gate.unit or ''})".rstrip(),
+            )
+        value = float(given.value)
+        passed = value >= limit
+        unit = f" {gate.unit}" if gate.unit else ""
+        relation = "≥" if passed else "<"
+        return outcome(passed, f"{value:g}{unit} {relation} {limit:g}{unit} ({variant})")
+    metric = gate.metric or "level"
+    minimum = _num(gate.minimum.effective) if gate.minimum else None
+    related = answers.related.get(gate.standard or "", {})
+    if minimum is None:
+        return outcome(None, "minimum NOT FOUND; not evaluated")
+    if metric not in related:
+        return outcome(None, f"needs the {metric} of {gate.standard} (not given)")
+    value = related[metric]
+    passed = value >= minimum
+    return outcome(
+        passed, f"{gate.standard} {metric} {value:g} {'≥' if passed else '<'} {minimum:g}"
+    )
+
+
+def _gates_only_tier(std: Standard, answers: AnswerSet, plan: Plan) -> int:
+    reached = 0
+    for rank in sorted(plan.tier_by_rank):
+        tier_id = plan.tier_by_rank[rank]
+        profile = _profile_for_tier(plan, tier_id)
+        if profile is None:
+            break
+        outcomes = [
+            _gate_outcome(g, profile, answers)
+            for g in std.gates
+            if _gate_applies(g, profile) and g.veto
+        ]
+        if not outcomes or not all(o.passed is True for o in outcomes):
+            break
+        reached = rank
+    return reached
