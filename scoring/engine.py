@@ -58,6 +58,8 @@ class _ItemPlan:
     effort: int
     rule_text: str
     applicability: Mapping[str, Applicability]
+    tiered: bool  # whether the answer can meet a tier (options or yes carry tier tags)
+    yes_rank: int
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,11 @@ def _build_plan(std: Standard) -> Plan:
                 option_order=order,
                 effort=item.effort or 1,
                 rule_text=_rule_text(item),
+                tiered=any(option_rank.values())
+                or (isinstance(rule, YesNoRule) and rule.tier is not None),
+                yes_rank=tier_rank.get(rule.tier, _NO_TIER)
+                if isinstance(rule, YesNoRule) and rule.tier
+                else _NO_TIER,
                 applicability={
                     p.id: item.applicability.get(p.id, std.default_applicability)
                     for p in std.profiles
@@ -167,6 +174,19 @@ def _static_flags(std: Standard) -> list[Flag]:
                 std.item_provenance.note or std.item_provenance.source,
             )
         )
+    own = sorted(
+        {
+            i.provenance.label.value
+            for i in std.items
+            if i.provenance and i.provenance.label.is_flagged
+        }
+    )
+    for label in own:
+        count = sum(1 for i in std.items if i.provenance and i.provenance.label.value == label)
+        flags.append(Flag("items", label, f"{count} item(s) carry their own {label} provenance"))
+    rule_provenance = std.scoring.tier_rule.provenance if std.scoring.tier_rule else None
+    if rule_provenance is not None and rule_provenance.label.is_flagged:
+        flags.append(Flag("tier_rule", rule_provenance.label.value, rule_provenance.source))
     scoring = std.scoring
     candidates = [
         ("scoring.not_applicable", scoring.not_applicable),
@@ -299,6 +319,7 @@ def _score_item(
         )
     elif isinstance(rule, YesNoRule) and isinstance(answer, bool):
         points = rule.points if answer else 0.0
+        rank = plan.yes_rank if answer else _NO_TIER
     elif isinstance(rule, QuantityRule) and isinstance(answer, tuple):
         measures = tuple(m for m in answer if isinstance(m, Measure))
         points, problem = _quantity_points(rule, measures)
@@ -656,7 +677,7 @@ def _mandatory_indices(plan: Plan, profile: str, answers: AnswerSet) -> tuple[in
         cached = tuple(
             p.index
             for p in plan.items
-            if _applicability(p, profile, answers) is Applicability.MANDATORY
+            if p.tiered and _applicability(p, profile, answers) is Applicability.MANDATORY
         )
         plan.mandatory_cache[key] = cached
     return cached
@@ -707,7 +728,9 @@ def _share_path(
             if item_id in chosen and entry.plan.option_rank.get(chosen[item_id], 0) >= rank:
                 needed -= 1
                 continue
-            if isinstance(entry.plan.item.rule, MultiRule):
+            if isinstance(entry.plan.item.rule, YesNoRule):
+                option = "yes" if entry.plan.yes_rank >= rank else None
+            elif isinstance(entry.plan.item.rule, MultiRule):
                 option = next(
                     (
                         k
@@ -734,9 +757,13 @@ def _share_path(
         current = effective.get(item_id)
         before = item_plan.option_points.get(current, 0.0) if isinstance(current, str) else 0.0
         option = chosen[item_id]
-        gain = item_plan.option_points[option] - before
-        if isinstance(item_plan.item.rule, MultiRule):
+        rule = item_plan.item.rule
+        if isinstance(rule, YesNoRule):
+            gain = rule.points
+        elif isinstance(rule, MultiRule):
             gain = item_plan.option_points[option]
+        else:
+            gain = item_plan.option_points[option] - before
         upgrades.append(
             Upgrade(item_id, _answer_json(current), option, rounded(gain), item_plan.effort)
         )
@@ -745,7 +772,9 @@ def _share_path(
     upgraded: dict[str, AnswerValue] = dict(answers.answers)
     for up in upgrades:
         item = plan.by_id[up.item].item
-        if isinstance(item.rule, MultiRule):
+        if isinstance(item.rule, YesNoRule):
+            upgraded[up.item] = True
+        elif isinstance(item.rule, MultiRule):
             base = upgraded.get(up.item)
             ticked = {k for k in base if isinstance(k, str)} if isinstance(base, tuple) else set()
             ticked -= set(item.rule.exclusive)
