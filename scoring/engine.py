@@ -372,9 +372,15 @@ def _evaluate(
     for item_plan in plan.items:
         applicability = _applicability(item_plan, answers.profile, answers)
         if applicability is Applicability.NOT_APPLICABLE:
+            given = effective.get(item_plan.item.id)
+            note = (
+                None
+                if given is None
+                else f"answered but not applicable to profile {answers.profile}; ignored"
+            )
             scored.append(
                 _Scored(
-                    item_plan, "not_applicable", applicability, None, 0.0, False, _NO_TIER, None
+                    item_plan, "not_applicable", applicability, given, 0.0, False, _NO_TIER, note
                 )
             )
             continue
