@@ -24,10 +24,10 @@ from standards.models import Label, Sourced, Strict, Text
 
 Path = tuple[str | int, ...]
 
-GREEN_KEY = (
-    "green_electricity"  # certified green power (绿电/绿证), a part of purchased electricity
-)
-PROCESS_KEY = "process_emissions"  # process CO2 (e.g. carbonate decomposition), scope 1
+# Activity keys that are not energies of the library: certified green power (绿电/绿证), a part of
+# purchased grid electricity, and process CO2 (e.g. carbonate decomposition), scope 1.
+GREEN_KEY = "green_electricity"
+PROCESS_KEY = "process_emissions"
 LAG_PARAMETER = "factor_lag_years"
 NATIONAL = "national"
 BOUND_TOLERANCE = 1e-9  # relative; a value this close to a band bound is on the bound
@@ -108,8 +108,8 @@ class Activity(Strict):
 
 
 _HINTS = {
-    "value_added_10k_yuan": " (L and the intensities divide by value added)",
-    "output_value_10k_yuan": " (the intensities divide by output value)",
+    "value_added_10k_yuan": "; L and the intensities divide by value added",
+    "output_value_10k_yuan": "; the intensities divide by output value",
 }
 
 
@@ -129,6 +129,8 @@ def parse_activity(data: object) -> Activity:
                 message = "required key is missing"
             elif kind == "extra_forbidden":
                 message = "unknown key (check its spelling and indentation)"
+            elif kind == "greater_than":
+                message = f"must be greater than {detail['ctx']['gt']:g} (got {detail['input']!r})"
             else:
                 message = detail["msg"].removeprefix("Value error, ")
                 if kind not in ("value_error", "model_type", "dict_type"):

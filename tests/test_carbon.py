@@ -715,7 +715,7 @@ def test_zero_value_added_and_output(factors: FactorLibrary) -> None:
     ((path, message),) = bad(factors, {"value_added_10k_yuan": 0})
     assert path == ("value_added_10k_yuan",)
     assert message == (
-        "Input should be greater than 0 (got 0) (L and the intensities divide by value added)"
+        "must be greater than 0 (got 0); L and the intensities divide by value added"
     )
     ((path, message),) = bad(factors, {"output_value_10k_yuan": -5})
     assert path == ("output_value_10k_yuan",)
@@ -915,7 +915,7 @@ energy:
             "value_added_10k_yuan: 200",
             "value_added_10k_yuan: 0",
             4,
-            "value_added_10k_yuan: Input should be greater than 0",
+            "value_added_10k_yuan: must be greater than 0 (got 0); L and the",
         ),
     ],
 )
@@ -974,3 +974,20 @@ def test_cli_bad_sector_average_and_missing_file(
     assert "cannot read file" in capsys.readouterr().err
     assert main(["carbon", str(write(tmp_path, "year: [1, 2", "broken.yaml"))]) == 1
     assert "not valid YAML" in capsys.readouterr().err
+
+
+def test_cli_reports_every_energy_problem_in_line_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = GOOD + "  green_electricity_kwh: 200000\n  natural_gas_nm3: 5\n  diesel_t: -2\n"
+    path = write(tmp_path, text)
+    assert main(["carbon", str(path)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": ", 1)[0].removeprefix(f"{path}:") for line in lines] == [
+        "7:26",
+        "8:20",
+        "9:13",
+    ]
+    assert "energy.green_electricity_kwh: green power" in lines[0]
+    assert "energy.natural_gas_nm3: unknown unit 'nm3'" in lines[1]
+    assert "energy.diesel_t: must not be negative (got -2)" in lines[2]

@@ -65,9 +65,12 @@ def _run(args: argparse.Namespace) -> int:
             sector_average_L=args.sector_average,
         )
     except CarbonInputError as exc:
+        issues = []
         for path, message in exc.problems:
             where = ".".join(str(p) for p in path)
-            print(parsed.issue(path, f"{where}: {message}" if where else message), file=sys.stderr)
+            issues.append(parsed.issue(path, f"{where}: {message}" if where else message))
+        for issue in sorted(issues):
+            print(issue, file=sys.stderr)
         return 1
     except ValueError as exc:  # a broken factor library, e.g. no factor_lag_years
         return fail(str(exc))
