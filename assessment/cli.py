@@ -13,6 +13,7 @@ import sys
 # Command modules register their sub-commands; adding a group is one line here.
 COMMAND_MODULES = (
     "assessment.commands.standards",
+    "assessment.commands.score",
     "assessment.commands.carbon",
 )
 

@@ -50,10 +50,12 @@ def raise_one(data: dict[str, Any], item_id: str) -> dict[str, Any] | None:
     current = data["answers"].get(item_id)
     rule = item.rule
     if isinstance(rule, ChoiceRule):
+        # Only a given answer can get better: answering an unanswered premise with its lowest
+        # option may rightly pull a dependent answer down (e.g. FF-032 = A forces FF-033 = A).
         keys = [o.key for o in rule.options]
-        position = keys.index(current) if current in keys else -1
-        if position + 1 >= len(keys):
+        if current not in keys or keys.index(current) + 1 >= len(keys):
             return None
+        position = keys.index(current)
         better: Any = keys[position + 1]
     elif isinstance(rule, MultiRule):
         ticked = set(current or [])
