@@ -35,7 +35,7 @@ class AnswerError(ValueError):
 
 @dataclass(frozen=True)
 class Measure:
-    value: float
+    value: float | None  # None: to be computed from carbon accounting (`derived_from`)
     baseline: float | None = None
     leading: float | None = None
     weight: float | None = None
@@ -300,15 +300,17 @@ def _parse_measures(
         else:
             value = _number(entry)
             fields = {"baseline": None, "leading": None, "weight": None}
-        if value is None:
+        if value is None and not (
+            rule.derived_from and isinstance(entry, Mapping) and entry.get("value") is None
+        ):
             problems.append(f"{here}: expected a number in {rule.unit}, got {entry!r}")
             return None
-        if rule.minimum is not None and value < rule.minimum:
+        if value is not None and rule.minimum is not None and value < rule.minimum:
             problems.append(
                 f"{here}: {value:g} {rule.unit} is below the physical minimum {rule.minimum:g}"
             )
             return None
-        if rule.maximum is not None and value > rule.maximum:
+        if value is not None and rule.maximum is not None and value > rule.maximum:
             problems.append(
                 f"{here}: {value:g} {rule.unit} is above the physical maximum {rule.maximum:g}"
             )

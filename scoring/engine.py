@@ -183,7 +183,9 @@ def _static_flags(std: Standard) -> list[Flag]:
     )
     for label in own:
         count = sum(1 for i in std.items if i.provenance and i.provenance.label.value == label)
-        flags.append(Flag("items", label, f"{count} item(s) carry their own {label} provenance"))
+        flags.append(
+            Flag("item provenance", label, f"{count} item(s) carry their own {label} provenance")
+        )
     rule_provenance = std.scoring.tier_rule.provenance if std.scoring.tier_rule else None
     if rule_provenance is not None and rule_provenance.label.is_flagged:
         flags.append(Flag("tier_rule", rule_provenance.label.value, rule_provenance.source))
@@ -244,6 +246,9 @@ def _applicability(plan: _ItemPlan, profile: str, answers: AnswerSet) -> Applica
 def _quantity_points(rule: QuantityRule, measures: tuple[Measure, ...]) -> tuple[float, str | None]:
     ratios: list[tuple[float, float]] = []
     for measure in measures:
+        if measure.value is None:
+            return 0.0, "no value: enter the firm's energy data (computed from carbon accounting)"
+
         base = (
             measure.baseline
             if measure.baseline is not None
@@ -286,7 +291,11 @@ def _score_item(
         )
         first = typed[0] if typed and isinstance(typed[0], Measure) else None
         base = Measure(value, first.baseline if first else None, first.leading if first else None)
-        if first is not None and not math.isclose(first.value, value, rel_tol=1e-9):
+        if (
+            first is not None
+            and first.value is not None
+            and not math.isclose(first.value, value, rel_tol=1e-9)
+        ):
             note = f"computed from carbon accounting ({value:g}); the typed value {first.value:g} was replaced"
         else:
             note = "computed from carbon accounting"
@@ -323,6 +332,8 @@ def _score_item(
     elif isinstance(rule, QuantityRule) and isinstance(answer, tuple):
         measures = tuple(m for m in answer if isinstance(m, Measure))
         points, problem = _quantity_points(rule, measures)
+        if any(m.value is None for m in measures):
+            return _Scored(plan, "missing", applicability, answer, 0.0, True, _NO_TIER, problem)
         note = problem or note
     elif isinstance(rule, SatisfactionRule) and isinstance(answer, str):
         scale = scales.get(rule.scale)

@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from assessment.commands.output import fail, print_json
+from assessment.commands.output import print_json
 from scoring.carbon import (
     CarbonInputError,
     CarbonResult,
@@ -45,35 +45,39 @@ def register(sub: Any) -> None:
     cmd.set_defaults(handler=_run)
 
 
-def _run(args: argparse.Namespace) -> int:
-    factors = None
+def read_carbon(
+    path: Path, factor_year: int | None = None, sector_average: float | None = None
+) -> tuple[CarbonResult | None, list[str]]:
+    """Account an activity file; on bad input return the problems as `file:line:col: message`."""
     try:
-        parsed = parse_file(args.file)
+        parsed = parse_file(path)
         factors = bundled_library().factors
     except DocumentError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        return 1
+        return None, [str(issue) for issue in exc.issues]
     if factors is None:
-        return fail("the factor library has no `factors` document (carbon-factors.yaml)")
+        return None, ["the factor library has no `factors` document (carbon-factors.yaml)"]
     try:
         activity = parse_activity(parsed.data)
         result = account(
-            activity,
-            factors,
-            factor_year=args.factor_year,
-            sector_average_L=args.sector_average,
+            activity, factors, factor_year=factor_year, sector_average_L=sector_average
         )
     except CarbonInputError as exc:
         issues = []
-        for path, message in exc.problems:
-            where = ".".join(str(p) for p in path)
-            issues.append(parsed.issue(path, f"{where}: {message}" if where else message))
-        for issue in sorted(issues):
-            print(issue, file=sys.stderr)
-        return 1
+        for where_path, message in exc.problems:
+            where = ".".join(str(p) for p in where_path)
+            issues.append(parsed.issue(where_path, f"{where}: {message}" if where else message))
+        return None, [str(issue) for issue in sorted(issues)]
     except ValueError as exc:  # a broken factor library, e.g. no factor_lag_years
-        return fail(str(exc))
+        return None, [str(exc)]
+    return result, []
+
+
+def _run(args: argparse.Namespace) -> int:
+    result, problems = read_carbon(args.file, args.factor_year, args.sector_average)
+    if result is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
     if args.json:
         document = result.model_dump(mode="json")
         document["green_figures"] = green_figures(result)

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from assessment.batch import read_rows, score_rows, write_rows
+from assessment.commands.carbon import read_carbon
 from assessment.commands.output import fail, print_json
 from scoring import AnswerError, Result, parse_answers, score
+from scoring.carbon import green_figures
 from scoring.crosswalk import derived_views
 from standards import DocumentError, Library, bundled_library
 from standards.yamlsafe import parse_file
@@ -26,6 +28,12 @@ def register(sub: Any) -> None:
     cmd.add_argument("--standard", help="standard id, when the answers do not name one")
     cmd.add_argument("--profile", help="profile (target tier), overriding the answers file")
     cmd.add_argument("--json", action="store_true", help="print the full result as JSON")
+    cmd.add_argument(
+        "--activity",
+        type=Path,
+        metavar="FILE",
+        help="a year of energy data: items computed from carbon accounting take their values from it",
+    )
     cmd.add_argument("--batch", type=Path, metavar="FILE", help="JSONL, CSV or a folder of files")
     cmd.add_argument("--out", type=Path, help="batch output file (default: standard output)")
     cmd.add_argument("--format", choices=("csv", "jsonl"), help="batch output format")
@@ -63,7 +71,15 @@ def _run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"{args.answers}: {problem}", file=sys.stderr)
         return 1
-    result = score(standard, answers, scales)
+    derived: dict[str, float] = {}
+    if args.activity is not None:
+        carbon, problems = read_carbon(args.activity)
+        if carbon is None:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return 1
+        derived = green_figures(carbon)
+    result = score(standard, answers, scales, derived=derived)
     result = dataclasses.replace(
         result, derived=derived_views(result, library.crosswalks, library.standards)
     )
