@@ -13,6 +13,7 @@ import pytest
 
 from scoring import AnswerError, parse_answers, score
 from standards import Standard, bundled_library, load_library
+from standards.yamlsafe import parse_file
 
 PROV = "{label: INFERRED, source: test}"
 
@@ -445,8 +446,6 @@ def test_receipt_and_byte_identical_results() -> None:
 
 
 def load_example(name: str) -> dict[str, object]:
-    from standards.yamlsafe import parse_file
-
     data = parse_file(Path(__file__).resolve().parents[1] / "examples" / name).data
     assert isinstance(data, dict)
     return data
