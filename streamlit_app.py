@@ -16,7 +16,7 @@ from collections.abc import Iterable
 import streamlit as st
 
 from assessment.commands.standards import summary
-from standards import Label, Sourced, Standard, bundled_library
+from standards import Sourced, Standard, bundled_library
 from standards.models import (
     ChoiceRule,
     Gate,
@@ -170,11 +170,7 @@ def number(value: float | int | str | bool | None) -> str:
 
 
 def unofficial_labels(std: Standard) -> list[str]:
-    labels = set(summary(std)["unofficial_labels"])
-    if std.provenance.label.is_flagged:
-        labels.add(std.provenance.label.value)
-    order = [label.value for label in Label]
-    return sorted(labels, key=order.index)
+    return list(summary(std)["unofficial_labels"])
 
 
 # --- the library table ---------------------------------------------------------------------------

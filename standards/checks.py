@@ -38,6 +38,13 @@ _PARENT_LEVEL = {
     NodeLevel.SUBDOMAIN: NodeLevel.DOMAIN,
 }
 _POINTS_TOLERANCE = 1e-6
+_SINGULAR = {
+    "tiers": "tier",
+    "profiles": "profile",
+    "gates": "gate",
+    "dependencies": "dependency",
+    "documents": "document",
+}
 
 
 def item_max_points(rule: Rule) -> float:
@@ -109,7 +116,7 @@ def check_standard(
     ):
         for index, key in enumerate(ids):
             if key in _duplicates(ids):
-                add(((section, index, "id"), f"duplicate {section[:-1]} id {key!r}"))
+                add(((section, index, "id"), f"duplicate {_SINGULAR[section]} id {key!r}"))
 
     tiers = {t.id: t for t in std.tiers}
     profiles = {p.id for p in std.profiles}

@@ -22,5 +22,10 @@ def validate_main(args: list[str]) -> int:
         return 1
     for key, path in sorted(library.files.items()):
         print(f"ok  {path.name:<36} {key}")
-    print(f"{len(library.files)} documents valid ({len(library.standards)} standards)")
+    documents = len(library.files)
+    standards = len(library.standards)
+    print(
+        f"{documents} document{'s' if documents != 1 else ''} valid "
+        f"({standards} standard{'s' if standards != 1 else ''})"
+    )
     return 0

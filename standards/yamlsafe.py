@@ -43,35 +43,59 @@ _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
-    """SafeLoader (libyaml-backed where available) that refuses aliases and duplicate keys."""
+    """SafeLoader (libyaml-backed where available) that refuses aliases and duplicate keys.
+
+    Duplicate keys are collected (all of them, with positions) rather than raised at the first,
+    so one run reports every problem of a file.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[Any, str]] = []
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
-        # An alias is the same node met a second time; refusing it here stops an alias bomb
-        # before anything expands, with the position of the repeated use.
+        # Aliases are refused from the event stream before composing (see _refuse_aliases);
+        # a node met twice here would still be one, so this is a second line of defence.
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "aliases (*name) are not allowed in zhizao files; write the value out",
-                node.start_mark,
+                None, None, "aliases (*name) are not allowed in zhizao files", node.start_mark
             )
         return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
-            seen: dict[object, Any] = {}
+            seen: set[object] = set()
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
-                    key = key_node.value
-                    if key in seen:
-                        raise yaml.constructor.ConstructorError(
-                            "while reading a mapping",
-                            seen[key],
-                            f"duplicate key {key!r}",
-                            key_node.start_mark,
+                    if key_node.value in seen:
+                        self.duplicates.append(
+                            (key_node.start_mark, f"duplicate key {key_node.value!r}")
                         )
-                    seen[key] = key_node.start_mark
+                    seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: Any) -> int:
+        # YAML 1.2 core schema: decimal only, so `017` is 17 (not octal 15).
+        return int(str(self.construct_scalar(node)).replace("_", ""), 10)
+
+
+def _refuse_aliases(text: str, file: str) -> None:
+    """Reject the first alias where it is used, before anything is composed or expanded."""
+    for event in yaml.parse(text, Loader=_BASE_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            mark = event.start_mark
+            if mark is None:  # libyaml always sets marks; keep mypy and odd builds honest
+                raise DocumentError([Issue(file, 1, 1, "aliases are not allowed in zhizao files")])
+            raise DocumentError(
+                [
+                    Issue(
+                        file,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"alias *{event.anchor} is not allowed in zhizao files; write the value out",
+                    )
+                ]
+            )
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -82,6 +106,25 @@ _StrictSafeLoader.yaml_implicit_resolvers = {
 _StrictSafeLoader.add_implicit_resolver(
     _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_StrictSafeLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] not in (_INT_TAG, _FLOAT_TAG)]
+    for first, resolvers in _StrictSafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictSafeLoader.add_implicit_resolver(
+    _INT_TAG, re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789")
+)
+_StrictSafeLoader.add_implicit_resolver(
+    _FLOAT_TAG,
+    re.compile(
+        r"^(?:[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_StrictSafeLoader.add_constructor(_INT_TAG, _StrictSafeLoader.construct_yaml_int)
 # Dates stay strings: a standard's issue date is text, and JSON has no date type.
 _StrictSafeLoader.yaml_implicit_resolvers = {
     first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
@@ -134,8 +177,16 @@ def parse_text(text: str, file: str) -> Parsed:
     """Parse YAML text; raise DocumentError with the position of the first syntax problem."""
     loader = _StrictSafeLoader(text)
     try:
+        _refuse_aliases(text, file)
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
+        if loader.duplicates:
+            raise DocumentError(
+                [
+                    Issue(file, mark.line + 1, mark.column + 1, message)
+                    for mark, message in loader.duplicates
+                ]
+            )
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

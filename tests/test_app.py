@@ -54,7 +54,7 @@ def test_chinese_by_default_and_the_library_is_listed() -> None:
     assert ff["条目数"] == 105
     assert ff["题数"] == 100
     assert ff["证据标签"] == "THIRD-PARTY"
-    assert ff["非官方编码"] == "⚠ THIRD-PARTY"
+    assert ff["非官方编码"] == "⚠ THIRD-PARTY, INFERRED, NOT FOUND"
 
 
 def test_future_factory_tree_shows_items_options_and_descriptors() -> None:
@@ -126,7 +126,7 @@ def test_switch_to_english() -> None:
         assert option.text.en in text
     assert "- **B** · 1 pts · Provincial digital workshop — " in text
     assert "tick all that apply, at most 5 pts" in text
-    assert "unofficial encodings (THIRD-PARTY)" in at.warning[0].value
+    assert "unofficial encodings (THIRD-PARTY, INFERRED, NOT FOUND)" in at.warning[0].value
     assert "新一代信息技术" not in text
     chooser = at.selectbox(key="standard-en")
     assert chooser.value == FF, "switching the language keeps the chosen standard"

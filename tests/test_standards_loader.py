@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,15 +99,10 @@ def billion_laughs(levels: int = 10) -> str:
 def test_alias_bomb_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
     # Expanded, this would be 10**9 strings; the loader must refuse aliases instead.
     path = write(tmp_path / "bomb.yaml", billion_laughs())
-    started = time.perf_counter()
-    issues = load_issues(path)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"an alias bomb took {elapsed:.1f} s; it must be refused, not expanded"
-    [issue] = issues
-    assert issue.message == (
-        "not valid YAML: aliases (*name) are not allowed in zhizao files; write the value out"
-    )
-    assert "&lol0" in line_at(path, issue) or "*lol0" in line_at(path, issue)
+    # Expanding it would exhaust memory; refusing the first alias returns at once.
+    [issue] = load_issues(path)
+    assert issue.message == "alias *lol0 is not allowed in zhizao files; write the value out"
+    assert "*lol0" in line_at(path, issue)
 
 
 def test_alias_inside_a_standard_is_refused(tmp_path: Path, ff_text: str) -> None:
@@ -116,15 +110,10 @@ def test_alias_inside_a_standard_is_refused(tmp_path: Path, ff_text: str) -> Non
     text = mutate(text, "  - id: FF-002\n", "    effort: 2\n", "    effort: *e\n")
     path = write(tmp_path / "alias.yaml", text)
     [issue] = load_issues(path)
-    assert "aliases (*name) are not allowed" in issue.message
+    assert "is not allowed in zhizao files" in issue.message
     assert "effort: &e 2" in line_at(path, issue) or "effort: *e" in line_at(path, issue)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standards/yamlsafe.py (libyaml loader) detects an alias when the shared node is "
-    "constructed a second time and reports node.start_mark, which is the anchor, not the alias",
-)
 def test_alias_is_reported_where_it_is_used(tmp_path: Path, ff_text: str) -> None:
     text = mutate(ff_text, "  - id: FF-001\n", "    effort: 2\n", "    effort: &e 2\n")
     text = mutate(text, "  - id: FF-002\n", "    effort: 2\n", "    effort: *e\n")
@@ -237,11 +226,6 @@ def test_duplicate_top_level_key(tmp_path: Path, ff_text: str) -> None:
     assert line_at(path, issue) == 'edition: "2026"'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standards/yamlsafe.py raises at the first duplicate key, so a second one in the "
-    "same file is only reported after the first is fixed",
-)
 def test_every_duplicate_key_of_a_file_is_reported(tmp_path: Path, ff_text: str) -> None:
     text = mutate(
         ff_text, "  - id: FF-002\n", '    number: "2"\n', '    number: "2"\n    number: "3"\n'
@@ -376,8 +360,7 @@ SEMANTIC_CASES = [
     Case(
         "duplicate-dependency-id",
         "  - id: dep-034-035\n", "id: dep-034-035", "id: dep-032-033",
-        # "dependenc": checks.py currently spells it "dependencie"; see the xfail test below.
-        "duplicate dependenc", "- id: dep-032-033", count=2,
+        "duplicate dependency id", "- id: dep-032-033", count=2,
     ),
     Case(
         "unknown-node",
@@ -504,11 +487,6 @@ def test_a_single_change_causes_only_its_own_issue(
     assert all(case.message in i.message for i in issues)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="standards/checks.py builds the word from the section name with section[:-1], "
-    "so 'dependencies' becomes 'dependencie'",
-)
 def test_duplicate_dependency_message_is_spelt_right(tmp_path: Path, ff_text: str) -> None:
     text = mutate(ff_text, "  - id: dep-034-035\n", "id: dep-034-035", "id: dep-032-033")
     issues = load_issues(write(tmp_path / "dep.yaml", text))
@@ -631,7 +609,7 @@ def test_cli_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["standards", "show", "zj-future-factory"]) == 0
     out = capsys.readouterr().out
     assert out.startswith('浙江省"未来工厂"分级建设要求（试行） / Zhejiang future factory')
-    assert "unofficial encodings used: THIRD-PARTY" in out
+    assert "unofficial encodings used: THIRD-PARTY, INFERRED, NOT FOUND" in out
     assert "新一代信息技术 / New-generation information technology  (3 items)" in out
     assert "gate investment: 软硬件投资额" in out
     assert out.rstrip().endswith("105 items, max total 500.0")

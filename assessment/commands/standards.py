@@ -6,7 +6,8 @@ import argparse
 from typing import Any
 
 from assessment.commands.output import fail, print_json
-from standards import Standard, bundled_library, sha256_of
+from scoring import compile_standard
+from standards import Label, Standard, bundled_library, sha256_of
 from standards.checks import item_max_points
 from standards.cli import validate_main
 from standards.loader import DOCUMENT_TYPES
@@ -39,18 +40,9 @@ def register(sub: Any) -> None:
 
 def summary(std: Standard) -> dict[str, Any]:
     questions = {i.variant_of or i.id for i in std.items}
-    flagged = sorted(
-        {
-            i.provenance.label.value
-            for i in std.items
-            if i.provenance and i.provenance.label.is_flagged
-        }
-        | (
-            {std.item_provenance.label.value}
-            if std.item_provenance and std.item_provenance.label.is_flagged
-            else set()
-        )
-    )
+    # The same flags every score of this standard carries (standard, items, scoring parameters).
+    order = [label.value for label in Label]  # strongest evidence first
+    flagged = sorted({flag.label for flag in compile_standard(std).static_flags}, key=order.index)
     return {
         "id": std.id,
         "edition": std.edition,
