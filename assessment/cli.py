@@ -15,6 +15,11 @@ COMMAND_MODULES = (
     "assessment.commands.standards",
     "assessment.commands.score",
     "assessment.commands.carbon",
+    "assessment.commands.documents",
+    "assessment.commands.db",
+    "assessment.commands.orgs",
+    "assessment.commands.users",
+    "assessment.commands.demo",
 )
 
 

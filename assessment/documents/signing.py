@@ -1,0 +1,170 @@
+"""The issuer's Ed25519 key pair: create, load, fingerprint, sign.
+
+Keys live OUTSIDE any git work tree: ``$ZHIZAO_KEY_DIR`` or ``~/.config/zhizao/keys``. The private
+key file is created with mode 0600 (its folder 0700) and is never printed or logged; only the
+public key and its fingerprint (SHA-256 of the 32 raw public-key bytes, hex) are shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ENV_KEY_DIR = "ZHIZAO_KEY_DIR"
+PRIVATE_NAME = "issuer-ed25519.pem"
+PUBLIC_NAME = "issuer-ed25519.pub.pem"
+ALGORITHM = "Ed25519"
+
+
+class KeyProblem(RuntimeError):
+    """A key that cannot be created or read; the message names the file and what to do."""
+
+
+def default_key_dir() -> Path:
+    raw = os.environ.get(ENV_KEY_DIR, "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    base = Path(config).expanduser() if config else Path.home() / ".config"
+    return base / "zhizao" / "keys"
+
+
+def git_work_tree(path: Path) -> Path | None:
+    """The git work tree that contains `path` (existing or not), if any."""
+    current = path.expanduser().absolute()
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def fingerprint(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def public_key_b64(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def public_key_from_b64(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+
+
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+@dataclass(frozen=True)
+class IssuerKey:
+    """A loaded private key and where it came from. `repr` never shows the key."""
+
+    private: Ed25519PrivateKey
+    path: Path
+
+    @property
+    def public(self) -> Ed25519PublicKey:
+        return self.private.public_key()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public)
+
+    def sign(self, data: bytes) -> bytes:
+        return self.private.sign(data)
+
+    def __repr__(self) -> str:
+        return f"IssuerKey(path={str(self.path)!r}, fingerprint={self.fingerprint!r})"
+
+
+def init_keys(directory: Path | None = None, *, force: bool = False) -> tuple[Path, Path, str]:
+    """Create a key pair in `directory`; return (private path, public path, fingerprint).
+
+    Refuses a folder inside a git work tree (keys must never be committed) and an existing key
+    unless `force`.
+    """
+    folder = (directory or default_key_dir()).expanduser().absolute()
+    tree = git_work_tree(folder)
+    if tree is not None:
+        raise KeyProblem(
+            f"{folder} is inside the git work tree {tree}: keys must never be committed. "
+            f"Choose a folder outside it (default {default_key_dir()}, or ${ENV_KEY_DIR})."
+        )
+    private_path = folder / PRIVATE_NAME
+    public_path = folder / PUBLIC_NAME
+    if private_path.exists() and not force:
+        raise KeyProblem(
+            f"{private_path} already exists; certificates signed with it would no longer verify "
+            "against a new key. Pass --force to replace it (keep a copy of the old public key)."
+        )
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(folder, 0o700)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    if private_path.exists():
+        private_path.unlink()
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    os.chmod(private_path, 0o600)
+    public_path.write_bytes(public_pem(key.public_key()))
+    os.chmod(public_path, 0o644)
+    return private_path, public_path, fingerprint(key.public_key())
+
+
+def load_private_key(directory: Path | None = None) -> IssuerKey:
+    folder = (directory or default_key_dir()).expanduser()
+    path = folder / PRIVATE_NAME
+    if not path.is_file():
+        raise KeyProblem(f"{path}: no issuer key; create one with `zhizao keys init`")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise KeyProblem(
+            f"{path}: mode {mode:04o} lets others read the private key; run chmod 600 {path}"
+        )
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyProblem(f"{path}: not an unencrypted PEM private key") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyProblem(f"{path}: not an Ed25519 private key")
+    return IssuerKey(private=key, path=path)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """A public key from a PEM file, or from the private-key file's folder."""
+    path = path.expanduser()
+    if path.is_dir():
+        path = path / PUBLIC_NAME
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise KeyProblem(f"{path}: no such public key file") from exc
+    except ValueError as exc:
+        raise KeyProblem(f"{path}: not a PEM public key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyProblem(f"{path}: not an Ed25519 public key")
+    return key
+
+
+def signature_valid(public_key: Ed25519PublicKey, signature: bytes, data: bytes) -> bool:
+    try:
+        public_key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
