@@ -275,7 +275,7 @@ def read_evidence(actor: Principal, db: Database, evidence_id: int) -> tuple[Evi
         ).first()
         if found is None:
             raise NotFound(f"evidence file {evidence_id} not found")
-        row, data = found.tuple()
+        row, data = found
         if hashlib.sha256(data).hexdigest() != row.blob_sha256:
             raise RuntimeError(f"evidence file {evidence_id}: stored bytes do not match SHA-256")
         return _view(row), bytes(data)

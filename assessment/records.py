@@ -141,7 +141,7 @@ def cohort(_actor: Principal, db: Database, standard_id: str) -> list[CohortRow]
             .join(Organisation, Organisation.id == Submission.organisation_id)
             .where(Submission.standard_id == standard_id, Submission.status == "approved")
             .order_by(Submission.id)
-        ).tuples()
+        )
         found = []
         for sub, org in rows:
             result = sub.final_result or {}

@@ -397,7 +397,7 @@ def list_submissions(
                 sub.self_result["total"] if sub.self_result else None,
                 sub.final_result["total"] if sub.final_result else None,
             )
-            for sub, name in session.execute(query).tuples()
+            for sub, name in session.execute(query)
         ]
 
 
@@ -995,7 +995,7 @@ def list_decisions(actor: Principal, db: Database, submission_id: int) -> list[D
                 d.decided_by,
                 d.decided_at,
             )
-            for d, rnd in session.execute(query).tuples()
+            for d, rnd in session.execute(query)
         ]
 
 
