@@ -227,7 +227,11 @@ def _summary(result: Result, standard: Standard, zh: str, en: str) -> Summary:
         total=result.total,
         max_total=result.max_total,
         percent=result.percent,
-        tier=f"{tier.name.zh} {tier.name.en}" if tier else None,
+        tier=(
+            f"{tier.name.zh} {tier.name.en}"
+            if tier
+            else (None if standard.tiers else "本标准不分等级 no tiers")
+        ),
         level=result.level,
         complete=result.complete,
         eligible=result.eligible,
@@ -336,7 +340,8 @@ def build_report_data(
     self_items = {t["id"]: t for t in self_result.to_dict()["items"]}
     eval_items = {t["id"]: t for t in evaluated.to_dict()["items"]} if evaluated else {}
     item_rows = []
-    for trace in current.to_dict()["items"]:
+    numbered = any(i.number for i in standard.items)
+    for index, trace in enumerate(current.to_dict()["items"], start=1):
         spec = items.get(trace["id"])
         own = self_items.get(trace["id"])
         self_answer = format_answer(own["answer"]) if own else "—"
@@ -344,7 +349,7 @@ def build_report_data(
         ev_answer = format_answer(ev["answer"]) if ev else None
         item_rows.append(
             ItemRow(
-                number=(spec.number if spec and spec.number else trace["id"]),
+                number=(spec.number or "") if spec and numbered else str(index),
                 id=trace["id"],
                 title_zh=spec.title.zh if spec else trace["id"],
                 self_answer=self_answer,
