@@ -13,8 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assessment.commands.carbon import read_carbon
 from assessment.commands.output import fail, print_json
+from assessment.db import open_database
 from assessment.documents import (
     CertificateRecord,
     EnvelopeError,
@@ -35,6 +38,7 @@ from assessment.documents import (
     sign_record,
     verify_pdf,
 )
+from assessment.documents.registry import database_registry
 from assessment.documents.signing import PUBLIC_NAME, fingerprint, public_pem
 from scoring import AnswerError, Result, parse_answers, score
 from scoring.carbon import CarbonResult, green_figures
@@ -185,6 +189,12 @@ def _register_cert(sub: Any) -> None:
     verify.add_argument(
         "--revoked", type=Path, help="published revocation list: one `NUMBER [reason]` a line"
     )
+    verify.add_argument(
+        "--db",
+        action="store_true",
+        help="also check the issuer's registry: the certificates table of $DATABASE_URL "
+        "(default data/zhizao.sqlite) — unknown, revoked or altered records fail",
+    )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
     verify.set_defaults(handler=_cert_verify)
 
@@ -273,7 +283,22 @@ def _cert_verify(args: argparse.Namespace) -> int:
             registry = revocation_list(args.revoked.read_text(encoding="utf-8"))
         except OSError as exc:
             return fail(f"{args.revoked}: {exc.strerror or exc}")
-    verdict = verify_pdf(pdf, keys, on=args.on or dt.date.today(), registry=registry)
+    database = None
+    if args.db:
+        if registry is not None:
+            return fail("give either --revoked FILE or --db, not both")
+        try:
+            database = open_database(migrate=False)
+        except SQLAlchemyError as exc:
+            return fail(f"cannot open the database ({exc.__class__.__name__}: {exc})")
+        registry = database_registry(database)
+    try:
+        verdict = verify_pdf(pdf, keys, on=args.on or dt.date.today(), registry=registry)
+    except SQLAlchemyError as exc:
+        return fail(f"cannot read the certificates table ({exc.__class__.__name__})")
+    finally:
+        if database is not None:
+            database.dispose()
     if args.json:
         print_json(
             {
@@ -312,7 +337,7 @@ def _cert_verify(args: argparse.Namespace) -> int:
         print(f"  key:       {verdict.key_fingerprint}", file=stream)
         if registry is None:
             print(
-                "  note:      revocation not checked (no registry; pass --revoked FILE)",
+                "  note:      revocation not checked (no registry; pass --db or --revoked FILE)",
                 file=stream,
             )
     return 0 if verdict.ok else 1
