@@ -172,7 +172,8 @@ def test_every_rule_type_by_hand(mini: Standard) -> None:
     assert trace(result, "V-P").status == "not_applicable"
     node = {n.id: n for n in result.nodes}
     assert (node["E1"].points, node["E1"].max_points) == (8.0, 13.0)  # 2.5 + 2.5 + 3 of 5 + 5 + 3
-    assert (node["E2"].points, node["E2"].max_points) == (15.0, 20.0)  # 2 + 6 + 5 + 2 of 2 + 8 + 8 + 2
+    # E2: 2 + 6 + 5 + 2 of 2 + 8 + 8 + 2
+    assert (node["E2"].points, node["E2"].max_points) == (15.0, 20.0)
 
 
 def test_quantity_is_clamped_at_both_ends(mini: Standard) -> None:
@@ -251,7 +252,10 @@ def test_variant_for_the_other_industry_is_rejected(mini: Standard) -> None:
     ("answers", "expected"),
     [
         ({"C9": "A"}, "answers.C9: unknown item id"),
-        ({"C1": "Z"}, "answers.C1: 'Z' is not an option of this item; expected one of ['A', 'B', 'C']"),
+        (
+            {"C1": "Z"},
+            "answers.C1: 'Z' is not an option of this item; expected one of ['A', 'B', 'C']",
+        ),
         ({"Y1": "yes"}, "answers.Y1: expected true or false, got 'yes'"),
         ({"Q1": "lots"}, "answers.Q1: expected a number in %, got 'lots'"),
         ({"Q1": 140}, "answers.Q1: 140 % is above the physical maximum 100"),
