@@ -21,7 +21,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The embedded SQLite database (data/zhizao.sqlite; DATABASE_URL to use another) is created or
+# upgraded, and filled with demo data the first time (the demo passwords are printed then and kept
+# in data/demo-accounts.txt).
 run: $(STAMP)
+	$(BIN)/zhizao db upgrade
+	$(BIN)/zhizao demo seed --if-empty
 	$(BIN)/python -m streamlit run streamlit_app.py \
 		--server.headless=true --server.port=$(PORT) --browser.gatherUsageStats=false
 
