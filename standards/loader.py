@@ -9,19 +9,21 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from standards.checks import check_crosswalk, check_standard
+from standards.classifications import ClassificationLibrary, check_classifications
 from standards.factors import FactorLibrary, check_factors
 from standards.models import Crosswalk, ScaleLibrary, Standard, UnitLibrary
 from standards.yamlsafe import DEFAULT_MAX_BYTES, DocumentError, Issue, Parsed, parse_file
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 
-Document = Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary
+Document = Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary | ClassificationLibrary
 DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
     "standard": Standard,
     "scales": ScaleLibrary,
     "units": UnitLibrary,
     "crosswalk": Crosswalk,
     "factors": FactorLibrary,
+    "classifications": ClassificationLibrary,
 }
 
 
@@ -66,7 +68,7 @@ def validate_parsed(parsed: Parsed) -> Document:
         document = model.model_validate(data)
     except ValidationError as exc:
         raise DocumentError(_pydantic_issues(parsed, exc)) from None
-    if not isinstance(document, Standard | ScaleLibrary | UnitLibrary | Crosswalk | FactorLibrary):
+    if not isinstance(document, Document):
         raise TypeError(f"unexpected document model {type(document).__name__}")
     return document
 
@@ -85,6 +87,7 @@ class Library:
     units: UnitLibrary | None = None
     crosswalks: dict[str, Crosswalk] = field(default_factory=dict)
     factors: FactorLibrary | None = None
+    classifications: ClassificationLibrary | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
     def standard(self, standard_id: str, edition: str | None = None) -> Standard:
@@ -145,6 +148,12 @@ def load_library(paths: list[Path] | None = None, max_bytes: int = DEFAULT_MAX_B
     if library.factors is not None:
         parsed = parsed_by_name[str(library.files["factors"])]
         for loc, message in check_factors(library.factors, library.unit_ids or None):
+            issues.append(parsed.issue(loc, message))
+    if library.classifications is not None:
+        parsed = parsed_by_name[str(library.files["classifications"])]
+        for loc, message in check_classifications(
+            library.classifications, library.unit_ids or None
+        ):
             issues.append(parsed.issue(loc, message))
     if issues:
         raise DocumentError(issues)

@@ -199,8 +199,9 @@ def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, found: str) -> N
 def test_unknown_document_kind(tmp_path: Path, text: str, found: str) -> None:
     path = write(tmp_path / "kind.yaml", text)
     [issue] = load_issues(path)
-    assert "`document` must be one of ['crosswalk', 'factors', 'scales', 'standard', 'units']" in (
-        issue.message
+    assert (
+        "`document` must be one of ['classifications', 'crosswalk', 'factors', 'scales', 'standard', 'units']"
+        in (issue.message)
     )
     assert issue.message.endswith(f"found {found}")
     if found != "None":
