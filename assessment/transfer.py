@@ -12,9 +12,9 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import LargeBinary, func, insert, select, text
+from sqlalchemy import LargeBinary, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from assessment.db import Database, current_revision, head_revision
@@ -35,7 +35,7 @@ def _encode(value: Any) -> Any:
 
 
 def _table_rows(session: Session, model: type[Base]) -> list[dict[str, Any]]:
-    table = model.__table__
+    table = cast(Table, model.__table__)
     columns = list(table.columns)
     key = list(table.primary_key.columns)
     rows = session.execute(select(*columns).order_by(*key)).all()
@@ -70,7 +70,7 @@ def write_export(db: Database, path: Path) -> dict[str, int]:
 
 
 def _decode_rows(model: type[Base], rows: Any, problems: list[str]) -> list[dict[str, Any]]:
-    table = model.__table__
+    table = cast(Table, model.__table__)
     name = table.name
     if not isinstance(rows, list):
         problems.append(f"tables.{name}: expected a list of rows")
@@ -149,7 +149,7 @@ def import_database(db: Database, data: Any) -> dict[str, int]:
         for model in TABLE_ORDER:
             rows = decoded[model.__tablename__]
             if rows:
-                session.execute(insert(model.__table__), rows)
+                session.execute(insert(cast(Table, model.__table__)), rows)
             counts[model.__tablename__] = len(rows)
         if db.dialect == "postgresql":
             _reset_sequences(session)
@@ -159,7 +159,7 @@ def import_database(db: Database, data: Any) -> dict[str, int]:
 def _reset_sequences(session: Session) -> None:
     """After inserting explicit ids, let PostgreSQL's serial sequences continue after them."""
     for model in TABLE_ORDER:
-        table = model.__table__
+        table = cast(Table, model.__table__)
         if "id" not in table.columns:
             continue
         session.execute(

@@ -512,11 +512,11 @@ def save_answers(
             for r in session.scalars(select(Answer).where(Answer.submission_id == sub.id))
         }
         merged = {key: row.value for key, row in rows.items()}
-        for key, value in changes.items():
+        for slot, value in changes.items():
             if value is None:
-                merged.pop(key, None)
+                merged.pop(slot, None)
             else:
-                merged[key] = value
+                merged[slot] = value
         doc = answer_document(
             sub,
             {k: v for (kind, k), v in merged.items() if kind == "item"},

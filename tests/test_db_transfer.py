@@ -36,8 +36,11 @@ def test_round_trip_is_exact_on_both_backends(
     tmp_path: Path,
 ) -> None:
     source = canonical_dump(seeded)
-    empty = [name for name, rows in source.items() if not rows]
-    assert empty == ["certificates"]  # the certificate issue fills that one
+    filled = {name for name, rows in source.items() if rows}
+    assert filled >= {
+        "organisations", "users", "standard_snapshots", "submissions", "answers",
+        "evidence_blobs", "evidence_files", "reviews", "item_decisions", "comments", "audit_log",
+    }  # fmt: skip
     path = tmp_path / "export.json"
     written = write_export(seeded, path)
     assert written == {name: len(rows) for name, rows in source.items()}
