@@ -1,0 +1,61 @@
+"""`build_template`: the blank questionnaire of a standard as an Excel workbook (bytes)."""
+
+from __future__ import annotations
+
+from assessment.excel.questions import LANGS
+from assessment.excel.writer import build_workbook
+from standards import Library, Standard, bundled_library
+
+
+class TemplateError(ValueError):
+    """A template that cannot be made as asked (unknown standard, profile or industry type)."""
+
+
+def resolve(
+    standard: Standard | str, profile: str | None, industry: str | None, library: Library
+) -> tuple[Standard, str | None, str | None]:
+    """The standard, and the profile and industry type checked against it."""
+    if isinstance(standard, str):
+        try:
+            standard = library.standard(standard)
+        except KeyError as exc:
+            raise TemplateError(str(exc.args[0])) from None
+    profiles = [p.id for p in standard.profiles]
+    if profile is None and len(profiles) == 1:
+        profile = profiles[0]
+    if profile is not None and profile not in profiles:
+        raise TemplateError(
+            f"profile {profile!r} is not a profile of {standard.id}; expected one of {profiles}"
+        )
+    kinds = [t.value for t in standard.industry_types]
+    if industry is not None and industry not in kinds:
+        if not kinds:
+            raise TemplateError(
+                f"{standard.id} has no discrete/process variants; leave the industry type out"
+            )
+        raise TemplateError(f"industry type {industry!r}: expected one of {kinds}")
+    return standard, profile, industry
+
+
+def build_template(
+    standard: Standard | str,
+    profile: str | None = None,
+    industry: str | None = None,
+    lang: str = "zh",
+    *,
+    library: Library | None = None,
+) -> bytes:
+    """The questionnaire for `standard` as .xlsx bytes.
+
+    One sheet per element with one row per item (descriptors, drop-downs of the valid answers,
+    evidence notes), sheets for gates, several products, carbon activity data and instructions,
+    and a hidden `_zhizao` sheet recording the standard id, edition and SHA-256. `profile` keeps
+    the items of that target only; `industry` ('discrete' or 'process') the items of that industry
+    type. `lang` ('zh' or 'en') picks the words of the drop-downs and sheet names; every header
+    and text stays bilingual, Chinese first.
+    """
+    if lang not in LANGS:
+        raise TemplateError(f"lang {lang!r}: expected one of {list(LANGS)}")
+    library = library or bundled_library()
+    std, profile, industry = resolve(standard, profile, industry, library)
+    return build_workbook(std, library, profile=profile, industry=industry, lang=lang)
