@@ -72,20 +72,23 @@ SIZE_NAMES = {
     SizeClass.MICRO: "微型",
 }
 
-# 统计上大中小微型企业划分办法（2017）, industry row (THIRD-PARTY): lower bounds of employees and
-# revenue (万元); a firm must meet both to be in the class.
-_SIZE_BOUNDS = (
-    (SizeClass.LARGE, 1000, 40000.0),
-    (SizeClass.MEDIUM, 300, 2000.0),
-    (SizeClass.SMALL, 20, 300.0),
-)
-
 
 def size_class(employees: int, revenue_wan: float) -> SizeClass:
-    """Industrial size class from employees and annual revenue in 万元."""
-    for cls, min_staff, min_revenue in _SIZE_BOUNDS:
-        if employees >= min_staff and revenue_wan >= min_revenue:
-            return cls
+    """Industrial size class from employees and annual revenue in 万元.
+
+    The thresholds (统计上大中小微型企业划分办法（2017）, industry row) live with their provenance in
+    standards/library/classifications.yaml: a firm is in the first class whose bounds it all meets.
+    """
+    from standards import bundled_library  # noqa: PLC0415 - the library loads on first use
+
+    library = bundled_library().classifications
+    if library is None:
+        raise RuntimeError("the bundled library has no classifications document")
+    for cls in library.size_rule("industry").classes:
+        if cls.min_employees is None or cls.min_revenue is None:
+            return SizeClass(cls.key)
+        if employees >= cls.min_employees and revenue_wan >= cls.min_revenue:
+            return SizeClass(cls.key)
     return SizeClass.MICRO
 
 
