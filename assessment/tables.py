@@ -290,6 +290,26 @@ class Certificate(Base):
     signature: Mapped[str | None] = mapped_column(Text)
 
 
+class SubmissionActivity(Base):
+    """A year of the firm's energy data for one submission (the input of carbon accounting).
+
+    One row per submission and reporting year; `data` is the activity mapping that
+    `scoring.carbon.parse_activity` reads (the same format as `zhizao carbon FILE`).
+    """
+
+    __tablename__ = "submission_activities"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "year", name="uq_submission_activities_submission_year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 class AuditEntry(Base):
     """Append-only: rows are never updated or deleted (ORM guard in assessment/audit.py, and
     database triggers created by the migrations)."""
@@ -322,5 +342,6 @@ TABLE_ORDER = (
     ItemDecision,
     Comment,
     Certificate,
+    SubmissionActivity,
     AuditEntry,
 )
