@@ -1,0 +1,131 @@
+"""Public certificate verification by number (the `/?verify=NUMBER` page; no login).
+
+Reads only the `certificates` table: whether the number exists, its status and dates, the facts of
+its signed record, and whether the stored Ed25519 signature holds over the record's canonical JSON
+under the issuer's public key. Nothing about other certificates or submissions is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+
+from assessment.db import Database
+from assessment.documents.record import NUMBER_PATTERN
+from assessment.documents.signing import (
+    PUBLIC_NAME,
+    KeyProblem,
+    default_key_dir,
+    fingerprint,
+    load_public_key,
+    signature_valid,
+)
+from assessment.tables import Certificate
+from standards import canonical_json
+
+Status = Literal["valid", "expired", "revoked", "unknown"]
+Signature = Literal["valid", "invalid", "unsigned", "no_key"]
+
+
+@dataclass(frozen=True)
+class PublicCheck:
+    number: str
+    status: Status
+    signature: Signature
+    record: dict[str, Any] | None = None
+    issued_at: dt.datetime | None = None
+    expires_on: dt.date | None = None
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = None
+    key_fingerprint: str | None = None  # of the issuer key the record names
+    trusted_fingerprints: tuple[str, ...] = ()
+
+
+def normalise_number(text: str) -> str:
+    """Upper-case, trimmed; common misreadings of Crockford base32 (O→0, I/L→1) corrected."""
+    cleaned = text.strip().upper().replace(" ", "")
+    if cleaned.startswith("ZZ-"):
+        body = cleaned[3:].replace("O", "0").replace("I", "1").replace("L", "1")
+        cleaned = "ZZ-" + body
+    return cleaned
+
+
+def looks_like_number(text: str) -> bool:
+    return bool(NUMBER_PATTERN.match(normalise_number(text)))
+
+
+def issuer_keys(directory: Path | None = None) -> list[Ed25519PublicKey]:
+    """The issuer public key(s) this installation trusts (the key folder's public key)."""
+    path = (directory or default_key_dir()) / PUBLIC_NAME
+    if not path.exists():
+        return []
+    try:
+        return [load_public_key(path)]
+    except KeyProblem:
+        return []
+
+
+def check_certificate(
+    db: Database,
+    number: str,
+    *,
+    on: dt.date,
+    trusted_keys: Iterable[Ed25519PublicKey] | None = None,
+) -> PublicCheck:
+    """Status (valid / expired / revoked / unknown) and signature check of a certificate number."""
+    wanted = normalise_number(number)
+    keys = {fingerprint(k): k for k in (issuer_keys() if trusted_keys is None else trusted_keys)}
+    trusted = tuple(sorted(keys))
+    with db.read() as session:
+        cert = session.scalars(select(Certificate).where(Certificate.number == wanted)).first()
+        if cert is None:
+            return PublicCheck(wanted, "unknown", "unsigned", trusted_fingerprints=trusted)
+        record = dict(cert.record or {})
+        claimed = str(record.get("issuer_key_fingerprint") or "") or None
+        signature: Signature
+        if not cert.signature:
+            signature = "unsigned"
+        elif claimed is None or claimed not in keys:
+            signature = "no_key"
+        else:
+            try:
+                raw = base64.b64decode(cert.signature, validate=True)
+            except (ValueError, binascii.Error):
+                raw = b""
+            signed = canonical_json(record).encode("utf-8")
+            signature = (
+                "valid" if raw and signature_valid(keys[claimed], raw, signed) else "invalid"
+            )
+        expires = cert.expires_at.date() if cert.expires_at else None
+        if expires is None and record.get("expires_on"):
+            try:
+                expires = dt.date.fromisoformat(str(record["expires_on"]))
+            except ValueError:
+                expires = None
+        status: Status
+        if cert.status == "revoked":
+            status = "revoked"
+        elif expires is not None and on > expires:
+            status = "expired"
+        else:
+            status = "valid"
+        return PublicCheck(
+            number=cert.number,
+            status=status,
+            signature=signature,
+            record=record,
+            issued_at=cert.issued_at,
+            expires_on=expires,
+            revoked_at=cert.revoked_at,
+            revoked_reason=cert.revoked_reason,
+            key_fingerprint=claimed,
+            trusted_fingerprints=trusted,
+        )
