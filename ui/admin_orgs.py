@@ -1,0 +1,181 @@
+"""Administrator: organisations (统一社会信用代码 checked by the service) and user accounts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import organisations
+from assessment.classifications import SizeClass, divisions, regions
+from assessment.errors import LifecycleError
+from assessment.identity import Role, generate_password
+from ui import auth
+from ui.common import db, lang, show_error, show_flashes, t, when
+
+
+def org_section(user: auth.Principal) -> None:
+    orgs = organisations.list_organisations(user, db())
+    st.subheader(t("orgs.organisations"))
+    known, names = regions(), divisions()
+    st.dataframe(
+        [
+            {
+                "#": o.id,
+                t("orgs.name"): o.name,
+                t("orgs.credit_code"): o.credit_code + ("" if o.credit_code_valid else " ⚠"),
+                t("orgs.industry"): f"{o.industry_code} {names[o.industry_code].name}"
+                if o.industry_code in names
+                else o.industry_code,
+                t("orgs.region"): known[o.region_code].name
+                if o.region_code in known
+                else o.region_code,
+                t("orgs.size"): t(f"size.{o.size_class}") if o.size_class else "—",
+            }
+            for o in orgs
+        ],
+        hide_index=True,
+        width="stretch",
+        key="orgs_table",
+    )
+    with (
+        st.expander(t("orgs.create"), icon=":material/add_business:"),
+        st.form("org_form", clear_on_submit=False),
+    ):
+        c1, c2 = st.columns(2)
+        name = c1.text_input(t("orgs.name"), key="org_name")
+        code = c2.text_input(
+            t("orgs.credit_code"), key="org_code", max_chars=18, help=t("orgs.credit_code_help")
+        )
+        c3, c4 = st.columns(2)
+        divs = sorted(names)
+        industry = c3.selectbox(
+            t("orgs.industry"),
+            divs,
+            format_func=lambda c: f"{c} {names[c].name}",
+            key=f"org_industry-{lang()}",
+        )
+        places = sorted(c for c, r in known.items() if r.level in ("city", "county"))
+        region = c4.selectbox(
+            t("orgs.region"),
+            places,
+            format_func=lambda c: f"{c} {known[c].name}",
+            key=f"org_region-{lang()}",
+        )
+        c5, c6, c7 = st.columns(3)
+        size = c5.selectbox(
+            t("orgs.size"),
+            [s.value for s in SizeClass],
+            format_func=lambda s: t(f"size.{s}"),
+            key=f"org_size-{lang()}",
+        )
+        kind = c6.selectbox(
+            t("orgs.industry_type"),
+            ["discrete", "process"],
+            format_func=lambda k: t(f"industry.{k}"),
+            key=f"org_kind-{lang()}",
+        )
+        employees = c7.number_input(
+            t("orgs.employees"), min_value=0, step=1, value=None, key="org_employees"
+        )
+        override = st.text_input(
+            t("orgs.override"), key="org_override", help=t("orgs.override_help")
+        )
+        if st.form_submit_button(t("orgs.create_button"), type="primary"):
+            try:
+                org = organisations.create_organisation(
+                    user,
+                    db(),
+                    name=name,
+                    credit_code=code,
+                    industry_code=industry,
+                    region_code=region,
+                    size_class=size,
+                    industry_type=kind,
+                    employees=int(employees) if employees is not None else None,
+                    accept_invalid_code_reason=override or None,
+                )
+            except LifecycleError as exc:
+                show_error(exc)
+            else:
+                st.success(t("orgs.created", name=org.name, id=org.id))
+
+
+def user_section(user: auth.Principal) -> None:
+    st.subheader(t("orgs.users"))
+    users = organisations.list_users(user, db())
+    orgs = {o.id: o.name for o in organisations.list_organisations(user, db())}
+    st.dataframe(
+        [
+            {
+                "#": u.id,
+                t("orgs.email"): u.email,
+                t("orgs.display_name"): u.display_name,
+                t("orgs.role"): t(f"role.{u.role}"),
+                t("orgs.organisation"): orgs.get(u.organisation_id or 0, "—"),
+                t("orgs.locked"): when(u.locked_until) if u.locked_until else "—",
+                t("orgs.last_login"): when(u.last_login_at),
+            }
+            for u in users
+        ],
+        hide_index=True,
+        width="stretch",
+        key="users_table",
+    )
+    locked = [u for u in users if u.locked_until is not None]
+    if locked:
+        pick = st.selectbox(
+            t("orgs.unlock_pick"),
+            [u.id for u in locked],
+            format_func=lambda i: next(u.email for u in locked if u.id == i),
+            key="unlock_pick",
+        )
+        if st.button(t("orgs.unlock"), key="unlock"):
+            organisations.unlock_user(user, db(), pick)
+            st.rerun()
+    with st.expander(t("orgs.create_user"), icon=":material/person_add:"), st.form("user_form"):
+        c1, c2 = st.columns(2)
+        email = c1.text_input(t("orgs.email"), key="user_email")
+        display = c2.text_input(t("orgs.display_name"), key="user_display")
+        c3, c4 = st.columns(2)
+        role = c3.selectbox(
+            t("orgs.role"),
+            [r.value for r in Role],
+            format_func=lambda r: t(f"role.{r}"),
+            key=f"user_role-{lang()}",
+        )
+        org_ids = [0, *orgs]
+        org = c4.selectbox(
+            t("orgs.organisation"),
+            org_ids,
+            format_func=lambda i: orgs.get(i, t("orgs.no_org")),
+            key=f"user_org-{lang()}",
+        )
+        st.caption(t("orgs.password_note"))
+        if st.form_submit_button(t("orgs.create_user_button"), type="primary"):
+            password = generate_password()
+            try:
+                created = organisations.create_user(
+                    user,
+                    db(),
+                    email=email,
+                    role=role,
+                    password=password,
+                    org_id=org or None,
+                    display_name=display or None,
+                )
+            except LifecycleError as exc:
+                show_error(exc)
+            else:
+                st.success(t("orgs.user_created", email=created.email))
+                st.code(password, language=None)
+
+
+def render() -> None:
+    user = auth.require_role(Role.ADMINISTRATOR)
+    show_flashes()
+    st.title(t("orgs.title"))
+    org_section(user)
+    user_section(user)
+
+
+if __name__ == "__main__":
+    render()

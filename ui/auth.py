@@ -1,0 +1,73 @@
+"""The identity boundary of the app: who is signed in, and the role checks of every page.
+
+Local accounts through `assessment.identity.authenticate` today; an OIDC backend (st.login /
+st.user mapped to an account) would replace `sign_in` and `current_user` here and nowhere else.
+The session keeps only plain ids (never a database object) and the account is re-read on every run,
+so a deactivated account is signed out at once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.errors import AuthenticationFailed
+from assessment.identity import Principal, Role, authenticate, principal_for
+from ui.common import LANGUAGE_NAMES, db, t
+
+SESSION_KEY = "auth_user_id"
+
+
+def current_user() -> Principal | None:
+    user_id = st.session_state.get(SESSION_KEY)
+    if user_id is None:
+        return None
+    try:
+        return principal_for(db(), int(user_id))
+    except AuthenticationFailed:
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+
+
+def sign_in(email: str, password: str) -> Principal:
+    """Check the password (lockout and audit are the service's); remember the account."""
+    principal = authenticate(db(), email, password)
+    st.session_state[SESSION_KEY] = principal.user_id
+    return principal
+
+
+def sign_out() -> None:
+    keep = {"lang"}
+    for key in list(st.session_state.keys()):
+        if key not in keep:
+            del st.session_state[key]
+
+
+def require_role(*roles: Role) -> Principal:
+    """The signed-in Principal when its role may see this page; otherwise say so and stop."""
+    user = current_user()
+    if user is None:
+        st.warning(t("auth.sign_in_first"))
+        st.stop()
+    if user.role not in roles:
+        st.error(t("auth.forbidden"))
+        st.stop()
+    return user
+
+
+def sidebar_controls(user: Principal | None) -> None:
+    """Language switch and the account box, drawn by the entry point on every page."""
+    with st.sidebar:
+        st.segmented_control(
+            "语言 / Language",
+            list(LANGUAGE_NAMES),
+            format_func=LANGUAGE_NAMES.__getitem__,
+            default="zh",
+            required=True,
+            key="lang",
+            bind="query-params",
+        )
+        if user is not None:
+            st.caption(t("auth.signed_in_as", name=user.name, role=t(f"role.{user.role.value}")))
+            if st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:"):
+                sign_out()
+                st.rerun()

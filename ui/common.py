@@ -1,0 +1,136 @@
+"""Shared helpers of the Streamlit pages: language, the database, formatting, error display.
+
+No rules live here: texts come from the i18n catalogs (assessment/i18n) and the standards' YAML,
+every number from a service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from assessment import workflow
+from assessment.db import Database, database_url, open_database
+from assessment.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    LifecycleError,
+    NotFound,
+    PermissionDenied,
+)
+from assessment.i18n import DEFAULT, LANGUAGES, translate
+from standards import Standard, Text, bundled_library
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def lang() -> str:
+    value = st.session_state.get("lang")
+    return value if value in LANGUAGES else DEFAULT
+
+
+def t(key: str, **values: Any) -> str:
+    return translate(lang(), key, **values)
+
+
+def tr(text: Text | None) -> str:
+    return text.get(lang()) if text is not None else ""
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$~|#"})
+
+
+def md(text: object) -> str:
+    """Escape text from data so that Markdown shows it literally."""
+    return str(text).translate(_MARKDOWN_SPECIAL)
+
+
+def number(value: float | int | None, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return f"{value:,}"
+
+
+def when(value: dt.datetime | None) -> str:
+    """A stored UTC time shown in China Standard Time."""
+    if value is None:
+        return "—"
+    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    return open_database(url)
+
+
+def db() -> Database:
+    """The app's database (DATABASE_URL, else the embedded SQLite file), upgraded on first use."""
+    return _database(database_url())
+
+
+def standard(standard_id: str) -> Standard:
+    return bundled_library().standard(standard_id)
+
+
+def status_label(status: str) -> str:
+    return t(f"status.{status}")
+
+
+def profile_name(std: Standard, profile: str) -> str:
+    found = next((p for p in std.profiles if p.id == profile), None)
+    return tr(found.name) if found else profile
+
+
+def tier_name(std: Standard, tier: str | None) -> str:
+    if tier is None:
+        return t("common.no_tier")
+    found = next((x for x in std.tiers if x.id == tier), None)
+    return tr(found.name) if found else tier
+
+
+def standard_title(std: Standard) -> str:
+    return tr(std.short_title or std.title)
+
+
+def submission_label(std: Standard, sub: workflow.SubmissionSummary | Any) -> str:
+    return t(
+        "common.submission_label",
+        id=sub.id,
+        standard=standard_title(std),
+        profile=profile_name(std, sub.profile),
+        status=status_label(sub.status),
+    )
+
+
+def show_error(exc: LifecycleError) -> None:
+    """A localised heading for the kind of failure, the service's precise message below it."""
+    kind = {
+        Conflict: "conflict",
+        InvalidInput: "invalid",
+        InvalidTransition: "transition",
+        PermissionDenied: "denied",
+        NotFound: "not_found",
+        AuthenticationFailed: "auth",
+    }
+    name = next((v for k, v in kind.items() if isinstance(exc, k)), "failed")
+    problems = exc.problems if isinstance(exc, InvalidInput) else [str(exc)]
+    details = "\n".join(f"- {md(p)}" for p in problems[:30])
+    st.error(f"**{t(f'error.{name}')}**\n\n{t('error.details')}\n{details}")
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message shown once, on the next run (survives st.rerun / st.switch_page)."""
+    st.session_state.setdefault("_flash", []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop("_flash", []):
+        getattr(st, kind)(message)

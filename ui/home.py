@@ -1,0 +1,103 @@
+"""Enterprise home: my assessments with status, score, tier and what to do next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import appdata, workflow
+from assessment.identity import Role
+from ui import auth
+from ui.common import (
+    db,
+    number,
+    profile_name,
+    show_flashes,
+    standard,
+    standard_title,
+    status_label,
+    t,
+    tier_name,
+    when,
+)
+from ui.widgets import open_submission
+
+NEXT = {
+    "draft": "home.todo.draft",
+    "returned": "home.todo.returned",
+    "submitted": "home.todo.submitted",
+    "in_review": "home.todo.in_review",
+    "approved": "home.todo.approved",
+    "rejected": "home.todo.rejected",
+    "revoked": "home.todo.revoked",
+}
+
+
+def render() -> None:
+    user = auth.require_role(Role.ENTERPRISE)
+    show_flashes()
+    st.title(t("home.title"))
+    subs = workflow.list_submissions(user, db())
+    if not subs:
+        st.info(t("home.empty"))
+        st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
+        return
+    st.caption(t("home.intro", n=len(subs)))
+    for summary in reversed(subs):
+        sub = workflow.get_submission(user, db(), summary.id)
+        std = standard(sub.standard_id)
+        with st.container(border=True, key=f"card-{sub.id}"):
+            head, status = st.columns([4, 1])
+            head.markdown(
+                f"**#{sub.id} · {standard_title(std)}** · {std.edition} · "
+                f"{t('home.target')}: {profile_name(std, sub.profile)}"
+            )
+            status.markdown(f":{_colour(sub.status)}-badge[{status_label(sub.status)}]")
+            result = sub.final_result or sub.self_result
+            cols = st.columns(4)
+            if result is None:
+                live = appdata.live_result(user, db(), sub.id)
+                done = appdata.progress(live, [i.id for i in live.items])
+                cols[0].metric(
+                    t("home.live_score"), f"{number(live.total)} / {number(live.max_total)}"
+                )
+                cols[1].metric(t("home.tier"), tier_name(std, live.tier) if std.tiers else "—")
+                cols[2].metric(t("home.answered"), f"{done.answered} / {done.items}")
+                cols[3].metric(t("home.mandatory_left"), done.mandatory_remaining)
+            else:
+                which = "home.final_score" if sub.final_result else "home.self_score"
+                cols[0].metric(
+                    t(which), f"{number(result['total'])} / {number(result['max_total'])}"
+                )
+                if std.tiers:
+                    cols[1].metric(t("home.tier"), tier_name(std, result.get("tier")))
+                elif result.get("level") is not None:
+                    cols[1].metric(t("home.level"), result["level"])
+                cols[2].metric(t("home.updated"), when(sub.updated_at))
+            st.markdown(f"**{t('home.next')}** {t(NEXT[sub.status])}")
+            b1, b2, b3, _ = st.columns([1, 1, 1, 2])
+            if b1.button(
+                t("home.open_questionnaire"),
+                key=f"q-{sub.id}",
+                type="primary" if sub.status in ("draft", "returned") else "secondary",
+            ):
+                open_submission(sub.id, "ui/questionnaire.py")
+            if b2.button(t("home.open_results"), key=f"r-{sub.id}"):
+                open_submission(sub.id, "ui/results.py")
+            if b3.button(t("home.open_carbon"), key=f"c-{sub.id}"):
+                open_submission(sub.id, "ui/carbon.py")
+
+
+def _colour(status: str) -> str:
+    return {
+        "draft": "gray",
+        "returned": "orange",
+        "submitted": "blue",
+        "in_review": "blue",
+        "approved": "green",
+        "rejected": "red",
+        "revoked": "red",
+    }[status]
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,311 @@
+"""The criteria library, as encoded (public): which standards there are, what evidence each rests
+on (with a plain flag where an unofficial encoding is used), and for one standard its node tree with
+items, options and their descriptors. Every number and text shown is read from the library YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from assessment.commands.standards import summary
+from standards import Sourced, Standard, bundled_library
+from standards.models import (
+    ChoiceRule,
+    Gate,
+    Item,
+    MultiRule,
+    Node,
+    QuantityRule,
+    SatisfactionRule,
+    YesNoRule,
+)
+from ui.common import lang, md, t, tr
+
+
+def num(value: float | int | str | bool | None) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def unofficial_labels(std: Standard) -> list[str]:
+    return list(summary(std)["unofficial_labels"])
+
+
+# --- the library table ---------------------------------------------------------------------------
+
+
+def library_table(standards: list[Standard]) -> None:
+    rows = []
+    for std in standards:
+        info = summary(std)
+        flagged = unofficial_labels(std)
+        rows.append(
+            {
+                t("library.col_id"): std.id,
+                t("library.col_edition"): std.edition,
+                t("library.col_title"): tr(std.title),
+                t("library.col_items"): info["items"],
+                t("library.col_questions"): info["questions"],
+                t("library.col_label"): std.provenance.label.value,
+                t("library.col_flag"): ("⚠ " + ", ".join(flagged)) if flagged else "—",
+            }
+        )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        key="library",
+        column_config={
+            t("library.col_title"): st.column_config.TextColumn(width="large"),
+            t("library.col_flag"): st.column_config.TextColumn(width="medium"),
+        },
+    )
+
+
+# --- one standard --------------------------------------------------------------------------------
+
+
+def standard_header(std: Standard) -> None:
+    st.header(tr(std.title))
+    st.caption(f"`{std.id}` · {std.edition}" + (f" · {md(tr(std.summary))}" if std.summary else ""))
+    st.markdown(f"**{t('source')}:** `{std.provenance.label.value}` — {md(std.provenance.source)}")
+    flagged = unofficial_labels(std)
+    if flagged:
+        st.warning(t("library.unofficial", labels=", ".join(flagged)))
+    else:
+        st.success(t("library.official"))
+    if std.profiles:
+        names = " · ".join(tr(p.name) for p in std.profiles)
+        st.markdown(f"**{t('profiles')}:** {md(names)}")
+    if std.tiers:
+        tiers = " · ".join(tr(x.name) for x in sorted(std.tiers, key=lambda x: x.rank))
+        st.markdown(f"**{t('tiers')}:** {md(tiers)}")
+
+
+def scoring_parameters(std: Standard) -> None:
+    found: list[tuple[str, Sourced]] = [("not_applicable", std.scoring.not_applicable)]
+    if std.scoring.node_weights is not None:
+        found.append(("node_weights", std.scoring.node_weights))
+    rule = std.scoring.tier_rule
+    if rule is not None:
+        for name in ("mandatory_share", "min_percent", "pass_threshold", "final_score"):
+            value = getattr(rule, name)
+            if value is not None:
+                found.append((f"tier_rule.{name}", value))
+    found.extend((f"parameters.{k}", v) for k, v in std.parameters.items())
+    rows = [
+        {
+            t("library.param"): name,
+            t("library.value"): t("library.not_found") if value.value is None else num(value.value),
+            t("library.used"): "—" if value.effective is None else num(value.effective),
+            t("library.col_label"): ("⚠ " if value.flagged else "")
+            + value.effective_provenance.label.value,
+            t("library.col_source"): value.provenance.source,
+        }
+        for name, value in found
+    ]
+    st.subheader(t("library.parameters"))
+    st.dataframe(rows, hide_index=True, width="stretch", key="parameters")
+
+
+def scales_used(std: Standard) -> None:
+    library = bundled_library()
+    used = {i.rule.scale for i in std.items if isinstance(i.rule, SatisfactionRule)}
+    for scale in library.scales.scales if library.scales else []:
+        if scale.id in used:
+            grades = " · ".join(f"{tr(g.text)} = {num(g.value)}" for g in scale.grades)
+            st.markdown(
+                f"**{md(t('scale', name=tr(scale.name)))}** ({scale.provenance.label.value}): "
+                f"{md(grades)}"
+            )
+
+
+def option_lines(std: Standard, item: Item) -> list[str]:
+    tiers = {x.id: tr(x.name) for x in std.tiers}
+    rule = item.rule
+    lines: list[str] = []
+    if isinstance(rule, ChoiceRule | MultiRule):
+        if isinstance(rule, MultiRule):
+            lines.append(f"*{md(t('multi', cap=num(rule.cap)))}*")
+            if rule.exclusive:
+                lines.append(f"*{md(t('exclusive', keys=', '.join(rule.exclusive)))}*")
+        for option in rule.options:
+            tier = f" · {md(tiers.get(option.tier, option.tier))}" if option.tier else ""
+            lines.append(
+                f"- **{option.key}** · {t('points', p=num(option.points))}{tier} — "
+                f"{md(tr(option.text))}"
+            )
+    elif isinstance(rule, YesNoRule):
+        tier = f" · {md(tiers.get(rule.tier, rule.tier))}" if rule.tier else ""
+        lines.append(f"- {t('yes', p=num(rule.points))}{tier}")
+        lines.append(f"- {t('no')}")
+    elif isinstance(rule, QuantityRule):
+
+        def bound(value: Sourced | None) -> str:
+            if value is None or value.effective is None:
+                return t("library.per_answer")
+            return f"{num(value.effective)} ({value.effective_provenance.label.value})"
+
+        text = t(
+            "quantity",
+            direction=t(f"library.{rule.direction.value}"),
+            base=bound(rule.baseline),
+            lead=bound(rule.leading),
+            unit=rule.unit,
+            p=num(rule.points),
+        )
+        lines.append(f"- {md(text)}")
+    elif isinstance(rule, SatisfactionRule):
+        library = bundled_library()
+        scales = {s.id: s for s in library.scales.scales} if library.scales else {}
+        name = tr(scales[rule.scale].name) if rule.scale in scales else rule.scale
+        lines.append(f"- {md(t('satisfaction', name=name))}")
+    return lines
+
+
+def item_block(std: Standard, item: Item) -> str:
+    title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
+    heading = f"**{md(title)}**"
+    facts = [f"`{item.id}`"]
+    if item.industry is not None:
+        facts.append(t(f"library.industry_{item.industry.value}"))
+    if item.level is not None:
+        facts.append(t("library.level", n=item.level))
+    if item.applicability:
+        facts.append(
+            " / ".join(
+                tr(p.name)
+                + " "
+                + t("library." + item.applicability.get(p.id, std.default_applicability).value)
+                for p in std.profiles
+            )
+        )
+    if item.provenance is not None and item.provenance.label.is_flagged:
+        facts.append(f"⚠ {item.provenance.label.value}")
+    lines = [heading, "", " · ".join(facts)]
+    if item.help is not None:
+        lines += ["", f"*{md(tr(item.help))}*"]
+    for industry, text in item.text_by_industry.items():
+        lines += ["", f"{t(f'library.industry_{industry.value}')}: {md(tr(text))}"]
+    lines += ["", *option_lines(std, item)]
+    if item.evidence:
+        lines += ["", f"{t('evidence')}: " + "; ".join(md(tr(e)) for e in item.evidence)]
+    return "\n".join(lines)
+
+
+def node_tree(std: Standard) -> None:
+    st.subheader(t("library.structure"))
+    if not std.items:
+        st.info(t("library.no_items"))
+        return
+    children: dict[str | None, list[Node]] = {}
+    for node in std.nodes:
+        children.setdefault(node.parent, []).append(node)
+    items: dict[str, list[Item]] = {}
+    for item in std.items:
+        items.setdefault(item.node, []).append(item)
+
+    def label(node: Node) -> str:
+        return f"{node.number} {tr(node.name)}" if node.number else tr(node.name)
+
+    def items_expander(title: str, members: Iterable[Item], key: str) -> None:
+        members = list(members)
+        with st.expander(f"{title} · {t('items_in', n=len(members))}", key=f"node-{key}"):
+            for item in members:
+                st.markdown(item_block(std, item))
+
+    def walk(nodes: list[Node], depth: int) -> None:
+        for node in nodes:
+            below = children.get(node.id, [])
+            if below:
+                marks = "####" if depth == 0 else "#####"
+                st.markdown(f"{marks} {md(label(node))}")
+                walk(below, depth + 1)
+            else:
+                items_expander(label(node), items.get(node.id, []), node.id)
+
+    if std.nodes:
+        walk(children.get(None, []), 0)
+    else:
+        items_expander(t("library.all_items"), std.items, "all")
+
+
+def threshold(value: Sourced, unit: str | None) -> str:
+    if value.value is None:
+        return f"{t('not_found')} ({value.provenance.label.value})"
+    return f"{num(value.value)} {unit or ''}".rstrip()
+
+
+def gate_lines(std: Standard, gate: Gate) -> str:
+    head = f"**{md(tr(gate.title))}** · {md(gate.clause)} · `{gate.provenance.label.value}`"
+    if gate.veto:
+        head += f" · {t('gate_veto')}"
+    lines = [head]
+    if gate.question is not None:
+        lines += ["", f"*{md(tr(gate.question))}*"]
+    profiles = {p.id: tr(p.name) for p in std.profiles}
+    bullets = []
+    for profile, by_variant in gate.thresholds.items():
+        if list(by_variant) == ["default"]:
+            values = threshold(by_variant["default"], gate.unit)
+        else:
+            values = ", ".join(
+                f"{tr(gate.variants[v]) if v in gate.variants else t('variant_default')}: "
+                f"{threshold(s, gate.unit)}"
+                for v, s in by_variant.items()
+            )
+        bullets.append(f"- {md(profiles.get(profile, profile))}: {md(values)}")
+    if gate.minimum is not None:
+        bullets.append(f"- {gate.standard} {gate.metric} ≥ {md(threshold(gate.minimum, None))}")
+    if bullets:
+        lines += ["", *bullets]
+    return "\n".join(lines)
+
+
+def gates(std: Standard) -> None:
+    if not std.gates:
+        return
+    st.subheader(t("library.gates"))
+    for gate in std.gates:
+        st.markdown(gate_lines(std, gate))
+
+
+# --- page ----------------------------------------------------------------------------------------
+
+
+def render() -> None:
+    st.title(t("library.title"))
+    st.caption(t("library.intro"))
+
+    standards = sorted(bundled_library().standards.values(), key=lambda s: s.id)
+    st.subheader(t("library.library"))
+    library_table(standards)
+
+    # One selectbox per language: its option labels are localised titles, and a widget whose
+    # labels change under it keeps showing the old label. The choice itself lives in
+    # "chosen_standard", so switching the language keeps the chosen standard.
+    by_id = {s.id: s for s in standards}
+    ids = list(by_id)
+    current = lang()
+    remembered = st.session_state.get("chosen_standard")
+    chosen = st.selectbox(
+        t("library.choose"),
+        ids,
+        index=ids.index(remembered) if remembered in ids else 0,
+        format_func=lambda key: f"{by_id[key].title.get(current)} ({key})",
+        key=f"standard-{current}",
+    )
+    st.session_state["chosen_standard"] = chosen
+    std = by_id[chosen]
+    standard_header(std)
+    scoring_parameters(std)
+    scales_used(std)
+    node_tree(std)
+    gates(std)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,562 @@
+"""Enterprise questionnaire: items grouped by domain with progress, the option descriptors, evidence
+per item, autosave through the versioned service, the live score, tier and gates, and the items the
+target tier requires highlighted. One domain is drawn at a time, inside a fragment, so that
+answering an item reruns only that domain (105 items stay fast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from assessment import appdata, evidence, workflow
+from assessment.errors import Conflict, InvalidInput, LifecycleError
+from assessment.identity import Principal, Role
+from scoring import Result
+from standards import Standard, bundled_library
+from standards.models import (
+    ChoiceRule,
+    Gate,
+    GateKind,
+    Item,
+    MultiRule,
+    QuantityRule,
+    SatisfactionRule,
+    YesNoRule,
+)
+from ui import auth
+from ui.common import (
+    db,
+    flash,
+    md,
+    number,
+    profile_name,
+    show_error,
+    show_flashes,
+    standard_title,
+    status_label,
+    t,
+    tier_name,
+    tr,
+)
+from ui.widgets import comments_box, pick_submission
+
+GATES = "__gates__"
+
+
+def _k(sid: int, *parts: object) -> str:
+    return "::".join(["q", str(sid), *map(str, parts)])
+
+
+# --- state and saving -----------------------------------------------------------------------------
+
+
+def _state(sid: int) -> dict[str, Any]:
+    return st.session_state.setdefault(f"qstate::{sid}", {})
+
+
+def _load(sub: workflow.SubmissionView) -> None:
+    state = _state(sub.id)
+    if "version" not in state:
+        state.update(version=sub.version, answers=dict(sub.answers), gates=dict(sub.gates))
+
+
+def _reload(sid: int) -> None:
+    for key in [
+        k for k in st.session_state if str(k).startswith((f"q::{sid}::", f"qstate::{sid}"))
+    ]:
+        del st.session_state[key]
+
+
+def _save(
+    sid: int, *, answers: dict[str, Any] | None = None, gates: dict[str, Any] | None = None
+) -> None:
+    user = auth.current_user()
+    state = _state(sid)
+    if user is None:
+        return
+    try:
+        view = workflow.save_answers(
+            user, db(), sid, expected_version=state["version"], answers=answers, gates=gates
+        )
+    except Conflict:
+        state["conflict"] = True
+        return
+    except LifecycleError as exc:
+        state["error"] = exc
+        return
+    state.update(version=view.version, answers=dict(view.answers), gates=dict(view.gates))
+    state.pop("error", None)
+    state["saved"] = next(iter((answers or gates or {}).keys()), None)
+
+
+def _item_value(sid: int, item: Item) -> Any:
+    rule = item.rule
+    if isinstance(rule, MultiRule):
+        ticked = [o.key for o in rule.options if st.session_state.get(_k(sid, item.id, o.key))]
+        return ticked or None
+    if isinstance(rule, QuantityRule):
+        value = st.session_state.get(_k(sid, item.id, "value"))
+        base = st.session_state.get(_k(sid, item.id, "baseline"))
+        lead = st.session_state.get(_k(sid, item.id, "leading"))
+        if value is None and not rule.derived_from:
+            return None
+        found: dict[str, Any] = {"value": value}
+        if base is not None:
+            found["baseline"] = base
+        if lead is not None:
+            found["leading"] = lead
+        return found
+    return st.session_state.get(_k(sid, item.id))
+
+
+def _on_item(sid: int, item: Item) -> None:
+    _save(sid, answers={item.id: _item_value(sid, item)})
+
+
+def _on_gate(sid: int, gate: Gate) -> None:
+    _save(sid, gates={gate.id: st.session_state.get(_k(sid, "gate", gate.id))})
+
+
+def _on_upload(sid: int, item_id: str, nonce: int) -> None:
+    user = auth.current_user()
+    upload = st.session_state.get(_k(sid, item_id, "upload", nonce))
+    if user is None or upload is None:
+        return
+    state = _state(sid)
+    try:
+        evidence.add_evidence(
+            user, db(), sid, filename=upload.name, data=upload.getvalue(), item_id=item_id
+        )
+    except LifecycleError as exc:
+        state["error"] = exc
+        return
+    state.setdefault("nonce", {})[item_id] = nonce + 1
+    state["uploaded"] = upload.name
+
+
+# --- drawing --------------------------------------------------------------------------------------
+
+
+def draw_score(slot: Any, std: Standard, result: Result, profile: str) -> None:
+    """The live score, tier and gates (redrawn by the fragment after each save)."""
+    with slot.container(border=True):
+        cols = st.columns(4)
+        percent = f" ({number(result.percent, 1)}%)" if result.percent is not None else ""
+        cols[0].metric(
+            t("q.score"),
+            f"{number(result.total)} / {number(result.max_total)}",
+            percent or None,
+            delta_color="off",
+        )
+        if std.tiers:
+            target = next((p.tier for p in std.profiles if p.id == profile), None)
+            cols[1].metric(
+                t("q.tier"),
+                tier_name(std, result.tier),
+                t("q.target", tier=tier_name(std, target)),
+                delta_color="off",
+            )
+        elif result.level is not None:
+            cols[1].metric(t("q.level"), result.level)
+        done = appdata.progress(result, [i.id for i in result.items])
+        cols[2].metric(
+            t("q.answered"),
+            f"{done.answered} / {done.items}",
+            t("q.mandatory_left", n=done.mandatory_remaining),
+            delta_color="off",
+        )
+        passed = sum(1 for g in result.gates if g.passed is True)
+        failed = sum(1 for g in result.gates if g.passed is False)
+        cols[3].metric(
+            t("q.gates"),
+            f"{passed} / {len(result.gates)}",
+            t("q.gates_failed", n=failed) if failed else None,
+            delta_color="inverse" if failed else "off",
+        )
+        if result.next_tier is not None:
+            st.caption(
+                t(
+                    "q.next_tier",
+                    tier=tier_name(std, result.next_tier.tier),
+                    n=len(result.next_tier.upgrades),
+                )
+            )
+
+
+def _option_label(std: Standard, key: str, points: float, tier: str | None, text: str) -> str:
+    mark = f" · {tier_name(std, tier)}" if tier else ""
+    return f"**{key}** · {t('q.points', p=number(points))}{mark} — {text}"
+
+
+def draw_item(
+    sid: int,
+    std: Standard,
+    item: Item,
+    answers: dict[str, Any],
+    *,
+    editable: bool,
+    mandatory: bool,
+    below: bool,
+    files: list[evidence.EvidenceView],
+) -> None:
+    title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
+    if item.industry is not None and item.industry in item.text_by_industry:
+        title = f"{item.number or ''} {tr(item.text_by_industry[item.industry])}".strip()
+    given = answers.get(item.id)
+    badges = [
+        f":blue-badge[{t('q.mandatory')}]" if mandatory else f":gray-badge[{t('q.optional')}]"
+    ]
+    if below and mandatory:
+        badges.append(f":orange-badge[{t('q.below_target')}]")
+    if given is None and mandatory:
+        badges.append(f":red-badge[{t('q.unanswered')}]")
+    rule = item.rule
+    disabled = not editable
+    with st.container(border=True, key=f"item-{item.id}"):
+        st.markdown(" ".join(badges) + f" `{item.id}`")
+        if item.help is not None:
+            st.caption(md(tr(item.help)))
+        label = md(title)
+        if isinstance(rule, ChoiceRule):
+            keys = [o.key for o in rule.options]
+            text = {
+                o.key: _option_label(std, o.key, o.points, o.tier, md(tr(o.text)))
+                for o in rule.options
+            }
+            st.radio(
+                label,
+                keys,
+                index=keys.index(given) if given in keys else None,
+                format_func=text.__getitem__,
+                key=_k(sid, item.id),
+                on_change=_on_item,
+                args=(sid, item),
+                disabled=disabled,
+            )
+        elif isinstance(rule, MultiRule):
+            st.markdown(f"**{label}**  \n{t('q.multi', cap=number(rule.cap))}")
+            chosen = set(given or [])
+            for o in rule.options:
+                st.checkbox(
+                    _option_label(std, o.key, o.points, o.tier, md(tr(o.text))),
+                    value=o.key in chosen,
+                    key=_k(sid, item.id, o.key),
+                    on_change=_on_item,
+                    args=(sid, item),
+                    disabled=disabled,
+                )
+        elif isinstance(rule, YesNoRule):
+            options = [True, False]
+            names = {True: t("q.yes", p=number(rule.points)), False: t("q.no")}
+            st.radio(
+                label,
+                options,
+                index=options.index(given) if isinstance(given, bool) else None,
+                format_func=names.__getitem__,
+                horizontal=True,
+                key=_k(sid, item.id),
+                on_change=_on_item,
+                args=(sid, item),
+                disabled=disabled,
+            )
+        elif isinstance(rule, SatisfactionRule):
+            library = bundled_library()
+            scale = (
+                next((s for s in library.scales.scales if s.id == rule.scale), None)
+                if library.scales
+                else None
+            )
+            grades = {
+                g.key: f"{tr(g.text)} ({number(g.value)})" for g in (scale.grades if scale else [])
+            }
+            keys = list(grades)
+            st.radio(
+                label,
+                keys,
+                index=keys.index(given) if given in keys else None,
+                format_func=grades.__getitem__,
+                horizontal=True,
+                key=_k(sid, item.id),
+                on_change=_on_item,
+                args=(sid, item),
+                disabled=disabled,
+            )
+        elif isinstance(rule, QuantityRule):
+            measure = (
+                given
+                if isinstance(given, dict)
+                else ({"value": given} if isinstance(given, int | float) else {})
+            )
+            st.markdown(f"**{label}**")
+            cols = st.columns(3)
+            cols[0].number_input(
+                t("q.value", unit=rule.unit),
+                value=measure.get("value"),
+                key=_k(sid, item.id, "value"),
+                on_change=_on_item,
+                args=(sid, item),
+                disabled=disabled,
+            )
+            if rule.baseline is None or rule.baseline.effective is None:
+                cols[1].number_input(
+                    t("q.baseline"),
+                    value=measure.get("baseline"),
+                    key=_k(sid, item.id, "baseline"),
+                    on_change=_on_item,
+                    args=(sid, item),
+                    disabled=disabled,
+                )
+            if rule.leading is None or rule.leading.effective is None:
+                cols[2].number_input(
+                    t("q.leading"),
+                    value=measure.get("leading"),
+                    key=_k(sid, item.id, "leading"),
+                    on_change=_on_item,
+                    args=(sid, item),
+                    disabled=disabled,
+                )
+            direction = (
+                t("q.smaller_better")
+                if rule.direction.value == "negative"
+                else t("q.larger_better")
+            )
+            extra = t("q.derived", figure=rule.derived_from) if rule.derived_from else ""
+            st.caption(f"{direction} · {t('q.points', p=number(rule.points))} {extra}")
+        if item.evidence:
+            st.caption(t("q.usual_evidence") + "；".join(md(tr(e)) for e in item.evidence))
+        with st.expander(t("q.evidence", n=len(files)), icon=":material/attach_file:"):
+            for f in files:
+                st.markdown(f"- {md(f.filename)} · {number(f.size / 1024, 1)} KiB")
+            if editable:
+                nonce = _state(sid).get("nonce", {}).get(item.id, 0)
+                st.file_uploader(
+                    t("q.upload", types="PDF, PNG, JPG, Office"),
+                    key=_k(sid, item.id, "upload", nonce),
+                    on_change=_on_upload,
+                    args=(sid, item.id, nonce),
+                    type=[
+                        "pdf",
+                        "png",
+                        "jpg",
+                        "jpeg",
+                        "gif",
+                        "webp",
+                        "docx",
+                        "xlsx",
+                        "pptx",
+                        "doc",
+                        "xls",
+                        "ppt",
+                    ],
+                )
+
+
+def draw_gate(
+    sid: int, std: Standard, gate: Gate, gates: dict[str, Any], *, editable: bool, outcome: Any
+) -> None:
+    given = gates.get(gate.id)
+    state = {
+        True: f":green-badge[{t('q.gate_pass')}]",
+        False: f":red-badge[{t('q.gate_fail')}]",
+        None: f":gray-badge[{t('q.gate_open')}]",
+    }
+    with st.container(border=True, key=f"gate-{gate.id}"):
+        veto = f" :orange-badge[{t('q.veto')}]" if gate.veto else ""
+        st.markdown(f"{state[outcome.passed if outcome else None]}{veto} · {md(gate.clause)}")
+        label = md(tr(gate.question or gate.title))
+        if gate.kind is GateKind.DECLARATION:
+            options = [True, False]
+            names = {True: t("q.gate_yes"), False: t("q.gate_no")}
+            st.radio(
+                label,
+                options,
+                index=options.index(given) if isinstance(given, bool) else None,
+                format_func=names.__getitem__,
+                horizontal=True,
+                key=_k(sid, "gate", gate.id),
+                on_change=_on_gate,
+                args=(sid, gate),
+                disabled=not editable,
+            )
+        elif gate.kind is GateKind.MIN_VALUE:
+            value = given.get("value") if isinstance(given, dict) else given
+            st.number_input(
+                f"{label} ({gate.unit or ''})",
+                value=value,
+                key=_k(sid, "gate", gate.id),
+                on_change=_on_gate,
+                args=(sid, gate),
+                disabled=not editable,
+            )
+        else:
+            st.markdown(f"**{label}**")
+            st.caption(t("q.gate_computed"))
+
+
+@st.fragment
+def domain_fragment(
+    user: Principal,
+    sid: int,
+    std: Standard,
+    group: appdata.Group | None,
+    profile: str,
+    editable: bool,
+    score_slot: Any,
+    only_open: bool,
+) -> None:
+    state = _state(sid)
+    if state.get("conflict"):
+        st.error(t("q.conflict"))
+        if st.button(t("q.reload"), key=f"reload-{sid}", type="primary"):
+            _reload(sid)
+            st.rerun()
+        return
+    if state.get("error") is not None:
+        show_error(state.pop("error"))
+    if state.pop("uploaded", None):
+        st.toast(t("q.uploaded"))
+    result = appdata.live_result(user, db(), sid)
+    if state.pop("saved", None) is not None:
+        draw_score(score_slot, std, result, profile)
+        st.toast(t("q.saved"))
+    answers, gates = state["answers"], state["gates"]
+    if group is None:
+        outcomes = {g.id: g for g in result.gates}
+        for gate in std.gates:
+            if gate.id in outcomes or not gate.profiles or profile in gate.profiles:
+                draw_gate(sid, std, gate, gates, editable=editable, outcome=outcomes.get(gate.id))
+        return
+    traces = {tr_.id: tr_ for tr_ in result.items}
+    below = appdata.below_target(std, result)
+    done = appdata.progress(result, [i.id for i in group.items])
+    st.progress(
+        done.answered / done.items if done.items else 1.0,
+        text=t(
+            "q.group_progress",
+            answered=done.answered,
+            items=done.items,
+            left=done.mandatory_remaining,
+        ),
+    )
+    files: dict[str, list[evidence.EvidenceView]] = {}
+    for f in evidence.list_evidence(user, db(), sid):
+        files.setdefault(f.item_id or "", []).append(f)
+    shown = 0
+    for item in group.items:
+        trace = traces.get(item.id)
+        mandatory = trace is not None and trace.applicability == "mandatory"
+        if only_open and not (trace is not None and trace.status == "missing"):
+            continue
+        shown += 1
+        draw_item(
+            sid,
+            std,
+            item,
+            answers,
+            editable=editable,
+            mandatory=mandatory,
+            below=item.id in below,
+            files=files.get(item.id, []),
+        )
+    if shown == 0:
+        st.success(t("q.group_done"))
+
+
+def render() -> None:
+    user = auth.require_role(Role.ENTERPRISE)
+    show_flashes()
+    st.title(t("q.title"))
+    sub = pick_submission(user, key="q_pick")
+    if sub is None:
+        st.info(t("common.no_submissions"))
+        st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
+        return
+    _load(sub)
+    state = _state(sub.id)
+    if state["version"] != sub.version and not state.get("conflict") and "saved" not in state:
+        # Changed elsewhere since this page loaded (another tab or colleague): take the new answers.
+        _reload(sub.id)
+        _load(sub)
+        state = _state(sub.id)
+    std = appdata.submission_standard(user, db(), sub.id)
+    editable = sub.status in workflow.EDITABLE_STATES
+    industry = f" · {t(f'industry.{sub.industry_type}')}" if sub.industry_type else ""
+    st.caption(
+        f"{standard_title(std)} · {std.edition} · {t('q.target_profile')}: {profile_name(std, sub.profile)}{industry} · {status_label(sub.status)}"
+    )
+    if sub.status == workflow.RETURNED:
+        st.warning(t("q.returned"))
+        comments_box(user, sub.id, title_key="q.evaluator_comments")
+    elif not editable:
+        st.info(t("q.read_only", status=status_label(sub.status)))
+    score_slot = st.empty()
+    result = appdata.live_result(user, db(), sub.id)
+    draw_score(score_slot, std, result, sub.profile)
+    groups = appdata.question_groups(std, sub.profile, sub.industry_type)
+    ids = [g.id for g in groups] + ([GATES] if std.gates else [])
+    by_id = {g.id: g for g in groups}
+
+    def label(gid: str) -> str:
+        if gid == GATES:
+            return t("q.gates_group")
+        g = by_id[gid]
+        done = appdata.progress(result, [i.id for i in g.items])
+        parent = f"{tr(g.parent_name)} / " if g.parent_name else ""
+        mark = "✓ " if done.mandatory_remaining == 0 else ""
+        return t(
+            "q.group_label",
+            mark=mark,
+            number=g.number or "",
+            parent=parent,
+            name=tr(g.name),
+            answered=done.answered,
+            items=done.items,
+        )
+
+    pick_key = f"q_group::{sub.id}"
+    if st.session_state.get(pick_key) not in ids:
+        st.session_state[pick_key] = ids[0]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    current = left.selectbox(t("q.domain"), ids, format_func=label, key=pick_key)
+    only_open = right.toggle(t("q.only_open"), key=f"q_only_open::{sub.id}")
+    group = by_id.get(current)
+    if group is not None:
+        st.subheader(f"{group.number or ''} {tr(group.name)}".strip())
+    domain_fragment(user, sub.id, std, group, sub.profile, editable, score_slot, only_open)
+    position = ids.index(current)
+    prev_col, next_col, _ = st.columns([1, 1, 3])
+    if position > 0 and prev_col.button(
+        t("q.previous"), key="q_prev", icon=":material/arrow_back:"
+    ):
+        st.session_state[pick_key] = ids[position - 1]
+        st.rerun()
+    if position < len(ids) - 1 and next_col.button(
+        t("q.next"), key="q_next", icon=":material/arrow_forward:"
+    ):
+        st.session_state[pick_key] = ids[position + 1]
+        st.rerun()
+    if editable:
+        st.divider()
+        st.subheader(t("q.submit_title"))
+        st.caption(t("q.submit_hint"))
+        if st.button(t("q.submit"), type="primary", key="q_submit", icon=":material/send:"):
+            try:
+                workflow.submit(user, db(), sub.id, expected_version=_state(sub.id)["version"])
+            except Conflict:
+                _state(sub.id)["conflict"] = True
+                st.rerun()
+            except InvalidInput as exc:
+                st.error(t("q.submit_incomplete"))
+                show_error(exc)
+            except LifecycleError as exc:
+                show_error(exc)
+            else:
+                _reload(sub.id)
+                flash(t("q.submitted", id=sub.id))
+                st.rerun()
+
+
+if __name__ == "__main__":
+    render()

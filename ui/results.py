@@ -1,0 +1,247 @@
+"""Enterprise results: profile by domain (Altair), gates, gaps, the path to the next tier, the
+derived views of the crosswalks (marked as derived) and the unofficial encodings the score rests on.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assessment import appdata, workflow
+from assessment.identity import Role
+from scoring import Result
+from standards import Standard, bundled_library
+from standards.models import ChoiceRule, MultiRule
+from ui import auth
+from ui.common import db, md, number, profile_name, standard_title, status_label, t, tier_name, tr
+from ui.widgets import comments_box, pick_submission
+
+
+def _item_title(std: Standard, item_id: str) -> str:
+    item = next((i for i in std.items if i.id == item_id), None)
+    if item is None:
+        return item_id
+    return f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
+
+
+def _option_text(std: Standard, item_id: str, key: object) -> str:
+    item = next((i for i in std.items if i.id == item_id), None)
+    if item is not None and isinstance(item.rule, ChoiceRule | MultiRule) and isinstance(key, str):
+        option = next((o for o in item.rule.options if o.key == key), None)
+        if option is not None:
+            return f"{key} · {tr(option.text)}"
+    return "—" if key is None else str(key)
+
+
+def domain_chart(std: Standard, results: dict[str, Result]) -> alt.Chart | None:
+    rows = []
+    levels = {n.level.value for n in std.nodes}
+    level = "domain" if "domain" in levels else "element"
+    names = {n.id: f"{n.number or ''} {tr(n.name)}".strip() for n in std.nodes}
+    for series, result in results.items():
+        for node in result.nodes:
+            if node.level == level and node.percent is not None:
+                rows.append(
+                    {
+                        "domain": names.get(node.id, node.id),
+                        "percent": node.percent,
+                        "series": series,
+                        "points": f"{number(node.points)} / {number(node.max_points)}",
+                    }
+                )
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    order = list(dict.fromkeys(frame["domain"]))
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("domain:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("percent:Q", title=t("results.percent_axis"), scale=alt.Scale(domain=[0, 100])),
+            yOffset="series:N",
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=[
+                alt.Tooltip("domain:N", title=t("results.domain")),
+                alt.Tooltip("series:N", title=" "),
+                alt.Tooltip("percent:Q", format=".1f", title="%"),
+                alt.Tooltip("points:N", title=t("results.points")),
+            ],
+        )
+        .properties(height=max(200, 34 * len(order) * max(1, len(results))))
+    )
+
+
+def summary(std: Standard, result: Result, title: str) -> None:
+    st.subheader(title)
+    cols = st.columns(4)
+    percent = f"{number(result.percent, 1)}%" if result.percent is not None else None
+    cols[0].metric(
+        t("results.total"),
+        f"{number(result.total)} / {number(result.max_total)}",
+        percent,
+        delta_color="off",
+    )
+    if std.tiers:
+        cols[1].metric(t("results.tier"), tier_name(std, result.tier))
+    if result.level is not None:
+        cols[1].metric(
+            t("results.level"), result.level, number(result.maturity_score), delta_color="off"
+        )
+    cols[2].metric(
+        t("results.complete"),
+        t("common.yes") if result.complete else t("results.missing", n=len(result.missing)),
+    )
+    eligible = {
+        True: t("results.eligible"),
+        False: t("results.not_eligible"),
+        None: t("results.eligibility_open"),
+    }[result.eligible]
+    cols[3].metric(t("results.gates"), eligible)
+
+
+def render() -> None:
+    user = auth.require_role(Role.ENTERPRISE)
+    st.title(t("results.title"))
+    sub = pick_submission(user, key="r_pick")
+    if sub is None:
+        st.info(t("common.no_submissions"))
+        return
+    std = appdata.submission_standard(user, db(), sub.id)
+    st.caption(
+        f"{standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
+    )
+    live = appdata.live_result(user, db(), sub.id)
+    self_result = appdata.result_for(user, db(), sub.id, "self")
+    final = appdata.result_for(user, db(), sub.id, "final")
+    if final is not None:
+        main, title = final, t("results.evaluated")
+        st.success(t("results.evaluated_banner"))
+    elif self_result is not None:
+        main, title = self_result, t("results.self")
+        st.info(t("results.self_banner"))
+    else:
+        main, title = live, t("results.live")
+        st.info(t("results.live_banner"))
+    if sub.status == workflow.REVOKED:
+        st.error(t("results.revoked"))
+    summary(std, main, title)
+    series: dict[str, Result] = {}
+    if self_result is not None:
+        series[t("results.series_self")] = self_result
+    if final is not None:
+        series[t("results.series_final")] = final
+    if not series:
+        series[t("results.series_live")] = live
+    st.subheader(t("results.by_domain"))
+    chart = domain_chart(std, series)
+    if chart is not None:
+        st.altair_chart(chart, width="stretch")
+    else:
+        st.caption(t("results.no_domains"))
+    if main.gates:
+        st.subheader(t("results.gates_title"))
+        state = {True: t("q.gate_pass"), False: t("q.gate_fail"), None: t("q.gate_open")}
+        names = {g.id: tr(g.title) for g in std.gates}
+        st.dataframe(
+            [
+                {
+                    t("results.gate"): names.get(g.id, g.id),
+                    t("results.state"): state[g.passed],
+                    t("results.clause"): g.clause,
+                    t("results.veto"): t("common.yes") if g.veto else t("common.no"),
+                    t("results.label"): g.label,
+                }
+                for g in main.gates
+            ],
+            hide_index=True,
+            width="stretch",
+            key="gates_table",
+        )
+    if main.next_tier is not None:
+        nxt = main.next_tier
+        st.subheader(t("results.next_tier", tier=tier_name(std, nxt.tier)))
+        st.caption(t("results.next_reachable") if nxt.reachable else t("results.next_unreachable"))
+        if nxt.upgrades:
+            st.dataframe(
+                [
+                    {
+                        t("results.item"): _item_title(std, u.item),
+                        t("results.current"): _option_text(std, u.item, u.current),
+                        t("results.to"): _option_text(std, u.item, u.to),
+                        t("results.gain"): u.points_gain,
+                        t("results.effort"): u.effort,
+                    }
+                    for u in nxt.upgrades
+                ],
+                hide_index=True,
+                width="stretch",
+                key="upgrades_table",
+            )
+    if main.gaps:
+        st.subheader(t("results.gaps"))
+        st.dataframe(
+            [
+                {
+                    t("results.item"): _item_title(std, g.item),
+                    t("results.answer"): _option_text(std, g.item, g.answer),
+                    t("results.best"): _option_text(std, g.item, g.best),
+                    t("results.lost"): g.points_lost,
+                }
+                for g in main.gaps[:20]
+            ],
+            hide_index=True,
+            width="stretch",
+            key="gaps_table",
+        )
+    if main.derived:
+        st.subheader(t("results.derived"))
+        st.caption(t("results.derived_note"))
+        library = bundled_library()
+        for view in main.derived:
+            target = library.standards.get(view.standard)
+            name = tr(target.title) if target else view.standard
+            with st.container(border=True):
+                st.markdown(
+                    f":violet-badge[{t('results.derived_badge')}] :orange-badge[{view.label}] **{md(name)}**"
+                )
+                st.dataframe(
+                    [
+                        {
+                            t("results.node"): n.name_zh
+                            if st.session_state.get("lang", "zh") == "zh"
+                            else n.name_en,
+                            t("results.points"): f"{number(n.points)} / {number(n.max_points)}",
+                            "%": None if n.percent is None else round(n.percent, 1),
+                            t("results.items_linked"): len(n.items),
+                        }
+                        for n in view.nodes
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                    key=f"derived-{view.crosswalk}",
+                )
+    if main.flags:
+        st.subheader(t("results.flags"))
+        st.warning(t("results.flags_note"))
+        st.dataframe(
+            [
+                {t("results.what"): f.what, t("results.label"): f.label, t("results.note"): f.note}
+                for f in main.flags
+            ],
+            hide_index=True,
+            width="stretch",
+            key="flags_table",
+        )
+    comments_box(user, sub.id)
+    with st.expander(t("results.receipt")):
+        r = main.receipt
+        st.code(
+            f"standard {r.standard_id} {r.edition}\nstandard sha256 {r.standard_sha256}\nanswers sha256  {r.answers_sha256}\nengine {r.engine_version}",
+            language=None,
+        )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,38 @@
+"""Sign in with a local account (email and password); lockout is the identity service's."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.errors import AuthenticationFailed
+from ui import auth
+from ui.common import t
+
+
+def render() -> None:
+    st.title(t("signin.title"))
+    st.caption(t("signin.intro"))
+    with st.form("sign_in", border=True, enter_to_submit=True):
+        email = st.text_input(t("signin.email"), key="signin_email", autocomplete="username")
+        password = st.text_input(
+            t("signin.password"),
+            type="password",
+            key="signin_password",
+            autocomplete="current-password",
+        )
+        submitted = st.form_submit_button(t("signin.submit"), type="primary")
+    if submitted:
+        try:
+            auth.sign_in(email, password)
+        except AuthenticationFailed as exc:
+            key = "signin.locked" if "locked" in str(exc) else "signin.wrong"
+            st.error(t(key))
+        else:
+            st.rerun()
+    st.divider()
+    st.markdown(t("signin.verify_hint"))
+    st.page_link("ui/verify.py", label=t("nav.verify"), icon=":material/verified:")
+
+
+if __name__ == "__main__":
+    render()

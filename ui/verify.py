@@ -1,0 +1,104 @@
+"""Public certificate verification (no sign-in): by number, or from the QR link /?verify=NUMBER.
+
+Shows what the issuer's registry holds — status valid / expired / revoked / unknown, the facts of
+the signed record, whether the stored signature holds under the issuer's public key, and that key's
+fingerprint. Nothing else about the firm or other certificates is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from assessment.verification import check_certificate, looks_like_number, normalise_number
+from ui.common import db, md, number, t, when
+
+STATUS_STYLE = {"valid": "success", "expired": "warning", "revoked": "error", "unknown": "error"}
+SIGNATURE_STYLE = {
+    "valid": "success",
+    "invalid": "error",
+    "unsigned": "warning",
+    "no_key": "warning",
+}
+
+
+def render() -> None:
+    st.title(t("verify.title"))
+    st.caption(t("verify.intro"))
+    given = st.query_params.get("verify", "")
+    if given and st.session_state.get("verify_from_link") != given:
+        st.session_state["verify_number"] = given
+        st.session_state["verify_from_link"] = given
+    with st.form("verify_form", border=False, enter_to_submit=True):
+        entered = st.text_input(
+            t("verify.number"), key="verify_number", placeholder="ZZ-XXXX-XXXX-XXXX"
+        )
+        st.form_submit_button(t("verify.check"), type="primary")
+    text = (entered or "").strip()
+    if not text:
+        return
+    if not looks_like_number(text):
+        st.error(t("verify.malformed", number=md(text)))
+        return
+    check = check_certificate(db(), normalise_number(text), on=dt.date.today())
+    style = STATUS_STYLE[check.status]
+    getattr(st, style)(f"**{t(f'verify.status.{check.status}')}** · {check.number}")
+    if check.record is None:
+        st.caption(t("verify.unknown_hint"))
+        return
+    r = check.record
+    tier = (
+        r.get("tier_name_zh")
+        if st.session_state.get("lang", "zh") == "zh"
+        else r.get("tier_name_en")
+    )
+    title = (
+        r.get("standard_title_zh")
+        if st.session_state.get("lang", "zh") == "zh"
+        else r.get("standard_title_en")
+    )
+    facts = [
+        (t("verify.fact.firm"), r.get("firm_name")),
+        (t("verify.fact.credit_code"), r.get("credit_code")),
+        (
+            t("verify.fact.standard"),
+            f"{title} ({r.get('standard_id')} {r.get('standard_edition')})",
+        ),
+        (
+            t("verify.fact.result"),
+            tier or (t("verify.level", n=r.get("level")) if r.get("level") else "—"),
+        ),
+        (t("verify.fact.score"), f"{number(r.get('score'))} / {number(r.get('max_score'))}"),
+        (t("verify.fact.issued"), r.get("issued_on")),
+        (
+            t("verify.fact.expires"),
+            str(check.expires_on or r.get("expires_on"))
+            + ("" if r.get("validity_official", True) else " *"),
+        ),
+        (t("verify.fact.reviewed_by"), r.get("reviewed_by") or "—"),
+        (t("verify.fact.issuer"), r.get("issuer")),
+    ]
+    st.table(
+        {t("verify.fact_col"): [f for f, _ in facts], t("verify.value_col"): [str(v) for _, v in facts]}
+    )
+    if not r.get("validity_official", True):
+        st.caption(t("verify.validity_unofficial"))
+    if check.status == "revoked":
+        st.error(
+            t("verify.revoked", when=when(check.revoked_at), reason=md(check.revoked_reason or "—"))
+        )
+    if r.get("unofficial"):
+        st.warning(t("verify.unofficial", labels=", ".join(map(str, r["unofficial"]))))
+    sig = check.signature
+    getattr(st, SIGNATURE_STYLE[sig])(t(f"verify.signature.{sig}"))
+    st.markdown(f"**{t('verify.fingerprint')}**")
+    st.code(check.key_fingerprint or "—", language=None)
+    if check.trusted_fingerprints and check.key_fingerprint not in check.trusted_fingerprints:
+        st.caption(
+            t("verify.trusted", keys=", ".join(k[:16] + "…" for k in check.trusted_fingerprints))
+        )
+
+
+if __name__ == "__main__":
+    render()
