@@ -190,7 +190,7 @@ class Progress:
 
 
 def progress(result: Result, item_ids: Iterable[str]) -> Progress:
-    traces = {t.id: t for t in result.items}
+    traces = {t.id: t for t in result.items if t.status != "not_applicable"}
     ids = [i for i in item_ids if i in traces]
     answered = sum(1 for i in ids if traces[i].status in ("scored", "na"))
     missing = sum(1 for i in ids if traces[i].status == "missing")

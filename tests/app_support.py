@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,6 +16,9 @@ from assessment import identity, organisations, workflow
 from assessment.db import Database, open_database
 from assessment.demo import DEMO_DOMAIN, seed_demo
 from assessment.identity import Principal, Role
+
+# The fixtures (a star import brings exactly these).
+__all__ = ["app_world", "seeded_template"]
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "streamlit_app.py"
@@ -74,7 +78,7 @@ class World:
 
 
 @pytest.fixture
-def world(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def app_world(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     path = tmp_path / "app.sqlite"
     shutil.copy(seeded_template, path)
     url = f"sqlite:///{path}"
@@ -85,8 +89,9 @@ def world(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     db.dispose()
 
 
-def run(at: AppTest) -> AppTest:
-    at.run()
+def run(target: Any) -> AppTest:
+    """Run the app (or the app of a widget after an interaction); fail on any exception shown."""
+    at: AppTest = target.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -96,5 +101,11 @@ def texts(at: AppTest) -> str:
     parts: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error", "text", "code"):
         parts.extend(str(e.value) for e in getattr(at, kind))
-    parts.extend(f"{m.label} {m.value}" for m in at.metric)
+    parts.extend(f"{m.label} {m.value} {m.proto.delta}" for m in at.metric)
     return "\n".join(parts)
+
+
+def submit_form(at: AppTest, form: str) -> AppTest:
+    """Click the submit button of the form with this key, and run."""
+    [button] = [b for b in at.button if b.proto.form_id == form]
+    return run(button.click())
