@@ -191,9 +191,9 @@ def export_workbook(
     """A workbook of `filled` (answers, results, decisions) for `standard`."""
     library = library or bundled_library()
     doc = filled.document
-    std, profile, industry = resolve(
-        standard, doc.get("profile"), doc.get("industry_type"), library
-    )
+    kinds = [t.value for t in standard.industry_types]
+    industry = doc.get("industry_type") if doc.get("industry_type") in kinds else None
+    std, profile, industry = resolve(standard, doc.get("profile"), industry, library)
     return build_workbook(
         std,
         library,
