@@ -68,7 +68,9 @@ class World:
         at.session_state["lang"] = lang
         return at
 
-    def submission(self, who: str, status: str, standard_id: str | None = None) -> workflow.SubmissionSummary:
+    def submission(
+        self, who: str, status: str, standard_id: str | None = None
+    ) -> workflow.SubmissionSummary:
         found = [
             s
             for s in workflow.list_submissions(self.user(who), self.db)
@@ -78,7 +80,9 @@ class World:
 
 
 @pytest.fixture
-def app_world(seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def app_world(
+    seeded_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[World]:
     path = tmp_path / "app.sqlite"
     shutil.copy(seeded_template, path)
     url = f"sqlite:///{path}"
@@ -99,7 +103,19 @@ def run(target: Any) -> AppTest:
 def texts(at: AppTest) -> str:
     """Every text the run drew (markdown, captions, alerts, titles, metrics …), one per line."""
     parts: list[str] = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error", "text", "code"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+        "text",
+        "code",
+    ):
         parts.extend(str(e.value) for e in getattr(at, kind))
     parts.extend(f"{m.label} {m.value} {m.proto.delta}" for m in at.metric)
     return "\n".join(parts)
@@ -109,3 +125,86 @@ def submit_form(at: AppTest, form: str) -> AppTest:
     """Click the submit button of the form with this key, and run."""
     [button] = [b for b in at.button if b.proto.form_id == form]
     return run(button.click())
+
+
+def frame(at: AppTest, column: str) -> Any:
+    """The first table drawn with a column of this name (AppTest does not expose their keys)."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def issue_certificate(
+    world: World, submission_id: int, key_dir: Path, *, number: str, issued_on: Any, expires_on: Any
+) -> str:
+    """Put a signed certificate row for an approved submission into the registry (as the
+    certificate service would), with a key created in `key_dir`; return the key fingerprint."""
+    import base64  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from assessment import appdata  # noqa: PLC0415
+    from assessment.documents import (  # noqa: PLC0415
+        CertificateRecord,
+        ReceiptHashes,
+        init_keys,
+        load_private_key,
+        sign_record,
+    )
+    from assessment.tables import Certificate  # noqa: PLC0415
+
+    init_keys(key_dir)
+    key = load_private_key(key_dir)
+    admin = Principal.system("test")
+    result = appdata.result_for(admin, world.db, submission_id, "final")
+    assert result is not None
+    sub = workflow.get_submission(admin, world.db, submission_id)
+    org = organisations.get_organisation(admin, world.db, sub.organisation_id)
+    standard = appdata.submission_standard(admin, world.db, submission_id)
+    tier = next((x for x in standard.tiers if x.id == result.tier), None)
+    record = CertificateRecord(
+        number=number,
+        firm_name=org.name,
+        credit_code=org.credit_code,
+        standard_id=standard.id,
+        standard_edition=standard.edition,
+        standard_title_zh=standard.title.zh,
+        standard_title_en=standard.title.en,
+        profile=result.profile,
+        tier=result.tier,
+        tier_name_zh=tier.name.zh if tier else None,
+        tier_name_en=tier.name.en if tier else None,
+        level=result.level,
+        score=result.total,
+        max_score=result.max_total,
+        percent=result.percent,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        validity_years=3,
+        validity_official=False,
+        evaluator_reviewed=True,
+        reviewed_by="张评估",
+        verify_base_url="http://localhost:8501",
+        issuer="智造评估 zhizao",
+        issuer_key_fingerprint=key.fingerprint,
+        receipt=ReceiptHashes(
+            result.receipt.standard_sha256,
+            result.receipt.answers_sha256,
+            "0" * 64,
+            result.receipt.engine_version,
+        ),
+    )
+    signed = sign_record(record, key)
+    with world.db.write() as session:
+        session.add(
+            Certificate(
+                number=number,
+                submission_id=submission_id,
+                issued_at=datetime.combine(issued_on, datetime.min.time(), UTC),
+                expires_at=datetime.combine(expires_on, datetime.min.time(), UTC),
+                status="valid",
+                record=record.to_dict(),
+                signature=base64.b64encode(signed.signature).decode("ascii"),
+            )
+        )
+    return key.fingerprint

@@ -1,5 +1,6 @@
-"""The Streamlit entry page, run headless with AppTest: the library in Chinese by default, one
-standard's tree with its options and descriptors, and the switch to English."""
+"""The criteria library page (public, ui/library.py), run headless with AppTest: the library in
+Chinese by default, one standard's tree with its options and descriptors, and the switch to
+English."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ FF = "zj-future-factory"
 def start() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
+    at.switch_page("ui/library.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

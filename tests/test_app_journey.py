@@ -8,6 +8,7 @@ import random
 
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import EMAILS, PASSWORD, World, run, submit_form, texts
+
 from assessment import workflow
 from assessment.demo import plausible_answers
 from standards import bundled_library
@@ -48,9 +49,12 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     assert saved.version == 2
     # … the rest as the firm's colleagues would have saved them
     scales = {s.id: s for s in library.scales.scales} if library.scales else {}
-    doc = plausible_answers(ff, scales, "ff", "discrete", random.Random(7), 0.8)
+    rng = random.Random(7)  # noqa: S311 - reproducible answers, not secrets
+    doc = plausible_answers(ff, scales, "ff", "discrete", rng, 0.8)
     rest = {k: v for k, v in doc["answers"].items() if k != first.id}
-    workflow.save_answers(firm, world.db, sub.id, expected_version=saved.version, answers=rest, gates=doc["gates"])
+    workflow.save_answers(
+        firm, world.db, sub.id, expected_version=saved.version, answers=rest, gates=doc["gates"]
+    )
     run(at.switch_page("ui/questionnaire.py"))  # a stale page version: it takes the new answers
     assert "剩余必答 0 项" in texts(at)
     run(at.button(key="q_submit").click())
@@ -64,7 +68,10 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     evaluator = world.user("evaluator")
     admin.selectbox(key="assign_eval-zh").select(evaluator.user_id)
     run(admin.button(key="assign_button").click())
-    assert workflow.get_submission(evaluator, world.db, sub.id).assigned_evaluator_id == evaluator.user_id
+    assert (
+        workflow.get_submission(evaluator, world.db, sub.id).assigned_evaluator_id
+        == evaluator.user_id
+    )
 
     # 5. the evaluator opens it from the queue, adjusts one item and approves
     ev = run(world.app("evaluator"))
@@ -86,7 +93,8 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     run(ev.button(key="approve").click())
     approved = workflow.get_submission(firm, world.db, sub.id)
     assert approved.status == "approved"
-    assert approved.final_result is not None and approved.self_result is not None
+    assert approved.final_result is not None
+    assert approved.self_result is not None
     assert approved.final_result["total"] < approved.self_result["total"]
 
     # 6. the firm sees the evaluated result

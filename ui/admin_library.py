@@ -7,10 +7,10 @@ import streamlit as st
 
 from assessment.identity import Role
 from assessment.library_check import check_upload
+from standards import bundled_library
 from ui import auth
 from ui.common import md, t, tr
 from ui.library import library_table
-from standards import bundled_library
 
 
 def render() -> None:
@@ -24,8 +24,7 @@ def render() -> None:
     if upload is None:
         return
     result = check_upload(user, upload.name, upload.getvalue())
-    if result.ok:
-        assert result.library is not None
+    if result.library is not None:
         found = [f"{tr(s.title)} ({s.id} {s.edition})" for s in result.library.standards.values()]
         st.success(t("admin_library.valid", name=result.filename, n=len(found)))
         for line in found:

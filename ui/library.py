@@ -71,7 +71,9 @@ def library_table(standards: list[Standard]) -> None:
 def standard_header(std: Standard) -> None:
     st.header(tr(std.title))
     st.caption(f"`{std.id}` · {std.edition}" + (f" · {md(tr(std.summary))}" if std.summary else ""))
-    st.markdown(f"**{t('source')}:** `{std.provenance.label.value}` — {md(std.provenance.source)}")
+    st.markdown(
+        f"**{t('library.source')}:** `{std.provenance.label.value}` — {md(std.provenance.source)}"
+    )
     flagged = unofficial_labels(std)
     if flagged:
         st.warning(t("library.unofficial", labels=", ".join(flagged)))
@@ -79,10 +81,10 @@ def standard_header(std: Standard) -> None:
         st.success(t("library.official"))
     if std.profiles:
         names = " · ".join(tr(p.name) for p in std.profiles)
-        st.markdown(f"**{t('profiles')}:** {md(names)}")
+        st.markdown(f"**{t('library.profiles')}:** {md(names)}")
     if std.tiers:
         tiers = " · ".join(tr(x.name) for x in sorted(std.tiers, key=lambda x: x.rank))
-        st.markdown(f"**{t('tiers')}:** {md(tiers)}")
+        st.markdown(f"**{t('library.tiers')}:** {md(tiers)}")
 
 
 def scoring_parameters(std: Standard) -> None:
@@ -118,7 +120,7 @@ def scales_used(std: Standard) -> None:
         if scale.id in used:
             grades = " · ".join(f"{tr(g.text)} = {num(g.value)}" for g in scale.grades)
             st.markdown(
-                f"**{md(t('scale', name=tr(scale.name)))}** ({scale.provenance.label.value}): "
+                f"**{md(t('library.scale', name=tr(scale.name)))}** ({scale.provenance.label.value}): "
                 f"{md(grades)}"
             )
 
@@ -129,19 +131,19 @@ def option_lines(std: Standard, item: Item) -> list[str]:
     lines: list[str] = []
     if isinstance(rule, ChoiceRule | MultiRule):
         if isinstance(rule, MultiRule):
-            lines.append(f"*{md(t('multi', cap=num(rule.cap)))}*")
+            lines.append(f"*{md(t('library.multi', cap=num(rule.cap)))}*")
             if rule.exclusive:
-                lines.append(f"*{md(t('exclusive', keys=', '.join(rule.exclusive)))}*")
+                lines.append(f"*{md(t('library.exclusive', keys=', '.join(rule.exclusive)))}*")
         for option in rule.options:
             tier = f" · {md(tiers.get(option.tier, option.tier))}" if option.tier else ""
             lines.append(
-                f"- **{option.key}** · {t('points', p=num(option.points))}{tier} — "
+                f"- **{option.key}** · {t('library.points', p=num(option.points))}{tier} — "
                 f"{md(tr(option.text))}"
             )
     elif isinstance(rule, YesNoRule):
         tier = f" · {md(tiers.get(rule.tier, rule.tier))}" if rule.tier else ""
-        lines.append(f"- {t('yes', p=num(rule.points))}{tier}")
-        lines.append(f"- {t('no')}")
+        lines.append(f"- {t('library.yes', p=num(rule.points))}{tier}")
+        lines.append(f"- {t('library.no')}")
     elif isinstance(rule, QuantityRule):
 
         def bound(value: Sourced | None) -> str:
@@ -150,7 +152,7 @@ def option_lines(std: Standard, item: Item) -> list[str]:
             return f"{num(value.effective)} ({value.effective_provenance.label.value})"
 
         text = t(
-            "quantity",
+            "library.quantity",
             direction=t(f"library.{rule.direction.value}"),
             base=bound(rule.baseline),
             lead=bound(rule.leading),
@@ -162,7 +164,7 @@ def option_lines(std: Standard, item: Item) -> list[str]:
         library = bundled_library()
         scales = {s.id: s for s in library.scales.scales} if library.scales else {}
         name = tr(scales[rule.scale].name) if rule.scale in scales else rule.scale
-        lines.append(f"- {md(t('satisfaction', name=name))}")
+        lines.append(f"- {md(t('library.satisfaction', name=name))}")
     return lines
 
 
@@ -192,7 +194,7 @@ def item_block(std: Standard, item: Item) -> str:
         lines += ["", f"{t(f'library.industry_{industry.value}')}: {md(tr(text))}"]
     lines += ["", *option_lines(std, item)]
     if item.evidence:
-        lines += ["", f"{t('evidence')}: " + "; ".join(md(tr(e)) for e in item.evidence)]
+        lines += ["", f"{t('library.evidence')}: " + "; ".join(md(tr(e)) for e in item.evidence)]
     return "\n".join(lines)
 
 
@@ -213,7 +215,7 @@ def node_tree(std: Standard) -> None:
 
     def items_expander(title: str, members: Iterable[Item], key: str) -> None:
         members = list(members)
-        with st.expander(f"{title} · {t('items_in', n=len(members))}", key=f"node-{key}"):
+        with st.expander(f"{title} · {t('library.items_in', n=len(members))}", key=f"node-{key}"):
             for item in members:
                 st.markdown(item_block(std, item))
 
@@ -235,14 +237,14 @@ def node_tree(std: Standard) -> None:
 
 def threshold(value: Sourced, unit: str | None) -> str:
     if value.value is None:
-        return f"{t('not_found')} ({value.provenance.label.value})"
+        return f"{t('library.not_found')} ({value.provenance.label.value})"
     return f"{num(value.value)} {unit or ''}".rstrip()
 
 
 def gate_lines(std: Standard, gate: Gate) -> str:
     head = f"**{md(tr(gate.title))}** · {md(gate.clause)} · `{gate.provenance.label.value}`"
     if gate.veto:
-        head += f" · {t('gate_veto')}"
+        head += f" · {t('library.gate_veto')}"
     lines = [head]
     if gate.question is not None:
         lines += ["", f"*{md(tr(gate.question))}*"]
@@ -253,7 +255,7 @@ def gate_lines(std: Standard, gate: Gate) -> str:
             values = threshold(by_variant["default"], gate.unit)
         else:
             values = ", ".join(
-                f"{tr(gate.variants[v]) if v in gate.variants else t('variant_default')}: "
+                f"{tr(gate.variants[v]) if v in gate.variants else t('library.variant_default')}: "
                 f"{threshold(s, gate.unit)}"
                 for v, s in by_variant.items()
             )

@@ -17,8 +17,7 @@ def render() -> None:
     user = auth.require_role(Role.ENTERPRISE)
     st.title(t("new.title"))
     st.caption(t("new.intro"))
-    assert user.org_id is not None
-    org = organisations.get_organisation(user, db(), user.org_id)
+    org = organisations.get_organisation(user, db(), user.org_id or 0)
     st.markdown(f"**{t('new.organisation')}:** {org.name}")
     library = bundled_library()
     standards = sorted(

@@ -80,7 +80,10 @@ def render() -> None:
         (t("verify.fact.issuer"), r.get("issuer")),
     ]
     st.table(
-        {t("verify.fact_col"): [f for f, _ in facts], t("verify.value_col"): [str(v) for _, v in facts]}
+        {
+            t("verify.fact_col"): [f for f, _ in facts],
+            t("verify.value_col"): [str(v) for _, v in facts],
+        }
     )
     if not r.get("validity_official", True):
         st.caption(t("verify.validity_unofficial"))
