@@ -160,10 +160,12 @@ def how_text(item: Item, scales: Mapping[str, Scale]) -> str:
     if isinstance(rule, SatisfactionRule):
         return "下拉选择满足程度\nPick a grade from the list"
     bounds = ""
-    if rule.minimum is not None or rule.maximum is not None:
-        low = f"{rule.minimum:g}" if rule.minimum is not None else "…"
-        high = f"{rule.maximum:g}" if rule.maximum is not None else "…"
-        bounds = f"（{low}–{high}）"
+    if rule.minimum is not None and rule.maximum is not None:
+        bounds = f"（{rule.minimum:g}–{rule.maximum:g}）"
+    elif rule.minimum is not None:
+        bounds = f"（≥ {rule.minimum:g}）"
+    elif rule.maximum is not None:
+        bounds = f"（≤ {rule.maximum:g}）"
     direction = "越小越好" if rule.direction.value == "negative" else "越大越好"
     direction_en = "smaller is better" if rule.direction.value == "negative" else "larger is better"
     return f"数值，单位 {rule.unit}{bounds}；{direction}\nA number in {rule.unit}; {direction_en}"
@@ -313,12 +315,13 @@ def activity_rows(factors: FactorLibrary | None) -> list[ActivityRow]:
     for energy in factors.energies:
         unit = energy.quantity_unit
         units = tuple(units_for(unit))
+        note = f"可选单位 units: {' / '.join(units)}" if len(units) > 1 else ""
         energy_rows.append(
-            ActivityRow(energy.id, energy.name.zh, energy.name.en, "energy", unit, units)
+            ActivityRow(energy.id, energy.name.zh, energy.name.en, "energy", unit, units, note)
         )
         if energy.grid:
             zh, en = _SPECIAL_NAMES[GREEN_KEY]
-            energy_rows.append(ActivityRow(GREEN_KEY, zh, en, "energy", unit, units))
+            energy_rows.append(ActivityRow(GREEN_KEY, zh, en, "energy", unit, units, note))
         if energy.export_key:
             energy_rows.append(
                 ActivityRow(
@@ -328,10 +331,13 @@ def activity_rows(factors: FactorLibrary | None) -> list[ActivityRow]:
                     "energy",
                     unit,
                     units,
+                    note,
                 )
             )
     zh, en = _SPECIAL_NAMES[PROCESS_KEY]
-    energy_rows.append(ActivityRow(PROCESS_KEY, zh, en, "energy", "tCO2", tuple(units_for("tCO2"))))
+    units = tuple(units_for("tCO2"))
+    note = f"可选单位 units: {' / '.join(units)}；自行核算 calculated by the firm"
+    energy_rows.append(ActivityRow(PROCESS_KEY, zh, en, "energy", "tCO2", units, note))
     return rows + energy_rows
 
 

@@ -7,8 +7,8 @@ the answers filled in and result columns added — and can be imported again.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpyxl import Workbook
@@ -109,6 +109,7 @@ class _Writer:
         self.taken: set[str] = {L.META_SHEET}
         self.records: list[SheetRecord] = []
         self.validations: dict[tuple[str, str], DataValidation] = {}
+        self.widths: dict[str, float] = {}
         answers = (filled.document.get("answers") if filled else None) or {}
         evaluated = ((filled.evaluated or {}).get("answers") if filled else None) or {}
         self.answers: Mapping[str, Any] = answers
@@ -407,9 +408,12 @@ class _Writer:
         if not rows:
             return
         sheet = self.new_sheet(L.GATES, items=tuple(r.id for r in rows))
-        columns = list(L.GATE_COLUMNS.values())
+        has_variants = any(variant_keys(r.gate) for r in rows)
+        columns = [c for c in L.GATE_COLUMNS.values() if has_variants or c.key != "variant"]
         if self.filled:
             columns += list(L.GATE_RESULT_COLUMNS.values())
+        columns = _fit_ids(columns, (r.id for r in rows))
+        widths = {c.key: c.width for c in columns}
         self.headers(sheet, columns, f"准入条件 Eligibility · {self.context()}")
         positions = {c.key: i for i, c in enumerate(columns, start=1)}
         doc = self.filled.document if self.filled else {}
@@ -483,8 +487,17 @@ class _Writer:
                 sheet,
                 row,
                 [
-                    (str(values.get(k) or ""), L.GATE_COLUMNS[k].width)
-                    for k in ("question_zh", "question_en", "clause", "how")
+                    (str(values.get(k) or ""), widths[k])
+                    for k in (
+                        "id",
+                        "question_zh",
+                        "question_en",
+                        "clause",
+                        "how",
+                        "notes",
+                        *L.GATE_RESULT_COLUMNS,
+                    )
+                    if k in widths
                 ],
             )
         sheet.freeze_panes = sheet.cell(row=L.FIRST_ROW, column=3).coordinate
@@ -531,7 +544,7 @@ class _Writer:
             element = element_of(self.standard, item.node)
             groups.setdefault(element.id if element else None, []).append(item)
         nodes = {n.id: n for n in self.standard.nodes}
-        columns = self.item_columns()
+        columns = _fit_ids(self.item_columns(), (i.id for i in self.items))
         for element_id, items in groups.items():
             element = nodes.get(element_id) if element_id else None
             if element is not None:
@@ -546,13 +559,21 @@ class _Writer:
                 if element
                 else self.context()
             )
-            self.headers(sheet, columns, heading)
-            self.write_items(sheet, columns, items)
-            freeze = next(i for i, c in enumerate(columns, start=1) if c.key == "question_en")
+            here = columns
+            if all(isinstance(i.rule, SatisfactionRule) for i in items):
+                # the same short grade list on every row: narrow descriptor columns suffice
+                here = [
+                    replace(c, width=24) if c.key in ("options_zh", "options_en") else c
+                    for c in columns
+                ]
+            self.headers(sheet, here, heading)
+            self.write_items(sheet, here, items)
+            freeze = next(i for i, c in enumerate(here, start=1) if c.key == "question_en")
             sheet.freeze_panes = sheet.cell(row=L.FIRST_ROW, column=freeze).coordinate
 
     def write_items(self, sheet: Worksheet, columns: list[Column], items: list[Item]) -> None:
         positions = {c.key: i for i, c in enumerate(columns, start=1)}
+        self.widths = {c.key: c.width for c in columns}
         row = L.FIRST_ROW
         last_node: str | None = None
         for item in items:
@@ -628,14 +649,19 @@ class _Writer:
             comment.width, comment.height = 420, 220
             sheet.cell(row=row, column=positions["question_zh"]).comment = comment
         texts = [
-            (str(values.get(k) or ""), (L.ITEM_COLUMNS.get(k) or L.RESULT_COLUMNS[k]).width)
+            (str(values.get(k) or ""), self.widths[k])
             for k in (
+                "id",
                 "question_zh",
                 "question_en",
                 "options_zh",
                 "options_en",
                 "how",
+                "na_reason",
                 "notes",
+                "applicability",
+                "domain",
+                "evaluated_answer",
                 "reason",
             )
             if k in positions
@@ -712,9 +738,17 @@ class _Writer:
                 given.append({"id": item.id, **product})
         ids = [i.id for i in weighted]
         guidance = "\n".join(
-            f"{i.id}: {i.title.zh}（{i.rule.unit}）"
-            for i in weighted
-            if isinstance(i.rule, QuantityRule)
+            [
+                "每行一个产品：选择题目编号，填写该产品的数值、基准值、引领值和权重（如该产品的"
+                "综合能耗 tce）；在本表填写的题目，其所在行的答案留空。",
+                "One row per product: pick the item, give the product's value, baseline, leading "
+                "value and weight (e.g. its tce); leave the item's own row blank.",
+                *(
+                    f"{i.id}: {i.title.zh} {i.title.en}（{i.rule.unit}）"
+                    for i in weighted
+                    if isinstance(i.rule, QuantityRule)
+                ),
+            ]
         )
         for offset in range(max(L.PRODUCT_ROWS, len(given) + 5)):
             row = L.FIRST_ROW + offset
@@ -819,6 +853,13 @@ class _Writer:
         buffer = io.BytesIO()
         self.book.save(buffer)
         return buffer.getvalue()
+
+
+def _fit_ids(columns: Sequence[Column], ids: Iterable[str]) -> list[Column]:
+    """The ID column as wide as the longest ID (item ids such as org-strategy.L1.1 stay whole)."""
+    longest = max((len(i) for i in ids), default=0)
+    width = min(30.0, max(L.ID.width, longest * 0.95 + 3))
+    return [replace(c, width=width) if c.key == "id" else c for c in columns]
 
 
 def _outcome(gate: Mapping[str, Any] | None) -> str | None:
