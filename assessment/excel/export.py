@@ -17,7 +17,7 @@ from assessment.excel.writer import Filled, _Writer, build_workbook
 from scoring import parse_answers, score
 from scoring.carbon import account, green_figures, parse_activity
 from standards import Library, Standard, bundled_library
-from standards.models import Scale
+from standards.models import Node, NodeLevel, Scale
 
 _RESULT_ROWS = (
     ("total", "总分", "Total"),
@@ -89,13 +89,16 @@ def write_summary(writer: _Writer, standard: Standard, filled: Filled) -> None:
             L.style_header(sheet.cell(row=row, column=index, value=text))
         row += 1
 
-    def line(label: str, *values: Any) -> None:
+    def line(label: str, *values: Any, number_format: str = "General") -> None:
         nonlocal row
         for index, value in enumerate((label, *values), start=1):
             cell = sheet.cell(row=row, column=index, value=value)
             L.style_body(cell)
             if index == 1:
                 cell.font = L.BOLD
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                cell.number_format = number_format
+                cell.alignment = L.LEFT_TOP
         L.fit_row(
             sheet, row, [(str(v or ""), w) for v, w in zip((label, *values), widths, strict=False)]
         )
@@ -123,15 +126,13 @@ def write_summary(writer: _Writer, standard: Standard, filled: Filled) -> None:
         shown = (_shown(key, own, standard), _shown(key, final, standard))
         if shown == (None, None):
             continue
-        line(f"{zh} {en}", *shown)
+        line(f"{zh} {en}", *shown, number_format="0.0" if key == "percent" else "0.##")
     row += 1
     nodes_own = {n["id"]: n for n in (own or {}).get("nodes") or []}
     nodes_final = {n["id"]: n for n in (final or {}).get("nodes") or []}
     if nodes_own or nodes_final:
         heading("各部分得分", "Points by element and domain")
-        for node in standard.nodes:
-            if node.level.value == "subdomain":
-                continue
+        for node in _tree_order(standard):
             if node.id not in nodes_own and node.id not in nodes_final:
                 continue
             indent = "" if node.level.value == "element" else "　"
@@ -172,6 +173,17 @@ def write_summary(writer: _Writer, standard: Standard, filled: Filled) -> None:
             ((final or {}).get("receipt") or {}).get(key),
         )
     sheet.freeze_panes = "A3"
+
+
+def _tree_order(standard: Standard) -> list[Node]:
+    """Elements, each followed by its domains (sub-domains are left to the item sheets)."""
+    ordered: list[Node] = []
+    for element in (n for n in standard.nodes if n.level is NodeLevel.ELEMENT):
+        ordered.append(element)
+        ordered += [
+            n for n in standard.nodes if n.level is NodeLevel.DOMAIN and n.parent == element.id
+        ]
+    return ordered
 
 
 def _gate_text(gate: Mapping[str, Any] | None) -> str | None:

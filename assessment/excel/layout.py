@@ -173,6 +173,7 @@ RESULT_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+LEFT_TOP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 CENTER_TOP = Alignment(horizontal="center", vertical="top", wrap_text=True)
 HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
