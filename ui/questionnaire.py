@@ -418,8 +418,10 @@ def domain_fragment(
     if state.pop("uploaded", None):
         st.toast(t("q.uploaded"))
     result = appdata.live_result(user, db(), sid)
+    # The score panel sits above the fragment: drawn from here on every run (full and fragment),
+    # so that it follows each autosave.
+    draw_score(score_slot, std, result, profile)
     if state.pop("saved", None) is not None:
-        draw_score(score_slot, std, result, profile)
         st.toast(t("q.saved"))
     answers, gates = state["answers"], state["gates"]
     if group is None:
@@ -464,6 +466,10 @@ def domain_fragment(
         st.success(t("q.group_done"))
 
 
+def _go(pick_key: str, group_id: str) -> None:
+    st.session_state[pick_key] = group_id
+
+
 def render() -> None:
     user = auth.require_role(Role.ENTERPRISE)
     show_flashes()
@@ -493,7 +499,6 @@ def render() -> None:
         st.info(t("q.read_only", status=status_label(sub.status)))
     score_slot = st.empty()
     result = appdata.live_result(user, db(), sub.id)
-    draw_score(score_slot, std, result, sub.profile)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
     ids = [g.id for g in groups] + ([GATES] if std.gates else [])
     by_id = {g.id: g for g in groups}
@@ -527,16 +532,16 @@ def render() -> None:
     domain_fragment(user, sub.id, std, group, sub.profile, editable, score_slot, only_open)
     position = ids.index(current)
     prev_col, next_col, _ = st.columns([1, 1, 3])
-    if position > 0 and prev_col.button(
-        t("q.previous"), key="q_prev", icon=":material/arrow_back:"
-    ):
-        st.session_state[pick_key] = ids[position - 1]
-        st.rerun()
-    if position < len(ids) - 1 and next_col.button(
-        t("q.next"), key="q_next", icon=":material/arrow_forward:"
-    ):
-        st.session_state[pick_key] = ids[position + 1]
-        st.rerun()
+    if position > 0:
+        prev_col.button(
+            t("q.previous"), key="q_prev", icon=":material/arrow_back:",
+            on_click=_go, args=(pick_key, ids[position - 1]),
+        )  # fmt: skip
+    if position < len(ids) - 1:
+        next_col.button(
+            t("q.next"), key="q_next", icon=":material/arrow_forward:",
+            on_click=_go, args=(pick_key, ids[position + 1]),
+        )  # fmt: skip
     if editable:
         st.divider()
         st.subheader(t("q.submit_title"))

@@ -1,0 +1,235 @@
+"""The journey in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by
+Playwright) against `streamlit run` on a temporary SQLite database seeded by the test.
+
+An enterprise creates and submits a future-factory assessment, an administrator assigns the
+evaluator, the evaluator adjusts one item and approves, and the enterprise sees the evaluated
+result. Screenshots go to tmp/artifacts/e2e/ (ZHIZAO_ARTIFACTS to change it).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from app_support import EMAILS, PASSWORD, ROOT, seed_file
+from conftest import require_tool
+
+from assessment import organisations, workflow
+from assessment.db import open_database
+from assessment.demo import plausible_answers
+from assessment.identity import Principal, Role
+from standards import bundled_library
+
+pytestmark = pytest.mark.slow
+
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT = 30_000  # ms, per wait
+ARTIFACTS = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "e2e"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """`streamlit run` on a freshly seeded database: (base URL, database URL)."""
+    folder = tmp_path_factory.mktemp("e2e")
+    database = folder / "e2e.sqlite"
+    seed_file(database)
+    url = f"sqlite:///{database}"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "ZHIZAO_KEY_DIR": str(folder / "keys")}
+    log = (folder / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+            "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with {process.returncode}; see {folder / 'streamlit.log'}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+                    if reply.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not answer /_stcore/health within 60 s")
+            time.sleep(0.3)
+        yield base, url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    chromium = os.environ.get("E2E_CHROMIUM") or require_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only for this test
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def settle(page: object) -> None:
+    """Wait until the app is connected and no script is running."""
+    page.wait_for_timeout(250)  # type: ignore[attr-defined]
+    for state in ("connection-state='CONNECTED'", "script-state='notRunning'"):
+        page.locator(f"[data-testid='stApp'][data-test-{state}]").wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, base: str, who: str) -> None:
+    page.goto(f"{base}/", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("邮箱").fill(EMAILS[who])  # type: ignore[attr-defined]
+    page.get_by_label("密码").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="登录", exact=True).click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def nav(page: object, label: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=label).click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def click(page: object, key: str) -> None:
+    """Click the button of the widget with this key (Streamlit marks it with class st-key-KEY)."""
+    page.locator(f".st-key-{key} button").first.click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def sees(page: object, text: str) -> None:
+    page.get_by_text(text).first.wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
+
+
+def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
+    base, url = server
+    db = open_database(url)
+    system = Principal.system("e2e")
+    users = {u.email: u for u in organisations.list_users(system, db)}
+    firm_user = users[EMAILS["firm"]]
+    firm = Principal(firm_user.id, Role.ENTERPRISE, firm_user.organisation_id, firm_user.email)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        # the enterprise starts a future-factory assessment aiming at 未来工厂
+        sign_in(page, base, "firm")
+        sees(page, "下一步：")
+        shot(page, "01-home")
+        nav(page, "新建评估")
+        page.locator(".st-key-new_profile-zj-future-factory-zh").get_by_text("未来工厂").click()
+        settle(page)
+        click(page, "new_create")
+        sees(page, "实时得分")
+        sub = max(workflow.list_submissions(firm, db), key=lambda s: s.id)
+        assert (sub.standard_id, sub.profile, sub.status) == ("zj-future-factory", "ff", "draft")
+        # one answer in the page: autosaved through the versioned service
+        page.locator(
+            f".st-key-q__{sub.id}__FF-001, [class*='st-key-q'][class*='FF-001']"
+        ).first.get_by_text("F", exact=True).click()
+        settle(page)
+        sees(page, "已自动保存。")
+        assert workflow.get_submission(firm, db, sub.id).answers["FF-001"] == "F"
+        shot(page, "02-questionnaire")
+        # the colleagues' answers to the rest arrive; the next rerun takes them
+        library = bundled_library()
+        ff = library.standard("zj-future-factory")
+        scales = {s.id: s for s in library.scales.scales} if library.scales else {}
+        doc = plausible_answers(ff, scales, "ff", "discrete", random.Random(11), 0.85)  # noqa: S311
+        rest = {k: v for k, v in doc["answers"].items() if k != "FF-001"}
+        version = workflow.get_submission(firm, db, sub.id).version
+        workflow.save_answers(
+            firm, db, sub.id, expected_version=version, answers=rest, gates=doc["gates"]
+        )
+        click(page, "q_next")
+        sees(page, "剩余必答 0 项")
+        click(page, "q_submit")
+        sees(page, "已提交评审")
+        assert workflow.get_submission(firm, db, sub.id).status == "submitted"
+        shot(page, "03-submitted")
+        click(page, "sign_out")
+
+        # the administrator assigns the evaluator (newest submission and first evaluator preselected)
+        sign_in(page, base, "admin")
+        nav(page, "分配评审员")
+        click(page, "assign_button")
+        sees(page, f"已将评估 #{sub.id} 分配给")
+        shot(page, "04-assigned")
+        click(page, "sign_out")
+
+        # the evaluator adjusts FF-001 and approves
+        sign_in(page, base, "evaluator")
+        sees(page, "评审任务")
+        click(page, "queue_open")
+        click(page, "start_review")
+        form = page.get_by_test_id("stForm").filter(has=page.locator(".st-key-d-FF-001"))
+        form.locator(".st-key-d-FF-001").get_by_text("调整").click()
+        form.locator(".st-key-v-FF-001").click()
+        page.get_by_role("option").first.click()
+        form.locator(".st-key-why-FF-001 input").fill("现场核查：仅一条产线达到")
+        form.get_by_role("button", name="保存决定").click()
+        settle(page)
+        sees(page, "的评审决定已保存。")
+        shot(page, "05-review")
+        click(page, "accept_rest")
+        click(page, "approve")
+        sees(page, "评审已通过")
+        approved = workflow.get_submission(firm, db, sub.id)
+        assert approved.status == "approved"
+        assert approved.final_result is not None
+        assert approved.self_result is not None
+        assert approved.final_result["total"] < approved.self_result["total"]
+        click(page, "sign_out")
+
+        # the enterprise sees the evaluated result
+        sign_in(page, base, "firm")
+        nav(page, "评估结果")
+        sees(page, "以下为评审员评审通过的结果。")
+        page.get_by_test_id("stVegaLiteChart").first.wait_for()
+        shot(page, "06-results")
+    except Exception:
+        shot(page, "failure")
+        raise
+    finally:
+        context.close()
+        db.dispose()
