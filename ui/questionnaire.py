@@ -417,7 +417,7 @@ def domain_fragment(
         show_error(state.pop("error"))
     if state.pop("uploaded", None):
         st.toast(t("q.uploaded"))
-    result = appdata.live_result(user, db(), sid)
+    result = _live(user, sid)
     # The score panel sits above the fragment: drawn from here on every run (full and fragment),
     # so that it follows each autosave.
     draw_score(score_slot, std, result, profile)
@@ -466,6 +466,17 @@ def domain_fragment(
         st.success(t("q.group_done"))
 
 
+def _live(user: Principal, sid: int) -> Result:
+    """The live score, computed once per saved version (the page and its fragment share it)."""
+    state = _state(sid)
+    cached = state.get("result")
+    if cached is not None and cached[0] == state["version"]:
+        return cached[1]  # type: ignore[no-any-return]
+    result = appdata.live_result(user, db(), sid)
+    state["result"] = (state["version"], result)
+    return result
+
+
 def _go(pick_key: str, group_id: str) -> None:
     st.session_state[pick_key] = group_id
 
@@ -498,7 +509,7 @@ def render() -> None:
     elif not editable:
         st.info(t("q.read_only", status=status_label(sub.status)))
     score_slot = st.empty()
-    result = appdata.live_result(user, db(), sub.id)
+    result = _live(user, sub.id)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
     ids = [g.id for g in groups] + ([GATES] if std.gates else [])
     by_id = {g.id: g for g in groups}
