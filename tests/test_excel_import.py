@@ -373,7 +373,9 @@ def test_every_problem_at_once_and_valid_rows_only() -> None:
     ]
     assert "expected 是 or 否 (yes or no), got '也许'" in str(report.problems[0])
     assert "expected a number in 万元, got text '四千六百'" in str(report.problems[1])
-    assert "'C|D' is not an option" in str(report.problems[3])
+    assert "'C|D': this item takes one option, not several; expected one of A, B" in str(
+        report.problems[3]
+    )
     assert "unknown item ID 'FF-300' — the ID column must not be changed" in str(report.problems[4])
     assert not report.usable()
     assert not report.fatal

@@ -208,10 +208,40 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _yaml(data: Any) -> str:
-    return yaml.safe_dump(
-        data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, one answer a line; flat lists and measures inline: FF-096: [A, D]."""
+
+
+def _inline(dumper: yaml.SafeDumper, data: Any) -> yaml.Node:
+    flat = all(
+        not isinstance(v, dict | list) for v in (data.values() if isinstance(data, dict) else data)
     )
+    if isinstance(data, dict):
+        return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flat)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _inline)
+
+
+class _Top(dict[str, Any]):
+    """A mapping always written as a block (the sections of the answers file)."""
+
+
+_Dumper.add_representer(
+    _Top,
+    lambda dumper, data: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data.items(), flow_style=False
+    ),
+)
+_Dumper.add_representer(dict, _inline)
+
+
+def _yaml(data: Any) -> str:
+    """YAML with the top level and its sections as blocks, answers one a line."""
+    if isinstance(data, dict):
+        data = _Top({k: _Top(v) if isinstance(v, dict) else v for k, v in data.items()})
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def _write_answers(out: Path, report: WorkbookImport, source: Path) -> None:

@@ -589,6 +589,12 @@ class _Reader:
             keys = [o.key for o in rule.options]
             key = _key(answer, keys)
             if key is None:
+                parts = [p for p in _SEPARATORS.split(L.cell_text(answer)) if p]
+                if len(parts) > 1 and all(_key(p, keys) for p in parts):
+                    raise _CellError(
+                        f"{L.cell_text(answer)!r}: this item takes one option, not several; "
+                        f"expected one of {_list(keys)}"
+                    )
                 raise _CellError(
                     f"{L.cell_text(answer)!r} is not an option of this item; expected one of "
                     f"{_list(keys)}"
