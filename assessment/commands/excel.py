@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from assessment import workflow
 from assessment.commands.db import add_database_option, open_from_args
 from assessment.commands.output import fail, print_json
 from assessment.errors import LifecycleError
@@ -183,7 +184,7 @@ def _import(args: argparse.Namespace) -> int:
     data, problem = _read_bytes(args.file)
     if data is None:
         return fail(problem or "")
-    report = read_workbook(data, filename=args.file.name, valid_rows_only=args.valid_rows_only)
+    report = read_workbook(data, valid_rows_only=args.valid_rows_only)
     if args.json:
         print_json(_json(report))
     _report(args.file, report, skipping=args.valid_rows_only)
@@ -295,7 +296,7 @@ def _import_into_database(args: argparse.Namespace) -> int:
                 f"system:cli excel import for organisation {args.org}",
             )
         outcome = import_into_submission(
-            actor, db, args.submission, data, filename=args.file.name,
+            actor, db, args.submission, data,
             valid_rows_only=args.valid_rows_only,
         )  # fmt: skip
     except WorkbookRejected as exc:
@@ -355,12 +356,24 @@ def _export(args: argparse.Namespace) -> int:
         db = open_from_args(args)
         try:
             data = export_submission(OPERATOR, db, args.submission, lang=args.lang)
+            view = workflow.get_submission(OPERATOR, db, args.submission)
         except LifecycleError as exc:
             return fail(str(exc))
         finally:
             db.dispose()
         args.out.write_bytes(data)
-        print(f"wrote {args.out} ({len(data) / 1024:.0f} KiB): submission {args.submission}")
+        totals = []
+        for label, result in (
+            ("self-assessed", view.self_result),
+            ("evaluated", view.final_result),
+        ):
+            if result is not None:
+                totals.append(f"{label} {result['total']:g} / {result['max_total']:g}")
+        print(
+            f"wrote {args.out} ({len(data) / 1024:.0f} KiB): submission {view.id} "
+            f"({view.status}) of {view.organisation_name}, {view.standard_id} {view.profile}, "
+            f"{len(view.answers)} answer(s)" + (f"; {', '.join(totals)}" if totals else "")
+        )
         return 0
     documents: dict[str, dict[str, Any] | None] = {}
     for key in ("answers", "evaluated", "activity"):

@@ -136,18 +136,18 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def check_file(data: bytes, filename: str, max_bytes: int = L.MAX_BYTES) -> Problem | None:
+def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
     """Size cap, then "is this an .xlsx workbook at all" — before anything parses the content."""
     if len(data) > max_bytes:
         return Problem(
-            f"{filename}: the file is {_megabytes(len(data))}; the limit is "
+            f"the file is {_megabytes(len(data))}; the limit is "
             f"{_megabytes(max_bytes)} — remove pictures or split the workbook"
         )
     if not data:
-        return Problem(f"{filename}: the file is empty")
+        return Problem("the file is empty")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return Problem(
-            f"{filename}: this is an Excel 97–2003 (.xls) file or a password-protected workbook; "
+            "this is an Excel 97–2003 (.xls) file or a password-protected workbook; "
             "save it as an Excel Workbook (.xlsx) without a password and import that"
         )
     if not data.startswith(b"PK\x03\x04"):
@@ -162,22 +162,22 @@ def check_file(data: bytes, filename: str, max_bytes: int = L.MAX_BYTES) -> Prob
             else "not a known format"
         )
         return Problem(
-            f"{filename}: this is {what}, not an Excel workbook (.xlsx); fill the zhizao template "
+            f"this is {what}, not an Excel workbook (.xlsx); fill the zhizao template "
             "and save it as .xlsx"
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile:
-        return Problem(f"{filename}: the file is damaged (not a readable .xlsx package)")
+        return Problem("the file is damaged (not a readable .xlsx package)")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         what = "a Word document" if "word/document.xml" in names else "a zip archive"
-        return Problem(f"{filename}: this is {what}, not an Excel workbook (.xlsx)")
+        return Problem(f"this is {what}, not an Excel workbook (.xlsx)")
     unpacked = sum(i.file_size for i in infos)
     if unpacked > L.MAX_UNPACKED:
         return Problem(
-            f"{filename}: the workbook unpacks to {_megabytes(unpacked)}; the limit is "
+            f"the workbook unpacks to {_megabytes(unpacked)}; the limit is "
             f"{_megabytes(L.MAX_UNPACKED)}"
         )
     return None
@@ -312,6 +312,7 @@ class _Reader:
         self.where: dict[tuple[str, str], _Located] = {}  # ("item" | "gate", id) → its row
         self.product_rows: dict[str, list[_Located]] = {}
         self.bad: set[tuple[str, str]] = set()  # rows with a problem, left out
+        self.unreadable: set[str] = set()  # sheets that could not be read at all
 
     # problems
     def error(self, message: str, *, fatal: bool = False, **where: Any) -> None:
@@ -357,6 +358,7 @@ class _Reader:
                     row=header_row,
                 )
             return None
+        self.unreadable.discard(record.name)
         return _Sheet(record, sheet, header_row, positions, dict(columns))
 
     def read(self) -> None:
@@ -899,7 +901,7 @@ class _Reader:
     def missing_rows(self) -> None:
         for record in self.meta.sheets_with(L.ITEMS):
             gone = [i for i in record.items if i in self.items and ("item", i) not in self.where]
-            if gone and record.name in self.book.sheetnames:
+            if gone and record.name not in self.unreadable:
                 self.warn(
                     f"{len(gone)} item row(s) of the template are not in the workbook "
                     f"({_list(gone[:8])}{' …' if len(gone) > 8 else ''}); they stay unanswered",
@@ -921,7 +923,6 @@ def _list(values: Any) -> str:
 def read_workbook(
     data: bytes,
     *,
-    filename: str = "workbook.xlsx",
     library: Library | None = None,
     standard: Standard | None = None,
     scales: Mapping[str, Scale] | None = None,
@@ -939,7 +940,7 @@ def read_workbook(
     as long as no problem is structural (a missing sheet or column, another standard or edition).
     """
     result = WorkbookImport()
-    trouble = check_file(data, filename, max_bytes)
+    trouble = check_file(data, max_bytes)
     if trouble is not None:
         result.problems.append(trouble)
         result.fatal = True
@@ -948,14 +949,14 @@ def read_workbook(
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged packages
         result.problems.append(
-            Problem(f"{filename}: the workbook could not be read ({type(exc).__name__}: {exc})")
+            Problem(f"the workbook could not be read ({type(exc).__name__}: {exc})")
         )
         result.fatal = True
         return result
     try:
         meta = L.read_meta(book)
     except MetaError as exc:
-        result.problems.append(Problem(f"{filename}: {exc}"))
+        result.problems.append(Problem(str(exc)))
         result.fatal = True
         return result
     result.meta = meta

@@ -51,7 +51,6 @@ def import_into_submission(
     submission_id: int,
     data: bytes,
     *,
-    filename: str = "workbook.xlsx",
     expected_version: int | None = None,
     valid_rows_only: bool = False,
     clock: Clock = utcnow,
@@ -69,7 +68,6 @@ def import_into_submission(
         standard, scales = workflow.snapshot_standard(session, view.standard_sha256)
     report = read_workbook(
         data,
-        filename=filename,
         standard=standard,
         scales=scales,
         profile=view.profile,
