@@ -327,6 +327,7 @@ class _Reader:
     def open(
         self, record: SheetRecord, columns: Mapping[str, Column], required: list[str]
     ) -> _Sheet | None:
+        self.unreadable.add(record.name)
         if record.name not in self.book.sheetnames:
             holds = f" (it holds {_list(record.items)})" if record.items else ""
             self.error(
