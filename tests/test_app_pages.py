@@ -395,3 +395,22 @@ def test_verification_expired_unknown_and_malformed(app_world: World, tmp_path: 
     at.text_input(key="verify_number").input("hello")
     submit_form(at, "verify_form")
     assert "不是有效的证书编号格式" in at.error[0].value
+
+
+def test_carbon_page_reads_activity_stored_with_whole_numbers(app_world: World) -> None:
+    """The `zhizao carbon` example file has integers (year 2025, 56000 万元): the form shows them."""
+    import yaml  # noqa: PLC0415
+
+    firm = app_world.user("firm")
+    draft = app_world.submission("firm", "draft")
+    data = yaml.safe_load(
+        (ROOT / "examples" / "activity-discrete-2025.yaml").read_text(encoding="utf-8")
+    )
+    activity.save_activity(firm, app_world.db, draft.id, data)
+    at = app_world.app("firm")
+    at.session_state["current_submission"] = draft.id
+    run(at.switch_page("ui/carbon.py"))
+    numbers = {n.label: n.value for n in at.number_input}
+    assert numbers["工业总产值（万元）"] == 56000.0
+    assert numbers["外购电力 (kwh)"] == 18_500_000.0
+    assert "碳效值 L" in texts(at)

@@ -57,6 +57,11 @@ def _energy_names() -> dict[str, str]:
     return names
 
 
+def _float(value: Any) -> float | None:
+    """Stored numbers may be whole (YAML 2025 → int); number inputs need one type."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> dict[str, Any] | None:
     data = stored or {}
     names = _energy_names()
@@ -75,21 +80,21 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
         sector = c3.number_input(
             t("carbon.sector_average"),
             min_value=0.0,
-            value=data.get("sector_average_L"),
+            value=_float(data.get("sector_average_L")),
             format="%.4f",
             help=t("carbon.sector_help"),
         )
         c4, c5 = st.columns(2)
         output = c4.number_input(
-            t("carbon.output"), min_value=0.0, value=data.get("output_value_10k_yuan")
+            t("carbon.output"), min_value=0.0, value=_float(data.get("output_value_10k_yuan"))
         )
         added = c5.number_input(
-            t("carbon.value_added"), min_value=0.0, value=data.get("value_added_10k_yuan")
+            t("carbon.value_added"), min_value=0.0, value=_float(data.get("value_added_10k_yuan"))
         )
         product = data.get("product_output") or {}
         c6, c7 = st.columns(2)
         quantity = c6.number_input(
-            t("carbon.product_quantity"), min_value=0.0, value=product.get("quantity")
+            t("carbon.product_quantity"), min_value=0.0, value=_float(product.get("quantity"))
         )
         unit = c7.text_input(t("carbon.product_unit"), value=product.get("unit") or "")
         st.markdown(f"**{t('carbon.energy')}**")
@@ -100,7 +105,10 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
         values: dict[str, Any] = {}
         for index, key in enumerate(keys):
             values[key] = cols[index % 3].number_input(
-                names.get(key, key), min_value=0.0, value=energy.get(key), key=f"energy-{sid}-{key}"
+                names.get(key, key),
+                min_value=0.0,
+                value=_float(energy.get(key)),
+                key=f"energy-{sid}-{key}",
             )
         with st.expander(t("carbon.more_energy")):
             cols = st.columns(3)
@@ -108,7 +116,7 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
                 values[key] = cols[index % 3].number_input(
                     names.get(key, key),
                     min_value=0.0,
-                    value=energy.get(key),
+                    value=_float(energy.get(key)),
                     key=f"energy-{sid}-{key}",
                 )
         saved = st.form_submit_button(t("carbon.save"), type="primary", disabled=not editable)
@@ -245,7 +253,7 @@ def render() -> None:
     show_flashes()
     st.title(t("carbon.title"))
     st.caption(t("carbon.intro"))
-    sub = pick_submission(user, key="c_pick")
+    sub = pick_submission(user, key="c_pick", prefer=workflow.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         return

@@ -53,28 +53,29 @@ def render() -> None:
             )
             status.markdown(f":{_colour(sub.status)}-badge[{status_label(sub.status)}]")
             result = sub.final_result or sub.self_result
-            cols = st.columns(4)
+            st.caption(f"{t('home.updated')}: {when(sub.updated_at)}")
+            cols = st.columns(3)
             if result is None:
                 live = appdata.live_result(user, db(), sub.id)
                 done = appdata.progress(live, [i.id for i in live.items])
                 cols[0].metric(
                     t("home.live_score"), f"{number(live.total)} / {number(live.max_total)}"
                 )
-                cols[1].metric(t("home.tier"), tier_name(std, live.tier) if std.tiers else "—")
-                cols[2].metric(t("home.answered"), f"{done.answered} / {done.items}")
-                cols[3].metric(t("home.mandatory_left"), done.mandatory_remaining)
+                cols[1].metric(t("home.answered"), f"{done.answered} / {done.items}")
+                cols[2].metric(t("home.mandatory_left"), done.mandatory_remaining)
+                tier, level = live.tier, live.level
             else:
                 which = "home.final_score" if sub.final_result else "home.self_score"
                 cols[0].metric(
                     t(which), f"{number(result['total'])} / {number(result['max_total'])}"
                 )
-                if std.tiers:
-                    cols[1].metric(t("home.tier"), tier_name(std, result.get("tier")))
-                elif result.get("level") is not None:
-                    cols[1].metric(t("home.level"), result["level"])
-                cols[2].metric(t("home.updated"), when(sub.updated_at))
+                tier, level = result.get("tier"), result.get("level")
+            if std.tiers:
+                st.markdown(f"{t('home.tier')}: **{tier_name(std, tier)}**")
+            elif level is not None:
+                st.markdown(f"{t('home.level')}: **{level}**")
             st.markdown(f"**{t('home.next')}** {t(NEXT[sub.status])}")
-            b1, b2, b3, _ = st.columns([1, 1, 1, 2])
+            b1, b2, b3, _ = st.columns([1, 1, 1, 3])
             if b1.button(
                 t("home.open_questionnaire"),
                 key=f"q-{sub.id}",

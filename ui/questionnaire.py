@@ -142,38 +142,41 @@ def _on_upload(sid: int, item_id: str, nonce: int) -> None:
 def draw_score(slot: Any, std: Standard, result: Result, profile: str) -> None:
     """The live score, tier and gates (redrawn by the fragment after each save)."""
     with slot.container(border=True):
-        cols = st.columns(4)
-        percent = f" ({number(result.percent, 1)}%)" if result.percent is not None else ""
+        if std.tiers:
+            target = next((p.tier for p in std.profiles if p.id == profile), None)
+            reached = tier_name(std, result.tier)
+            colour = "green" if result.tier == target else "blue" if result.tier else "gray"
+            st.markdown(
+                f"{t('q.tier')}: :{colour}-badge[{reached}] · "
+                f"{t('q.target', tier=tier_name(std, target))}"
+            )
+        elif result.level is not None:
+            st.markdown(f"{t('q.level')}: :blue-badge[{result.level}]")
+        cols = st.columns(3)
+        percent = f"{number(result.percent, 1)}%" if result.percent is not None else None
         cols[0].metric(
             t("q.score"),
             f"{number(result.total)} / {number(result.max_total)}",
-            percent or None,
+            percent,
             delta_color="off",
+            delta_arrow="off",
         )
-        if std.tiers:
-            target = next((p.tier for p in std.profiles if p.id == profile), None)
-            cols[1].metric(
-                t("q.tier"),
-                tier_name(std, result.tier),
-                t("q.target", tier=tier_name(std, target)),
-                delta_color="off",
-            )
-        elif result.level is not None:
-            cols[1].metric(t("q.level"), result.level)
         done = appdata.progress(result, [i.id for i in result.items])
-        cols[2].metric(
+        cols[1].metric(
             t("q.answered"),
             f"{done.answered} / {done.items}",
             t("q.mandatory_left", n=done.mandatory_remaining),
-            delta_color="off",
+            delta_color="off" if done.mandatory_remaining else "normal",
+            delta_arrow="off",
         )
         passed = sum(1 for g in result.gates if g.passed is True)
         failed = sum(1 for g in result.gates if g.passed is False)
-        cols[3].metric(
+        cols[2].metric(
             t("q.gates"),
             f"{passed} / {len(result.gates)}",
             t("q.gates_failed", n=failed) if failed else None,
             delta_color="inverse" if failed else "off",
+            delta_arrow="off",
         )
         if result.next_tier is not None:
             st.caption(
@@ -485,7 +488,7 @@ def render() -> None:
     user = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("q.title"))
-    sub = pick_submission(user, key="q_pick")
+    sub = pick_submission(user, key="q_pick", prefer=workflow.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")

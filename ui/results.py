@@ -75,21 +75,22 @@ def domain_chart(std: Standard, results: dict[str, Result]) -> alt.Chart | None:
 
 def summary(std: Standard, result: Result, title: str) -> None:
     st.subheader(title)
-    cols = st.columns(4)
+    if std.tiers:
+        st.markdown(f"{t('results.tier')}: :green-badge[{tier_name(std, result.tier)}]")
+    if result.level is not None:
+        st.markdown(
+            f"{t('results.level')}: :green-badge[{result.level}] · {number(result.maturity_score)}"
+        )
+    cols = st.columns(3)
     percent = f"{number(result.percent, 1)}%" if result.percent is not None else None
     cols[0].metric(
         t("results.total"),
         f"{number(result.total)} / {number(result.max_total)}",
         percent,
         delta_color="off",
+        delta_arrow="off",
     )
-    if std.tiers:
-        cols[1].metric(t("results.tier"), tier_name(std, result.tier))
-    if result.level is not None:
-        cols[1].metric(
-            t("results.level"), result.level, number(result.maturity_score), delta_color="off"
-        )
-    cols[2].metric(
+    cols[1].metric(
         t("results.complete"),
         t("common.yes") if result.complete else t("results.missing", n=len(result.missing)),
     )
@@ -98,7 +99,7 @@ def summary(std: Standard, result: Result, title: str) -> None:
         False: t("results.not_eligible"),
         None: t("results.eligibility_open"),
     }[result.eligible]
-    cols[3].metric(t("results.gates"), eligible)
+    cols[2].metric(t("results.gates"), eligible)
 
 
 def render() -> None:
@@ -164,7 +165,7 @@ def render() -> None:
         st.subheader(t("results.next_tier", tier=tier_name(std, nxt.tier)))
         st.caption(t("results.next_reachable") if nxt.reachable else t("results.next_unreachable"))
         if nxt.upgrades:
-            st.dataframe(
+            st.table(
                 [
                     {
                         t("results.item"): _item_title(std, u.item),
@@ -175,13 +176,12 @@ def render() -> None:
                     }
                     for u in nxt.upgrades
                 ],
+                border="horizontal",
                 hide_index=True,
-                width="stretch",
-                key="upgrades_table",
             )
     if main.gaps:
         st.subheader(t("results.gaps"))
-        st.dataframe(
+        st.table(
             [
                 {
                     t("results.item"): _item_title(std, g.item),
@@ -189,11 +189,10 @@ def render() -> None:
                     t("results.best"): _option_text(std, g.item, g.best),
                     t("results.lost"): g.points_lost,
                 }
-                for g in main.gaps[:20]
+                for g in main.gaps[:10]
             ],
+            border="horizontal",
             hide_index=True,
-            width="stretch",
-            key="gaps_table",
         )
     if main.derived:
         st.subheader(t("results.derived"))

@@ -324,7 +324,7 @@ def render() -> None:
     user = auth.require_role(Role.EVALUATOR)
     show_flashes()
     st.title(t("review.title"))
-    sub = pick_submission(user, key="rv_pick")
+    sub = pick_submission(user, key="rv_pick", prefer=(workflow.SUBMITTED, workflow.IN_REVIEW))
     if sub is None:
         st.info(t("queue.empty"))
         return

@@ -15,14 +15,21 @@ CURRENT = "current_submission"
 
 
 def pick_submission(
-    user: Principal, *, key: str, statuses: Iterable[str] | None = None
+    user: Principal,
+    *,
+    key: str,
+    statuses: Iterable[str] | None = None,
+    prefer: Iterable[str] = (),
 ) -> workflow.SubmissionView | None:
-    """Choose one of the submissions the user may see; remembers the choice across pages."""
+    """Choose one of the submissions the user may see; remembers the choice across pages.
+
+    Newest first, those in a `prefer`red state (e.g. still editable) before the others."""
     wanted = set(statuses or [])
+    first = set(prefer)
     found = [s for s in workflow.list_submissions(user, db()) if not wanted or s.status in wanted]
     if not found:
         return None
-    ids = [s.id for s in found][::-1]
+    ids = [s.id for s in sorted(found, key=lambda s: (s.status not in first, -s.id))]
     labels = {s.id: submission_label(standard(s.standard_id), s) for s in found}
     remembered = st.session_state.get(CURRENT)
     chosen = st.selectbox(

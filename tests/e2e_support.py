@@ -1,0 +1,127 @@
+"""Helpers for the real-browser tests and the screenshot tour: `streamlit run` on a seeded SQLite
+database, Debian's Chromium through Playwright, and waiting for Streamlit to settle."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from app_support import EMAILS, PASSWORD, ROOT, seed_file
+
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT = 30_000  # ms, per wait
+ARTIFACTS = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "e2e"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def streamlit_server(folder: Path) -> Iterator[tuple[str, str]]:
+    """`streamlit run` on a freshly seeded database in `folder`: (base URL, database URL)."""
+    database = folder / "e2e.sqlite"
+    seed_file(database)
+    url = f"sqlite:///{database}"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "ZHIZAO_KEY_DIR": str(folder / "keys")}
+    log = (folder / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+            "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with {process.returncode}; see {folder / 'streamlit.log'}"
+                )
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+                    if reply.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+            time.sleep(0.3)
+        yield base, url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
+def chromium_browser(chromium: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only for browser runs
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=FLAGS, headless=True)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def settle(page: object) -> None:
+    """Wait until the app is connected and no script is running."""
+    page.wait_for_timeout(250)  # type: ignore[attr-defined]
+    for state in ("connection-state='CONNECTED'", "script-state='notRunning'"):
+        page.locator(f"[data-testid='stApp'][data-test-{state}]").wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, base: str, who: str) -> None:
+    page.goto(f"{base}/", wait_until="domcontentloaded")  # type: ignore[attr-defined]
+    settle(page)
+    page.get_by_label("邮箱").fill(EMAILS[who])  # type: ignore[attr-defined]
+    page.get_by_label("密码").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="登录", exact=True).click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def nav(page: object, label: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=label, exact=True).click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def click(page: object, key: str) -> None:
+    """Click the button of the widget with this key (Streamlit marks it with class st-key-KEY)."""
+    page.locator(f".st-key-{key} button").first.click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def sees(page: object, text: str) -> None:
+    page.get_by_text(text).first.wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
