@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "assessment.commands.orgs",
     "assessment.commands.users",
     "assessment.commands.demo",
+    "assessment.commands.benchmark",
     "assessment.commands.excel",
 )
 

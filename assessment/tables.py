@@ -19,6 +19,7 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -310,6 +311,50 @@ class SubmissionActivity(Base):
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+class BenchmarkFact(Base):
+    """One submission's result as the benchmark reads it: derived, denormalised, one row per
+    approved or self-assessed (submitted, in review, returned) submission.
+
+    Kept in step by `assessment.benchmark_store.record` whenever a submission changes, and
+    rebuilt from the submissions by `zhizao benchmark --rebuild`. `counted` marks the row a firm is
+    counted with in its standard edition and year (its approved result first, else its latest
+    self-assessment). The firm's classification is copied as it was when the row was written.
+    `domain_values` packs one little-endian float64 per id in `domain_ids` (NaN = no score);
+    `carbon_l` is the 碳效码 L of the submission's newest year of activity data (`carbon_year`).
+    """
+
+    __tablename__ = "benchmark_facts"
+    __table_args__ = (
+        CheckConstraint("basis IN ('approved', 'self')", name="basis"),
+        Index("ix_benchmark_facts_population", "standard_id", "edition", "year", "counted"),
+    )
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    standard_id: Mapped[str] = mapped_column(String(64))
+    edition: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(16))
+    counted: Mapped[bool] = mapped_column(Boolean)
+    source_version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    industry_code: Mapped[str] = mapped_column(String(4))
+    region_code: Mapped[str] = mapped_column(String(6))
+    size_class: Mapped[str | None] = mapped_column(String(16))
+    synthetic: Mapped[bool] = mapped_column(Boolean)
+    total: Mapped[float] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    maturity_score: Mapped[float | None] = mapped_column(Float)
+    tier_rank: Mapped[int | None] = mapped_column(Integer)
+    tier: Mapped[str | None] = mapped_column(String(64))
+    domain_ids: Mapped[str] = mapped_column(Text)
+    domain_values: Mapped[bytes] = mapped_column(LargeBinary)
+    carbon_year: Mapped[int | None] = mapped_column(Integer)
+    carbon_l: Mapped[float | None] = mapped_column(Float)
+    tco2: Mapped[float | None] = mapped_column(Float)
+    value_added: Mapped[float | None] = mapped_column(Float)
+
+
 class AuditEntry(Base):
     """Append-only: rows are never updated or deleted (ORM guard in assessment/audit.py, and
     database triggers created by the migrations)."""
@@ -343,5 +388,6 @@ TABLE_ORDER = (
     Comment,
     Certificate,
     SubmissionActivity,
+    BenchmarkFact,
     AuditEntry,
 )

@@ -245,7 +245,6 @@ class Population:
 class Reason(StrEnum):
     TOO_SMALL = "too_small"
     DIFFERENCING = "differencing"
-    PARTIAL = "partial"
     NO_DATA = "no_data"
 
 
@@ -270,23 +269,34 @@ class Suppression:
 SHOWN = Suppression(False)
 
 
-class _Masks:
-    """Membership of a population, cached per filter value for one decision."""
+Parts = dict[tuple[str, object], BoolArray]
 
-    def __init__(self, lattice: Lattice, pop: Population, within: BoolArray | None) -> None:
+
+class _Masks:
+    """Membership of a population, cached per filter value (`parts` may be shared by several
+    decisions on one population; the basis, which depends on `within`, is cached here)."""
+
+    def __init__(
+        self, lattice: Lattice, pop: Population, within: BoolArray | None, parts: Parts | None
+    ) -> None:
         self.lattice = lattice
         self.pop = pop
         self.base = np.ones(pop.n, dtype=np.bool_) if within is None else within
-        self.cache: dict[tuple[str, object], BoolArray] = {}
+        self.cache: Parts = {} if parts is None else parts
+        self.bases: Parts = {}
 
     def _part(self, dim: str, value: object) -> BoolArray:
+        if dim == "basis":
+            found = self.bases.get((dim, value))
+            if found is None:
+                found = self.base if value else self.base & ~self.pop.self_assessed
+                self.bases[(dim, value)] = found
+            return found
         key = (dim, value)
         found = self.cache.get(key)
         if found is None:
             pop, lat = self.pop, self.lattice
-            if dim == "basis":
-                found = self.base & (True if value else ~pop.self_assessed)
-            elif dim == "industry":
+            if dim == "industry":
                 index, number = lat.industry.value(str(value))
                 found = pop.industry[:, index] == number
             elif dim == "region":
@@ -371,21 +381,30 @@ class Lattice:
         return ind + reg + int(narrower.size is not None and wider.size is None)
 
     def members(
-        self, pop: Population, cohort: Cohort, within: BoolArray | None = None
+        self,
+        pop: Population,
+        cohort: Cohort,
+        within: BoolArray | None = None,
+        parts: Parts | None = None,
     ) -> BoolArray:
         """Which rows of the population belong to the cohort (and to `within`, if given)."""
         self.check(cohort)
-        return _Masks(self, pop, within).of(cohort)
+        return _Masks(self, pop, within, parts).of(cohort)
 
     def decide(
-        self, pop: Population, cohort: Cohort, within: BoolArray | None = None
+        self,
+        pop: Population,
+        cohort: Cohort,
+        within: BoolArray | None = None,
+        parts: Parts | None = None,
     ) -> Suppression:
         """Shown, or suppressed with the reason and the nearest shown wider cohort.
 
-        `within` restricts the population (e.g. to firms with carbon data) for a figure shown on
-        its own."""
+        `within` restricts the population to the rows a figure is computed over (firms with
+        carbon data, firms scored on a domain), which the rule then guards on its own. `parts`
+        shares cached filter masks between decisions on one population."""
         self.check(cohort)
-        masks = _Masks(self, pop, within)
+        masks = _Masks(self, pop, within, parts)
         verdict = self._verdict(masks, cohort)
         if verdict.suppressed:
             verdict = replace(verdict, suggestion=self._suggest(masks, cohort))
@@ -789,20 +808,9 @@ def _figure(
     *,
     higher_is_better: bool = True,
     suppression: Suppression = SHOWN,
-    whole: bool = False,
 ) -> Figure:
-    """A figure over the cohort's values; `whole` demands a value from every member (a figure
-    over a sub-population that the lattice does not guard would open a differencing gap)."""
+    """A figure over the given values (NaN ignored), unless suppressed."""
     present = values[~np.isnan(values)]
-    if not suppression.suppressed and whole and len(present) != len(values):
-        suppression = Suppression(
-            True,
-            Reason.PARTIAL,
-            Text(
-                zh="群体中并非每家企业都有此项得分，不予比较。",
-                en="Not every firm in the cohort is scored on this; not compared.",
-            ),
-        )
     if not suppression.suppressed and len(present) == 0:
         suppression = _NO_DATA
     if suppression.suppressed:
@@ -810,6 +818,32 @@ def _figure(
     ordered = np.sort(present)
     rank = percentile_rank(ordered, firm) if firm is not None else None
     return Figure(figure_id, name, higher_is_better, distribution(ordered), firm, rank)
+
+
+def _partial(
+    lattice: Lattice,
+    pop: Population,
+    cohort: Cohort,
+    inside: BoolArray,
+    values: FloatArray,
+    parts: Parts,
+) -> tuple[BoolArray, Suppression]:
+    """The rows a figure is computed over and its verdict: the cohort's own when every member
+    has a value; else the rule applied to the members that have one (a sub-population of its
+    own, e.g. domains that only some targets are scored on)."""
+    scored = ~np.isnan(values)
+    if bool(scored[inside].all()):
+        return inside, SHOWN
+    verdict = lattice.decide(pop, cohort, within=scored, parts=parts)
+    if verdict.reason is Reason.TOO_SMALL:
+        verdict = replace(
+            verdict,
+            message=Text(
+                zh=f"群体中有此项得分的企业不足 {lattice.k} 家，不予比较。",
+                en=f"Fewer than {lattice.k} firms of the cohort are scored on this; not compared.",
+            ),
+        )
+    return inside & scored, verdict
 
 
 def sector_grade(
@@ -865,9 +899,10 @@ def compute(
     with the firm's percentile rank, the carbon intensity L, the intelligence × carbon quadrants,
     the firm's year-over-year movement and its K grade. A suppressed cohort yields no figure."""
     pop = population
-    verdict = lattice.decide(pop, cohort)
+    parts: Parts = {}
+    verdict = lattice.decide(pop, cohort, parts=parts)
     row = pop.firm_row(firm) if firm is not None else None
-    inside = lattice.members(pop, cohort)
+    inside = lattice.members(pop, cohort, parts=parts)
     firm_in = row is not None and bool(inside[row])
     firm_metric, firm_l = _value(pop.metric, row), _value(pop.L, row)
     name = METRIC_NAMES[metric]
@@ -904,18 +939,22 @@ def compute(
                 "evaluator.",
             )
         )
-    total = _figure("total", name, pop.metric[inside], firm_metric, whole=True)
+    rows, total_verdict = _partial(lattice, pop, cohort, inside, pop.metric, parts)
+    total = _figure("total", name, pop.metric[rows], firm_metric, suppression=total_verdict)
     names = domain_names or {}
-    domains = [
-        _figure(
-            domain_id,
-            names.get(domain_id, Text(zh=domain_id, en=domain_id)),
-            pop.domains[inside, index],
-            _value(pop.domains[:, index], row),
-            whole=True,
+    domains = []
+    for index, domain_id in enumerate(pop.domain_ids):
+        column = pop.domains[:, index]
+        rows, domain_verdict = _partial(lattice, pop, cohort, inside, column, parts)
+        domains.append(
+            _figure(
+                domain_id,
+                names.get(domain_id, Text(zh=domain_id, en=domain_id)),
+                column[rows],
+                _value(column, row),
+                suppression=domain_verdict,
+            )
         )
-        for index, domain_id in enumerate(pop.domain_ids)
-    ]
     shown = not total.suppression.suppressed
     hist = histogram(pop.metric[inside], METRIC_EDGES[metric]) if shown else []
     tiers: dict[str, int] = {}
@@ -927,7 +966,7 @@ def compute(
             tiers[key] = int((ranks == rank).sum())
 
     has_carbon = _carbon_rows(pop)
-    carbon_verdict = lattice.decide(pop, cohort, within=has_carbon)
+    carbon_verdict = lattice.decide(pop, cohort, within=has_carbon, parts=parts)
     if carbon_verdict.reason is Reason.TOO_SMALL:
         carbon_verdict = replace(
             carbon_verdict,

@@ -483,11 +483,46 @@ def score_summary(
     scales: Mapping[str, Scale] | None = None,
     *,
     derived: Mapping[str, float] | None = None,
+    nodes: bool = False,
 ) -> dict[str, object]:
-    """The batch row of `score(...).summary()`, without building item traces."""
+    """The batch row of `score(...).summary()`, without building item traces.
+
+    `nodes=True` adds `tier_rank` and `nodes` (element and domain scores, as in `Result.nodes`).
+    """
     plan = compile_standard(standard)
     core = _core(plan, answers, scales or {}, derived or {})
-    return _summary_row(plan, answers, core)
+    row = _summary_row(plan, answers, core)
+    if nodes:
+        points, maxima = _node_totals(plan, core.scored)
+        row["tier_rank"] = core.tier_rank
+        row["nodes"] = [
+            {
+                "id": node,
+                "level": plan.node_level[node],
+                "points": rounded(points[node]),
+                "max_points": rounded(maxima[node]),
+                "percent": rounded(100.0 * points[node] / maxima[node])
+                if maxima[node] > 0
+                else None,
+            }
+            for node in plan.node_order
+            if plan.node_level[node] in ("element", "domain")
+        ]
+    return row
+
+
+def _node_totals(plan: Plan, scored: list[_Scored]) -> tuple[dict[str, float], dict[str, float]]:
+    """Points and maximum of every node, from the items that count."""
+    node_points: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
+    node_max: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
+    for entry in scored:
+        if not entry.counts_in_max:
+            continue
+        for node in entry.plan.ancestors:
+            if node in node_points:
+                node_points[node] += entry.points
+                node_max[node] += entry.plan.max_points
+    return node_points, node_max
 
 
 def _summary_row(plan: Plan, answers: AnswerSet, core: _Core) -> dict[str, object]:
@@ -519,15 +554,7 @@ def _score(
     std = plan.standard
     core = _core(plan, answers, scales, derived)
     scored = core.scored
-    node_points: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
-    node_max: dict[str, float] = dict.fromkeys(plan.node_order, 0.0)
-    for entry in scored:
-        if not entry.counts_in_max:
-            continue
-        for node in entry.plan.ancestors:
-            if node in node_points:
-                node_points[node] += entry.points
-                node_max[node] += entry.plan.max_points
+    node_points, node_max = _node_totals(plan, scored)
     gaps = sorted(
         (
             Gap(

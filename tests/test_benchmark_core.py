@@ -305,14 +305,23 @@ def test_year_over_year_movement() -> None:
     assert moves[-1].tier == "sf"
 
 
-def test_a_domain_not_every_member_is_scored_on_is_not_compared() -> None:
+def test_a_domain_only_some_members_are_scored_on_is_compared_among_those() -> None:
+    """Domains outside a firm's target profile have no score: such a domain is compared among
+    the members scored on it, and that group obeys the same k = 5 rule on its own."""
     rows = [dict(r, domains={**r["domains"]}) for r in EIGHT]
     rows[0]["domains"]["D2"] = None
-    result = run(rows, Cohort())
-    d1, d2 = result.domains
-    assert not d1.suppression.suppressed
-    assert d2.suppression.reason is Reason.PARTIAL
+    d1, d2 = run(rows, Cohort(), firm=5).domains
+    assert d1.distribution.n == 8
+    assert d2.distribution.n == 7
+    assert d2.distribution.min == 40.0
+    assert d2.percentile == 100 * (4 + 0.5) / 7
+    for r in rows[:4]:
+        r["domains"]["D2"] = None
+    d1, d2 = run(rows, Cohort(), firm=5).domains
+    assert d1.distribution.n == 8
     assert d2.distribution is None
+    assert d2.suppression.reason is Reason.TOO_SMALL
+    assert "scored on this" in d2.suppression.message.en
 
 
 # --- small cohorts ---------------------------------------------------------------------------
