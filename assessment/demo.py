@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from assessment import audit, evidence, organisations, workflow
+from assessment import activity, audit, evidence, organisations, workflow
+from assessment.benchmark_store import decision_year
 from assessment.classifications import (
     CREDIT_CODE_CHARSET,
     credit_code_check_char,
@@ -23,9 +24,9 @@ from assessment.classifications import (
     size_class,
 )
 from assessment.db import Database, utcnow
+from assessment.demo_cohort import Generator, decision_times, insert_firms
 from assessment.identity import Clock, Principal, Role, generate_password
-from assessment.tables import Organisation, Submission
-from scoring import parse_answers, score_summary
+from assessment.tables import Organisation
 from standards import Library, Standard, bundled_library
 from standards.models import (
     Applicability,
@@ -40,7 +41,8 @@ from standards.models import (
 
 DEMO_SEED = 20251127
 COHORT_SEED = 4754
-COHORT_SIZE = 300
+COHORT_SIZE = 2000
+COHORT_YEARS = 3
 COHORT_STANDARD = "zj-future-factory"
 SYNTHETIC_PREFIX = "合成企业"
 DEMO_DOMAIN = "demo.zhizao.invalid"
@@ -151,14 +153,6 @@ def make_credit_code(rng: random.Random, region_code: str) -> str:
 # --- the synthetic cohort ---------------------------------------------------------------------------
 
 
-_SIZE_PROFILE = {  # employees range, revenue range (万元)
-    "large": ((1000, 6000), (40000, 400000)),
-    "medium": ((300, 999), (2000, 39999)),
-    "small": ((20, 299), (300, 1999)),
-}
-_PROFILE_BY_MATURITY = (("dws", 0.0), ("sf", 0.45), ("ff", 0.7))
-
-
 def synthetic_cohort(
     db: Database,
     count: int = COHORT_SIZE,
@@ -167,75 +161,56 @@ def synthetic_cohort(
     standard_id: str = COHORT_STANDARD,
     library: Library | None = None,
     clock: Clock = utcnow,
+    years: int = 1,
+    batch: int = 250,
 ) -> int:
     """Add `count` synthetic firms with approved results (same count and seed → same firms).
 
-    Rows are marked `synthetic = true`; firms are named "合成企业 NNNNNN". Each result is the engine's
-    summary of plausible answers (the full result can be recomputed from `final_answers`).
-    Returns the number of firms added.
+    Rows are marked `synthetic = true`; firms are named "合成企业 NNNNNN (synthetic)". Each firm has
+    results in up to `years` years ending with the current one (most in every year), each with a
+    year of energy data and its benchmark row (assessment/demo_cohort.py draws them). A result
+    keeps the engine's totals, tier and element/domain scores; the full result can be recomputed
+    from `final_answers`. Inserted in bulk. Returns the number of firms added.
     """
     library = library or bundled_library()
     standard = library.standard(standard_id)
-    scales = _scales(library)
-    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
-    counties = sorted(code for code, r in regions().items() if r.level == "county")
-    division_codes = sorted(divisions())
+    if library.factors is None or library.classifications is None:
+        raise RuntimeError("the library needs its factors and classifications documents")
     now = clock()
+    this_year = decision_year(now)
+    shown_years = list(range(this_year - max(1, years) + 1, this_year + 1))
+    counties: dict[str, list[str]] = {}
+    for code, region in sorted(regions().items()):
+        if region.level == "county" and region.parent is not None:
+            counties.setdefault(region.parent, []).append(code)
+    generator = Generator(
+        standard, _scales(library), library.factors,
+        library.classifications.size_rule("industry"), counties,
+        {code: d.default_type for code, d in divisions().items()},
+        plausible_answers, make_credit_code,
+    )  # fmt: skip
+    spans = decision_times(shown_years, now)
     actor = Principal.system("demo cohort")
+    submissions = 0
     with db.write() as session:
         digest = workflow.ensure_snapshot(session, standard, library, now)
         taken = set(session.scalars(select(Organisation.credit_code)))
         start = (
-            len(
-                list(
-                    session.scalars(select(Organisation.id).where(Organisation.synthetic.is_(True)))
-                )
+            session.scalar(
+                select(func.count()).select_from(Organisation).where(Organisation.synthetic)
             )
-            + 1
-        )
-        for number in range(start, start + count):
-            county = rng.choice(counties)
-            division = rng.choice(division_codes)
-            kind = divisions()[division].default_type
-            size = rng.choices(("large", "medium", "small"), (0.15, 0.45, 0.4))[0]
-            (lo_e, hi_e), (lo_r, hi_r) = _SIZE_PROFILE[size]
-            employees = rng.randint(lo_e, hi_e)
-            revenue = round(rng.uniform(lo_r, hi_r), 1)
-            code = make_credit_code(rng, county)
-            while code in taken:
-                code = make_credit_code(rng, county)
-            taken.add(code)
-            org = Organisation(
-                name=f"{SYNTHETIC_PREFIX} {number:06d} (synthetic)",
-                credit_code=code,
-                credit_code_valid=True,
-                industry_code=division,
-                industry_type=kind,
-                region_code=county,
-                size_class=size_class(employees, revenue).value,
-                employees=employees,
-                revenue_wan=revenue,
-                synthetic=True,
-                created_at=now,
-            )
-            session.add(org)
-            session.flush()
-            maturity = min(1.0, max(0.0, rng.gauss(0.5, 0.2)))
-            profile = [p for p, floor in _PROFILE_BY_MATURITY if maturity >= floor][-1]
-            doc = plausible_answers(standard, scales, profile, kind, rng, maturity)
-            summary = score_summary(standard, parse_answers(doc, standard, scales), scales)
-            session.add(
-                Submission(
-                    organisation_id=org.id, standard_id=standard.id, edition=standard.edition,
-                    standard_sha256=digest, profile=profile, industry_type=kind,
-                    status=workflow.APPROVED, version=1, created_at=now, updated_at=now,
-                    submitted_at=now, decided_at=now, final_answers=doc,
-                    final_result={"summary": True, **summary}, synthetic=True,
-                )
-            )  # fmt: skip
+            or 0
+        ) + 1
+        for first in range(start, start + count, batch):
+            firms = [
+                generator.firm(seed, number, shown_years, spans, taken)
+                for number in range(first, min(first + batch, start + count))
+            ]
+            submissions += insert_firms(session, firms, standard=standard, digest=digest, now=now)
         audit.record(
             session, actor, "demo.cohort", "organisation", None, at=now,
-            after={"count": count, "seed": seed, "standard": standard.id, "first": start},
+            after={"count": count, "seed": seed, "standard": standard.id, "first": start,
+                   "years": shown_years, "submissions": submissions},
         )  # fmt: skip
     return count
 
@@ -406,6 +381,10 @@ def seed_demo(
     )  # fmt: skip
     # approved, with one adjusted item
     approved = start_answered(0, "zj-future-factory", "sf", 0.65)
+    activity.save_activity(
+        _as_member(orgs[0].id, users), db, approved,
+        _demo_activity(decision_year(start) - 1, orgs[0].name), clock=at,
+    )  # fmt: skip
     submit(0, approved)
     review(approved)
     workflow.approve(evaluator, db, approved, expected_version=version(approved), clock=at)
@@ -427,11 +406,33 @@ def seed_demo(
         reason="抽查发现申报数据失实 (demo)",
     )  # fmt: skip
 
-    cohort = synthetic_cohort(db, cohort_size, library=library, clock=clock) if cohort_size else 0
+    cohort = (
+        synthetic_cohort(db, cohort_size, library=library, clock=clock, years=COHORT_YEARS)
+        if cohort_size
+        else 0
+    )
     states: dict[str, int] = {}
     for summary in workflow.list_submissions(admin, db):
         states[summary.status] = states.get(summary.status, 0) + 1
     return DemoReport(accounts, len(orgs), states, cohort)
+
+
+def _demo_activity(year: int, name: str) -> dict[str, Any]:
+    """A year of energy data for the demo firm's approved result (illustrative figures)."""
+    return {
+        "year": year,
+        "name": name,
+        "region": "330206",
+        "output_value_10k_yuan": 52000,
+        "value_added_10k_yuan": 11800,
+        "energy": {
+            "electricity_kwh": 6200000,
+            "green_electricity_kwh": 1000000,
+            "self_generated_renewable_kwh": 600000,
+            "natural_gas_m3": 150000,
+            "diesel_t": 20,
+        },
+    }
 
 
 def _as_member(org_id: int, users: dict[str, Principal] | None = None) -> Principal:
