@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_support import ROOT, World, issue_certificate
 from e2e_support import chromium_browser, nav, settle, sign_in, streamlit_server
 
-from assessment import activity, workflow
+from assessment import activity
 from assessment.db import open_database
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"
@@ -72,9 +72,9 @@ def prepare(url: str, folder: Path) -> None:
     today = dt.date.today()
     os.environ["ZHIZAO_KEY_DIR"] = str(folder / "keys")
     issue_certificate(world, approved.id, folder / "keys", number="ZZ-7K3X-1B2C-4D5E", issued_on=today, expires_on=today.replace(year=today.year + 3))  # fmt: skip
-    draft = world.submission("firm", "draft")
-    activity.save_activity(world.user("firm"), db, draft.id, EXAMPLE_ACTIVITY)
-    workflow.get_submission(world.user("firm"), db, draft.id)
+    for status in ("draft", "returned"):
+        sub = world.submission("firm", status)
+        activity.save_activity(world.user("firm"), db, sub.id, EXAMPLE_ACTIVITY)
     db.dispose()
 
 

@@ -269,8 +269,8 @@ def test_carbon_data_is_stored_with_the_submission_and_feeds_the_green_factory(
     numbers["工业总产值（万元）"].set_value(56000.0)
     numbers["工业增加值（万元，收入法）"].set_value(11800.0)
     at.text_input[0].input("330206")
-    numbers["外购电力 (kwh)"].set_value(18_500_000.0)
-    numbers["天然气 (m3)"].set_value(420_000.0)
+    numbers["外购电力 (kWh)"].set_value(18_500_000.0)
+    numbers["天然气 (m³)"].set_value(420_000.0)
     submit_form(at, f"activity-{sub.id}")
     stored = activity.latest_activity(firm, app_world.db, sub.id)
     assert stored is not None
@@ -412,5 +412,5 @@ def test_carbon_page_reads_activity_stored_with_whole_numbers(app_world: World) 
     run(at.switch_page("ui/carbon.py"))
     numbers = {n.label: n.value for n in at.number_input}
     assert numbers["工业总产值（万元）"] == 56000.0
-    assert numbers["外购电力 (kwh)"] == 18_500_000.0
+    assert numbers["外购电力 (kWh)"] == 18_500_000.0
     assert "碳效值 L" in texts(at)

@@ -30,6 +30,10 @@ MAIN_KEYS = (
 )
 
 
+UNITS = {"kwh": "kWh", "gj": "GJ", "m3": "m³", "t": "t", "tco2": "tCO₂"}
+SPECIAL_KEYS = ("exported_electricity", "green_electricity", "exported_heat", "process_emissions")
+
+
 def _energy_names() -> dict[str, str]:
     """Activity key → localised energy name with its unit (from the factor library)."""
     factors = bundled_library().factors
@@ -38,22 +42,15 @@ def _energy_names() -> dict[str, str]:
         return names
     energies = {e.id: e for e in factors.energies}
     for key in known_keys(factors):
-        base, _, unit = key.rpartition("_")
+        base, _, suffix = key.rpartition("_")
+        unit = UNITS.get(suffix, suffix)
         energy = energies.get(base)
         if energy is not None:
             names[key] = f"{tr(energy.name)} ({unit})"
+        elif base in SPECIAL_KEYS:
+            names[key] = t(f"carbon.key.{base}", unit=unit)
         else:
-            names[key] = (
-                t(f"carbon.key.{base}", unit=unit)
-                if base
-                in (
-                    "exported_electricity",
-                    "green_electricity",
-                    "exported_heat",
-                    "process_emissions",
-                )
-                else key
-            )
+            names[key] = key
     return names
 
 
