@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, TypeVar
 
 ENGINE_VERSION = "0.1.0"
 
@@ -161,3 +162,66 @@ class Result:
             "sha256": data.pop("standard_sha256"),
         }
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """The result `to_dict` gave (e.g. as stored with a submission): an exact round trip, so
+        `from_dict(d).to_dict() == d` and receipts computed from either agree.
+
+        Raises ValueError naming the field when `data` is not such a dict (a summary, say)."""
+        values = dict(data)
+        standard = values.pop("standard", None)
+        if not isinstance(standard, Mapping):
+            raise ValueError("result: `standard` (id, edition, sha256) is missing")
+        values["standard_id"] = standard.get("id")
+        values["edition"] = standard.get("edition")
+        values["standard_sha256"] = standard.get("sha256")
+        nested: dict[str, Any] = {
+            "levels": [_build(LevelScore, x, "levels") for x in values.get("levels") or []],
+            "gates": [_build(GateOutcome, x, "gates") for x in values.get("gates") or []],
+            "nodes": [_build(NodeScore, x, "nodes") for x in values.get("nodes") or []],
+            "items": [_build(ItemTrace, x, "items") for x in values.get("items") or []],
+            "violations": [
+                _build(Violation, x, "violations") for x in values.get("violations") or []
+            ],
+            "gaps": [_build(Gap, x, "gaps") for x in values.get("gaps") or []],
+            "flags": [_build(Flag, x, "flags") for x in values.get("flags") or []],
+            "receipt": _build(Receipt, values.get("receipt"), "receipt"),
+            "derived": [_derived(x) for x in values.get("derived") or []],
+        }
+        next_tier = values.get("next_tier")
+        if next_tier is not None:
+            step = dict(_mapping(next_tier, "next_tier"))
+            step["upgrades"] = [
+                _build(Upgrade, u, "next_tier.upgrades") for u in step.get("upgrades") or []
+            ]
+            nested["next_tier"] = _build(NextTier, step, "next_tier")
+        values.update(nested)
+        return _build(cls, values, "result")
+
+
+_T = TypeVar("_T")
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _build(kind: type[_T], value: Any, where: str) -> _T:
+    data = _mapping(value, where)
+    names = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    try:
+        return kind(**data)
+    except TypeError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _derived(value: Any) -> DerivedView:
+    data = dict(_mapping(value, "derived"))
+    data["nodes"] = [_build(DerivedNode, n, "derived.nodes") for n in data.get("nodes") or []]
+    return _build(DerivedView, data, "derived")
