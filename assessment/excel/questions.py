@@ -242,9 +242,9 @@ def gate_how(row: GateRow, profile: str | None) -> str:
             name = gate.variants[variant].zh if variant in gate.variants else ""
             where = f" {name}" if name else ""
             parts.append(f"{profile_id}{where} ≥ {shown}")
-    threshold = "；".join(parts)
+    thresholds = "；".join(parts)
     text = f"数值，单位 {gate.unit or ''}\nA number in {gate.unit or 'its unit'}"
-    return f"{text}\n门槛 Threshold: {threshold}" if threshold else text
+    return f"{text}\n门槛 Threshold: {thresholds}" if thresholds else text
 
 
 def variant_keys(gate: Gate | None) -> list[str]:

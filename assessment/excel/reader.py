@@ -210,14 +210,15 @@ def _number(value: Any, unit: str | None = None, number_format: str = "General")
     if isinstance(value, bool):
         raise _CellError(f"expected a number{_in(unit)}, got {'TRUE' if value else 'FALSE'}")
     if isinstance(value, int | float):
-        if not math.isfinite(value):
+        number: float | int = value
+        if not math.isfinite(number):
             raise _CellError(f"expected a finite number{_in(unit)}")
         if unit == "%" and "%" in (number_format or ""):
             # 40% typed into Excel is stored as 0.4 shown as 40%: the item's unit is percent.
-            value = float(f"{value * 100:.12g}")
-        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-            return int(value)
-        return value
+            number = float(f"{number * 100:.12g}")
+        if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+            return int(number)
+        return number
     if isinstance(value, datetime | date | time):
         raise _CellError(f"expected a number{_in(unit)}, got a date or time ({value})")
     text = L.cell_text(value)
@@ -386,7 +387,7 @@ class _Reader:
             value = sheet.value(row, "value")
             if not key or _blank(value):
                 continue
-            where = {"sheet": record.name, "row": row, "item": key}
+            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": key}
             text = L.cell_text(value)
             if key == "firm":
                 self.general["firm"] = str(value).strip()
@@ -447,7 +448,7 @@ class _Reader:
                         row=row,
                     )
                 continue
-            where = {"sheet": record.name, "row": row, "item": gate_id}
+            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": gate_id}
             spec = rows.get(gate_id)
             if spec is None:
                 self.error(
@@ -698,7 +699,7 @@ class _Reader:
                         row=row,
                     )
                 continue
-            where = {"sheet": record.name, "row": row, "item": item_id}
+            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": item_id}
             item = self.items.get(item_id)
             if item is None or not isinstance(item.rule, QuantityRule) or not item.rule.weighted:
                 weighted = [
@@ -768,7 +769,7 @@ class _Reader:
                     problems = True
                 continue
             spec = specs.get(key)
-            where = {"sheet": record.name, "row": row, "item": key}
+            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": key}
             if spec is None:
                 self.error(f"unknown key {key!r} — the key column must not be changed", **where)
                 problems = True
@@ -997,12 +998,12 @@ def read_workbook(
         except AnswerError as exc:
             new = False
             for problem in exc.problems:
-                key, located = reader.locate(problem)
+                row_key, located = reader.locate(problem)
                 result.problems.append(located)
-                if key is None:
+                if row_key is None:
                     result.fatal = True
-                elif key not in skip:
-                    skip.add(key)
+                elif row_key not in skip:
+                    skip.add(row_key)
                     new = True
             if not new:
                 break

@@ -111,11 +111,11 @@ def import_into_submission(
         for key, note in sorted(report.notes.items()):
             if key in report.skipped:
                 continue
-            item_id = key if key in items else None
-            body = NOTE_PREFIX + (note if item_id else f"[{key}] {note}")
-            if (item_id, body) in existing:
+            on_item = key if key in items else None
+            body = NOTE_PREFIX + (note if on_item else f"[{key}] {note}")
+            if (on_item, body) in existing:
                 continue
-            workflow.add_comment(actor, db, submission_id, body=body, item_id=item_id, clock=clock)
+            workflow.add_comment(actor, db, submission_id, body=body, item_id=on_item, clock=clock)
             notes_added += 1
     not_stored = []
     if report.document.get("related_results"):

@@ -684,13 +684,13 @@ class _Writer:
                 labels = [g.text.get(self.lang) for g in scale.grades]
                 self.choose(sheet, labels, cell, "满足程度 Satisfaction grade")
         elif isinstance(rule, MultiRule):
-            keys = ", ".join(o.key for o in rule.options)
+            listed = ", ".join(o.key for o in rule.options)
             self.validation(
                 sheet,
                 "any",
                 "",
                 promptTitle="多选 Several options",
-                prompt=f"用 | 或 , 分隔，如 A|C（可选：{keys}）\nSeparate keys by | or , e.g. A|C",
+                prompt=f"用 | 或 , 分隔，如 A|C（可选：{listed}）\nSeparate keys by | or , e.g. A|C",
             ).add(cell)
         else:
             self.number_entry(sheet, cell, rule.unit, rule.minimum, rule.maximum)
