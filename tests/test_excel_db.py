@@ -22,8 +22,10 @@ from assessment.excel.reader import read_workbook
 from assessment.excel.service import (
     NOTE_PREFIX,
     WorkbookRejected,
+    check_for_submission,
     export_submission,
     import_into_submission,
+    template_for_submission,
 )
 
 
@@ -240,3 +242,25 @@ def test_cli_import_and_export(
     report = read_workbook(exported.read_bytes())
     assert canonical(report.document) == canonical(example("ff-discrete-smart-factory.yaml"))
     assert report.notes == {"FF-001": "应用清单"}
+
+
+def test_template_and_preview_for_a_submission(world: World) -> None:
+    sid = draft(world, "zj-future-factory", "sf", "discrete")
+    data = template_for_submission(world.ent_a, world.db, sid)
+    book = open_book(data)
+    with pytest.raises(KeyError):
+        find_row(book, "FF-004-P")  # the firm is discrete
+    sheet, _row = find_row(book, "FF-004-D")
+    assert sheet.title == "1 赋能保障"
+    with pytest.raises(NotFound):
+        template_for_submission(world.ent_b, world.db, sid)
+
+    def spoil(book: Any) -> None:
+        set_cell(book, "FF-001", "答案", "G")
+
+    filled = fill(data, example("ff-discrete-smart-factory.yaml"), edit=spoil)
+    before = snapshot(world.db)
+    report = check_for_submission(world.ent_a, world.db, sid, filled)
+    assert [p.item for p in report.problems] == ["FF-001"]
+    assert report.usable(valid_rows_only=True)
+    assert snapshot(world.db) == before

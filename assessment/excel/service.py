@@ -18,9 +18,10 @@ from assessment.db import Database, utcnow
 from assessment.errors import InvalidInput
 from assessment.excel.export import export_workbook
 from assessment.excel.reader import WorkbookImport, read_workbook
+from assessment.excel.template import build_template
 from assessment.excel.writer import Filled
 from assessment.identity import Clock, Principal
-from standards import Library, bundled_library
+from standards import Library, Standard, bundled_library
 
 NOTE_PREFIX = "证据说明 Evidence note: "
 
@@ -45,6 +46,49 @@ class ImportOutcome:
     not_stored: list[str] = field(default_factory=list)  # what the database has no place for
 
 
+def _read_for(
+    actor: Principal, db: Database, submission_id: int, data: bytes, valid_rows_only: bool
+) -> tuple[workflow.SubmissionView, Standard, WorkbookImport]:
+    view = workflow.get_submission(actor, db, submission_id)
+    with db.read() as session:
+        standard, scales = workflow.snapshot_standard(session, view.standard_sha256)
+    report = read_workbook(
+        data,
+        standard=standard,
+        scales=scales,
+        profile=view.profile,
+        industry_type=view.industry_type,
+        valid_rows_only=valid_rows_only,
+    )
+    return view, standard, report
+
+
+def check_for_submission(
+    actor: Principal,
+    db: Database,
+    submission_id: int,
+    data: bytes,
+    *,
+    valid_rows_only: bool = False,
+) -> WorkbookImport:
+    """What importing `data` into the submission would read, and every problem; saves nothing
+    (an upload's preview). Checked against the submission's snapshot, profile and industry type."""
+    return _read_for(actor, db, submission_id, data, valid_rows_only)[2]
+
+
+def template_for_submission(
+    actor: Principal, db: Database, submission_id: int, *, lang: str = "zh"
+) -> bytes:
+    """The blank questionnaire of a submission: its snapshot of the standard, its profile and
+    industry type (the app's download button on a draft)."""
+    view = workflow.get_submission(actor, db, submission_id)
+    with db.read() as session:
+        standard, _ = workflow.snapshot_standard(session, view.standard_sha256)
+    kinds = [t.value for t in standard.industry_types]
+    industry = view.industry_type if view.industry_type in kinds else None
+    return build_template(standard, view.profile, industry, lang)
+
+
 def import_into_submission(
     actor: Principal,
     db: Database,
@@ -63,17 +107,7 @@ def import_into_submission(
     WorkbookRejected is raised and nothing is saved — unless `valid_rows_only` and every problem
     is confined to a row. `expected_version` defaults to the version read here.
     """
-    view = workflow.get_submission(actor, db, submission_id)
-    with db.read() as session:
-        standard, scales = workflow.snapshot_standard(session, view.standard_sha256)
-    report = read_workbook(
-        data,
-        standard=standard,
-        scales=scales,
-        profile=view.profile,
-        industry_type=view.industry_type,
-        valid_rows_only=valid_rows_only,
-    )
+    view, standard, report = _read_for(actor, db, submission_id, data, valid_rows_only)
     if not report.usable(valid_rows_only) or report.document is None:
         raise WorkbookRejected(report)
     answers = dict(report.document.get("answers") or {})
