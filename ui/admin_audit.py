@@ -11,6 +11,8 @@ from assessment.identity import Role
 from ui import auth
 from ui.common import db, t, when
 
+ROLES = {r.value for r in Role}
+
 
 def render() -> None:
     user = auth.require_role(Role.ADMINISTRATOR)
@@ -36,10 +38,12 @@ def render() -> None:
                 "#": e.id,
                 t("audit.at"): when(e.at),
                 t("audit.actor"): e.actor,
-                t("audit.role"): e.actor_role,
+                t("audit.role"): t(f"role.{e.actor_role}")
+                if e.actor_role in ROLES
+                else e.actor_role,
                 t("audit.action"): e.action,
                 t("audit.entity"): f"{e.entity} {e.entity_id or ''}".strip(),
-                t("audit.submission"): e.submission_id,
+                t("audit.submission"): e.submission_id or "—",
                 t("audit.change"): json.dumps(e.after, ensure_ascii=False, default=str)[:300]
                 if e.after is not None
                 else "",

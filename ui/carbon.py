@@ -137,16 +137,18 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
 
 def show_result(result: CarbonResult) -> None:
     st.subheader(t("carbon.results"))
-    cols = st.columns(4)
-    cols[0].metric(t("carbon.energy_tce"), f"{number(result.energy_tce)} tce")
-    cols[1].metric(
+    top = st.columns(2)
+    top[0].metric(t("carbon.energy_tce"), f"{number(result.energy_tce, 1)} tce")
+    top[1].metric(
         t("carbon.total"),
-        f"{number(result.total_tco2)} tCO₂",
-        t("carbon.market", v=number(result.total_market_tco2)),
+        f"{number(result.total_tco2, 1)} tCO₂",
+        t("carbon.market", v=number(result.total_market_tco2, 1)),
         delta_color="off",
+        delta_arrow="off",
     )
-    cols[2].metric(t("carbon.scope1"), f"{number(result.scope1_tco2)} tCO₂")
-    cols[3].metric(t("carbon.scope2"), f"{number(result.scope2_location_tco2)} tCO₂")
+    bottom = st.columns(2)
+    bottom[0].metric(t("carbon.scope1"), f"{number(result.scope1_tco2, 1)} tCO₂")
+    bottom[1].metric(t("carbon.scope2"), f"{number(result.scope2_location_tco2, 1)} tCO₂")
     i = result.intensity
     rows = [
         {

@@ -87,7 +87,7 @@ def render() -> None:
             t("queue.industry"): f"{r.industry_code} {names[r.industry_code].name}"
             if r.industry_code in names
             else r.industry_code,
-            t("queue.submitted"): when(r.submitted_at),
+            t("queue.submitted"): when(r.submitted_at)[:10],
             t("queue.self_total"): number(r.self_total),
         }
         for r in rows

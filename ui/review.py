@@ -225,6 +225,7 @@ def comparison(std: Standard, user: Principal, sub: workflow.SubmissionView) -> 
         t("review.evaluated_total"),
         f"{number(other.total)} / {number(other.max_total)}",
         number(round(other.total - self_result.total, 2)),
+        delta_arrow="off",
     )
     if std.tiers:
         cols[2].metric(
@@ -232,6 +233,7 @@ def comparison(std: Standard, user: Principal, sub: workflow.SubmissionView) -> 
             tier_name(std, other.tier),
             t("review.self_tier", tier=tier_name(std, self_result.tier)),
             delta_color="off",
+            delta_arrow="off",
         )
     rows = appdata.domain_comparison(std, self_result, other)
     st.markdown(f"**{t('review.by_domain')}**")
@@ -248,6 +250,7 @@ def comparison(std: Standard, user: Principal, sub: workflow.SubmissionView) -> 
         ],
         hide_index=True,
         width="stretch",
+        height=36 * (len(rows) + 1) + 4,
         key="domain_diff",
     )
 
