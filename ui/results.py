@@ -31,6 +31,12 @@ def _option_text(std: Standard, item_id: str, key: object) -> str:
         option = next((o for o in item.rule.options if o.key == key), None)
         if option is not None:
             return f"{key} · {tr(option.text)}"
+    if isinstance(key, bool) or key in ("yes", "no"):
+        return t("common.yes") if key in (True, "yes") else t("common.no")
+    if isinstance(key, list):
+        return ", ".join(map(str, key)) or "—"
+    if isinstance(key, dict):
+        return number(key.get("value")) if isinstance(key.get("value"), int | float) else "—"
     return "—" if key is None else str(key)
 
 
@@ -69,7 +75,7 @@ def domain_chart(std: Standard, results: dict[str, Result]) -> alt.Chart | None:
                 alt.Tooltip("points:N", title=t("results.points")),
             ],
         )
-        .properties(height=max(200, 34 * len(order) * max(1, len(results))))
+        .properties(height=alt.Step(22))
     )
 
 
@@ -224,14 +230,13 @@ def render() -> None:
     if main.flags:
         st.subheader(t("results.flags"))
         st.warning(t("results.flags_note"))
-        st.dataframe(
+        st.table(
             [
                 {t("results.what"): f.what, t("results.label"): f.label, t("results.note"): f.note}
                 for f in main.flags
             ],
+            border="horizontal",
             hide_index=True,
-            width="stretch",
-            key="flags_table",
         )
     comments_box(user, sub.id)
     with st.expander(t("results.receipt")):
