@@ -31,6 +31,9 @@ from ui.common import (
 )
 from ui.widgets import comments_box, pick_submission
 
+PREVIEW_MAX_BYTES = (
+    5 * 1024 * 1024
+)  # larger files: download only (each preview crosses the websocket)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -126,6 +129,8 @@ def show_evidence(user: Principal, files: list[evidence.EvidenceView]) -> None:
         view, data = evidence.read_evidence(user, db(), f.id)
         if view.media_type in IMAGE_TYPES:
             st.image(data, caption=view.filename, width=360)
+        elif view.media_type == "application/pdf" and view.size <= PREVIEW_MAX_BYTES:
+            st.pdf(data, height=420, key=f"pdf-{view.id}")
         st.download_button(
             f"{view.filename} · {number(view.size / 1024, 1)} KiB",
             data=data,
