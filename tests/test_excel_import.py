@@ -565,3 +565,18 @@ def test_export_cli_from_answers_files(tmp_path: Path, capsys: pytest.CaptureFix
     assert isinstance(sheet.cell(row=row, column=column_of(sheet, "自评得分")).value, float | int)
     report = read_workbook(out.read_bytes())
     assert canonical(report.document) == canonical(own)
+
+
+def test_target_and_industry_left_blank_point_at_the_general_sheet() -> None:
+    data = build_template("zj-future-factory")  # every target and both industry types
+    book = open_book(data)
+    _, profile_row = find_row(book, "profile", id_header="键")
+    _, industry_row = find_row(book, "industry_type", id_header="键")
+    report = read_workbook(data)
+    assert [str(p) for p in report.problems] == [
+        f"sheet '基本信息', row {profile_row}, item profile, column 内容 Value: missing; expected "
+        "one of ['dws', 'ff', 'sf']",
+        f"sheet '基本信息', row {industry_row}, item industry_type, column 内容 Value: missing; "
+        "this standard has discrete/process items (discrete or process)",
+    ]
+    assert report.fatal

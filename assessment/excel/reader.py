@@ -314,6 +314,7 @@ class _Reader:
         self.product_rows: dict[str, list[_Located]] = {}
         self.bad: set[tuple[str, str]] = set()  # rows with a problem, left out
         self.unreadable: set[str] = set()  # sheets that could not be read at all
+        self.general_rows: dict[str, _Located] = {}  # General sheet key → its row
 
     # problems
     def error(self, message: str, *, fatal: bool = False, **where: Any) -> None:
@@ -385,6 +386,8 @@ class _Reader:
         for row in sheet.rows():
             key = L.cell_text(sheet.value(row, "key"))
             value = sheet.value(row, "value")
+            if key:
+                self.general_rows[key] = _Located(record.name, row)
             if not key or _blank(value):
                 continue
             where: dict[str, Any] = {"sheet": record.name, "row": row, "item": key}
@@ -876,6 +879,12 @@ class _Reader:
 
     def locate(self, problem: str) -> tuple[tuple[str, str] | None, Problem]:
         """Map a problem of parse_answers ('answers.FF-001: …') to the row it came from."""
+        for key in ("profile", "industry_type"):
+            located = self.general_rows.get(key)
+            if problem.startswith(f"{key}: ") and located is not None:
+                message = problem.split(": ", 1)[1]
+                column = L.GENERAL_COLUMNS["value"].header
+                return None, Problem(message, located.sheet, located.row, key, column)
         kinds = {"answers": "item", "gates": "gate", "related_results": "gate"}
         for prefix, kind in kinds.items():
             if not problem.startswith(prefix + "."):
