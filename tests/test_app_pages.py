@@ -414,3 +414,23 @@ def test_carbon_page_reads_activity_stored_with_whole_numbers(app_world: World) 
     assert numbers["工业总产值（万元）"] == 56000.0
     assert numbers["外购电力 (kWh)"] == 18_500_000.0
     assert "碳效值 L" in texts(at)
+
+
+def test_the_questionnaire_pages_through_domains_with_progress(app_world: World) -> None:
+    draft = app_world.submission("firm", "draft")
+    at = app_world.app("firm")
+    at.session_state["current_submission"] = draft.id
+    run(at.switch_page("ui/questionnaire.py"))
+    picker = at.selectbox(key=f"q_group::{draft.id}")
+    first = picker.value
+    assert "（" in picker.format_func(first)  # e.g. "1 赋能保障 / 技术支撑（5/5）"
+    run(at.button(key="q_next").click())
+    assert at.selectbox(key=f"q_group::{draft.id}").value != first
+    run(at.button(key="q_prev").click())
+    assert at.selectbox(key=f"q_group::{draft.id}").value == first
+    run(at.toggle(key=f"q_only_open::{draft.id}").set_value(True))
+    shown = {
+        r.key.split("::")[2] for r in at.radio if r.key and r.key.startswith(f"q::{draft.id}::")
+    }
+    answered = set(workflow.get_submission(app_world.user("firm"), app_world.db, draft.id).answers)
+    assert not shown & answered, "only unanswered mandatory questions are shown"
