@@ -38,7 +38,7 @@ def test_chinese_by_default_and_the_library_is_listed() -> None:
     at = start()
     assert at.segmented_control(key="lang").value == "zh"
     assert [t.value for t in at.title] == ["智造评估 · 标准库"]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table.columns) == [
         "标识",
         "版本",
@@ -83,7 +83,7 @@ def test_future_factory_tree_shows_items_options_and_descriptors() -> None:
 
 def test_not_found_parameters_and_gates_are_shown_plainly() -> None:
     at = choose(start(), FF)
-    params = {row["参数"]: row for row in at.dataframe[1].value.to_dict("records")}
+    params = {row["参数"]: row for row in at.dataframe[0].value.to_dict("records")}
     share = params["tier_rule.mandatory_share"]
     assert share["取值"] == "未找到"
     assert share["采用值"] == "1"
@@ -118,7 +118,7 @@ def test_switch_to_english() -> None:
     assert not at.exception
     assert [t.value for t in at.title] == ["zhizao · Standards library"]
     assert [h.value for h in at.header] == ["Zhejiang future factory grading requirements (trial)"]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert "title" in table.columns
     assert at.expander[0].label == "1 New-generation information technology · 3 items"
     item = bundled_library().standard(FF).items[0]

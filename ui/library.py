@@ -53,16 +53,8 @@ def library_table(standards: list[Standard]) -> None:
                 t("library.col_flag"): ("⚠ " + ", ".join(flagged)) if flagged else "—",
             }
         )
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        key="library",
-        column_config={
-            t("library.col_title"): st.column_config.TextColumn(width="large"),
-            t("library.col_flag"): st.column_config.TextColumn(width="medium"),
-        },
-    )
+    # A static table: long titles and flag lists wrap instead of being cut at 1366 px.
+    st.table(rows, border="horizontal", hide_index=True)
 
 
 # --- one standard --------------------------------------------------------------------------------
