@@ -20,14 +20,11 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
-
 from assessment import benchmark_store
 from assessment.access import load_organisation, require_admin
 from assessment.db import Database
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.identity import Principal, Role
-from assessment.tables import BenchmarkFact
 from scoring.benchmark import (
     MIN_COHORT,
     Benchmark,
@@ -161,27 +158,22 @@ def cohort_benchmark(actor: Principal, db: Database, query: Query) -> Benchmark:
 def _which(session: Any, query: Query, org_id: int | None) -> tuple[str, str, int]:
     """Standard, edition and year: as asked, else the firm's newest counted row, else the newest
     population."""
-    stmt = select(BenchmarkFact.standard_id, BenchmarkFact.edition, BenchmarkFact.year).where(
-        BenchmarkFact.counted.is_(True)
-    )
-    if query.standard:
-        stmt = stmt.where(BenchmarkFact.standard_id == query.standard)
-    if query.edition:
-        stmt = stmt.where(BenchmarkFact.edition == query.edition)
-    if query.year:
-        stmt = stmt.where(BenchmarkFact.year == query.year)
-    newest = stmt.order_by(BenchmarkFact.year.desc(), BenchmarkFact.at.desc()).limit(1)
     found = None
-    if org_id is not None:
-        found = session.execute(newest.where(BenchmarkFact.organisation_id == org_id)).first()
-    if found is None:
-        found = session.execute(newest).first()
-    if found is None:
-        wanted = " ".join(
-            str(v) for v in (query.standard, query.edition, query.year) if v is not None
+    for firm in (org_id, None) if org_id is not None else (None,):
+        found = benchmark_store.newest(
+            session,
+            standard_id=query.standard,
+            edition=query.edition,
+            year=query.year,
+            org_id=firm,
         )
+        if found is not None:
+            break
+    if found is None:
+        given = (query.standard, query.edition, query.year)
+        wanted = " ".join(str(v) for v in given if v is not None)
         raise NotFound(f"benchmark: no results to compare{' for ' + wanted if wanted else ''}")
-    return str(found[0]), str(found[1]), int(found[2])
+    return found
 
 
 def _run(

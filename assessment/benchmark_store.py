@@ -18,19 +18,27 @@ approved result, submission for a self-assessment.
 
 from __future__ import annotations
 
+import gc
 import math
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assessment.db import Database
-from assessment.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
+from assessment.tables import (
+    BenchmarkFact,
+    BenchmarkGeneration,
+    Organisation,
+    Submission,
+    SubmissionActivity,
+)
 from scoring.benchmark import FirmPoint, Lattice, Metric, Population
 from scoring.carbon import CarbonInputError, account, parse_activity
 from standards import bundled_library
@@ -39,7 +47,6 @@ CHINA = timezone(timedelta(hours=8))
 APPROVED = "approved"
 SELF_STATES = ("submitted", "in_review", "returned")
 COUNTED_STATES = (APPROVED, *SELF_STATES)
-_MISSING = -1.0e300  # stands for NULL in numeric columns read in bulk (no score is this low)
 
 
 def decision_year(at: datetime) -> int:
@@ -125,7 +132,7 @@ def fact_row(
         value = result.get(key)
         return float(value) if isinstance(value, int | float) else None
 
-    return {
+    row = {
         "submission_id": submission_id,
         "organisation_id": organisation_id,
         "standard_id": standard_id,
@@ -148,6 +155,34 @@ def fact_row(
         "domain_values": values,
         **carbon_figures(activity),
     }
+    row["vector"] = vector(row)
+    return row
+
+
+# A row's numbers in one little-endian float64 array (NaN = none), read in bulk: the industry and
+# region codes as integers (with the industry code's length), the figures, then the domain scores.
+VECTOR = (
+    "industry_int", "industry_len", "region_int", "percent", "maturity_score", "tier_rank",
+    "carbon_l", "tco2", "value_added",
+)  # fmt: skip
+
+
+def vector(row: Mapping[str, Any]) -> bytes:
+    def code(value: object) -> float:
+        written = str(value or "")
+        return float(int(written)) if written.isdigit() else math.nan
+
+    def num(value: object) -> float:
+        return float(value) if isinstance(value, int | float) else math.nan
+
+    head = [
+        code(row["industry_code"]),
+        float(len(str(row["industry_code"] or ""))),
+        code(row["region_code"]),
+        *(num(row.get(key)) for key in VECTOR[3:]),
+    ]
+    domains = np.frombuffer(row["domain_values"], dtype="<f8")
+    return np.concatenate([np.array(head, dtype="<f8"), domains]).astype("<f8").tobytes()
 
 
 # --- keeping rows in step ----------------------------------------------------------------------
@@ -203,6 +238,25 @@ def record(session: Session, sub: Submission) -> None:
             groups.add((org.id, sub.standard_id, sub.edition, row["year"]))
     for group in groups:
         recount(session, *group)
+    if groups:
+        bump(session)
+
+
+def bump(session: Session) -> None:
+    """Raise the generation counter (in the caller's transaction): cached populations are old."""
+    changed = session.execute(
+        update(BenchmarkGeneration)
+        .where(BenchmarkGeneration.id == 1)
+        .values(value=BenchmarkGeneration.value + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(BenchmarkGeneration), [{"id": 1, "value": 1}])
+
+
+def generation(session: Session) -> int:
+    value = session.scalar(select(BenchmarkGeneration.value).where(BenchmarkGeneration.id == 1))
+    return int(value or 0)
 
 
 def recount(session: Session, org_id: int, standard_id: str, edition: str, year: int) -> None:
@@ -241,10 +295,14 @@ def _fingerprint(session: Session) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def stale(db: Database) -> bool:
-    """True when the rows do not match the submissions (count and versions differ)."""
+    """True when the rows do not match the submissions (count and versions differ), or some
+    were written before rows had a vector."""
     with db.read() as session:
         subs, facts = _fingerprint(session)
-    return subs != facts
+        unpacked = session.scalar(
+            select(BenchmarkFact.submission_id).where(BenchmarkFact.vector.is_(None)).limit(1)
+        )
+    return subs != facts or unpacked is not None
 
 
 def rebuild(db: Database, batch: int = 2000) -> int:
@@ -292,6 +350,7 @@ def rebuild(db: Database, batch: int = 2000) -> int:
             written += len(rows)
             session.expunge_all()
         mark_counted(session)
+        bump(session)
     return written
 
 
@@ -351,19 +410,16 @@ def editions(session: Session) -> list[Edition]:
     return [Edition(s, e, sorted(y, reverse=True)) for (s, e), y in sorted(found.items())]
 
 
-def _level_columns(column: str, levels: Sequence[tuple[str, int, int | None]]) -> list[str]:
-    return [
-        f"CASE WHEN length({column}) >= {digits} "
-        f"THEN CAST(substr({column}, 1, {digits}) AS INTEGER) ELSE -1 END"
-        for _key, digits, _pad in levels
-    ]
-
-
 METRIC_COLUMNS = {
     Metric.PERCENT: "percent",
     Metric.MATURITY_SCORE: "maturity_score",
     Metric.TIER_RANK: "tier_rank",
 }
+
+
+_CACHE: OrderedDict[tuple[Any, ...], Population] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 8
 
 
 def load_population(
@@ -374,100 +430,238 @@ def load_population(
     year: int,
     metric: Metric,
 ) -> Population:
-    """Every counted row of a standard edition and year, as columns (one query, no JSON)."""
-    industry = _level_columns("industry_code", lattice.industry.levels)
-    region = _level_columns("region_code", lattice.region.levels)
-    # size keys are YAML identifiers (letters, digits, '.', '_', '-'): safe inside quotes
-    sizes = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(lattice.sizes))
-    numbers = [
-        "organisation_id",
-        *industry,
-        *region,
-        f"CASE size_class {sizes} ELSE -1 END",
-        "CASE WHEN basis = 'self' THEN 1 ELSE 0 END",
-        "CASE WHEN synthetic THEN 1 ELSE 0 END",
-        *(
-            f"COALESCE(CAST({c} AS FLOAT), {_MISSING})"
-            for c in (METRIC_COLUMNS[metric], "tier_rank", "carbon_l", "tco2", "value_added")
-        ),
-    ]
+    """Every counted row of a standard edition and year, as columns.
+
+    A process keeps the last few populations it read, keyed by the database, the generation
+    counter and the population's row count: any change to the rows raises the counter (and an
+    import changes the count), so a kept population is never out of date."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(BenchmarkFact)
+        .where(
+            BenchmarkFact.standard_id == standard_id,
+            BenchmarkFact.edition == edition,
+            BenchmarkFact.year == year,
+            BenchmarkFact.counted.is_(True),
+        )
+    )
+    bind = session.get_bind()
+    key = (
+        str(bind.engine.url), standard_id, edition, year, metric, lattice,
+        generation(session), count,
+    )  # fmt: skip
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    population = read_population(session, lattice, standard_id, edition, year, metric)
+    for value in vars(population).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # shared by every request of the process
+    with _CACHE_LOCK:
+        _CACHE[key] = population
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return population
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def read_population(
+    session: Session,
+    lattice: Lattice,
+    standard_id: str,
+    edition: str,
+    year: int,
+    metric: Metric,
+) -> Population:
+    """Every counted row of a standard edition and year, as columns: one query of six columns,
+    the numbers unpacked from each row's vector (rows without one — written before it existed —
+    read as having no values until `rebuild`)."""
     sql = (
-        f"SELECT {', '.join(numbers)}, domain_ids, domain_values FROM benchmark_facts "  # noqa: S608 - built from our column names and declared code levels
-        "WHERE standard_id = :standard AND edition = :edition AND year = :year AND counted "
-        "ORDER BY submission_id"
+        "SELECT organisation_id, size_class, basis, synthetic, domain_ids, vector "
+        "FROM benchmark_facts WHERE standard_id = :standard AND edition = :edition "
+        "AND year = :year AND counted = :yes ORDER BY submission_id"
     )
-    rows = session.execute(
-        text(sql), {"standard": standard_id, "edition": edition, "year": year}
-    ).all()
-    n = len(rows)
-    width = len(numbers)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (width + 2)
-    table = (
-        np.array(columns[:width], dtype=np.float64) if n else np.zeros((width, 0), dtype=np.float64)
-    )
-    table[table == _MISSING] = math.nan
-    li, lr = len(industry), len(region)
-    at = 1 + li + lr
-    domain_ids, domains = _domains(columns[width], columns[width + 1], n)
-    metric_col, tier_col, l_col, tco2_col, va_col = table[at + 3 : at + 8]
+    # tens of thousands of small tuples: without the cyclic collector in between (nothing here
+    # forms cycles), reading them costs a third of the time
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        rows = _fetch(
+            session, sql, {"standard": standard_id, "edition": edition, "year": year, "yes": True}
+        )
+        n = len(rows)
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if n else [()] * 6
+        del rows
+    finally:
+        if collecting:
+            gc.enable()
+    firm, size, basis, synthetic, ids, vectors = columns
+    domain_ids, table = _vectors(ids, vectors, n)
+    head = len(VECTOR)
+    at = {key: index for index, key in enumerate(VECTOR)}
+    size_index = {key: index for index, key in enumerate(lattice.sizes)}
+    chosen = {
+        Metric.PERCENT: "percent",
+        Metric.MATURITY_SCORE: "maturity_score",
+        Metric.TIER_RANK: "tier_rank",
+    }[metric]
     return Population(
-        firm=table[0].astype(np.int64),
-        industry=table[1 : 1 + li].T.astype(np.int64).reshape(n, li),
-        region=table[1 + li : at].T.astype(np.int64).reshape(n, lr),
-        size=table[at].astype(np.int64),
-        self_assessed=table[at + 1] == 1,
-        synthetic=table[at + 2] == 1,
-        metric=metric_col,
-        tier_rank=tier_col,
-        domains=domains,
+        firm=np.array(firm, dtype=np.int64),
+        industry=_prefixes(
+            table[:, at["industry_int"]], table[:, at["industry_len"]], lattice.industry.levels
+        ),
+        region=_prefixes(table[:, at["region_int"]], np.full(n, 6.0), lattice.region.levels),
+        size=np.array([size_index.get(s, -1) for s in size], dtype=np.int64),
+        self_assessed=np.array([b == "self" for b in basis], dtype=np.bool_),
+        synthetic=np.array(synthetic, dtype=np.bool_),
+        metric=table[:, at[chosen]].copy(),
+        tier_rank=table[:, at["tier_rank"]].copy(),
+        domains=table[:, head:].copy(),
         domain_ids=domain_ids,
-        L=l_col,
-        tco2=tco2_col,
-        value_added=va_col,
+        L=table[:, at["carbon_l"]].copy(),
+        tco2=table[:, at["tco2"]].copy(),
+        value_added=table[:, at["value_added"]].copy(),
     )
 
 
-def _domains(
-    ids: Sequence[str], blobs: Sequence[bytes], n: int
+def _fetch(session: Session, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples from the driver's own cursor (no per-row objects of SQLAlchemy)."""
+    connection = session.connection()
+    style = connection.dialect.paramstyle
+    names = list(params)
+    args: Any
+    if style == "qmark":  # sqlite3: ? in the order the names appear (each appears once)
+        order = sorted(names, key=lambda k: sql.index(f":{k}"))
+        for name in names:
+            sql = sql.replace(f":{name}", "?")
+        args = [params[name] for name in order]
+    else:  # psycopg: %(name)s
+        for name in names:
+            sql = sql.replace(f":{name}", f"%({name})s")
+        args = dict(params)
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _vectors(
+    ids: Sequence[str], vectors: Sequence[bytes | None], n: int
 ) -> tuple[tuple[str, ...], np.ndarray[Any, np.dtype[np.float64]]]:
-    """The domain columns: the id list most rows share; other rows get NaN."""
+    """The rows' vectors as one table; domains are the id list most rows share (others NaN)."""
+    head = len(VECTOR)
     if n == 0:
-        return (), np.zeros((0, 0), dtype=np.float64)
+        return (), np.zeros((0, head), dtype=np.float64)
     common = Counter(ids).most_common(1)[0][0]
     names = tuple(common.split(",")) if common else ()
-    width = len(names)
-    if all(i == common for i in ids):
-        flat = np.frombuffer(b"".join(bytes(b) for b in blobs), dtype="<f8")
+    width = head + len(names)
+    if all(i == common for i in ids) and all(v is not None for v in vectors):
+        flat = np.frombuffer(b"".join(vectors), dtype="<f8")  # type: ignore[arg-type]
         return names, flat.reshape(n, width).astype(np.float64)
-    out = np.full((n, width), math.nan, dtype=np.float64)
-    for index, (row_ids, blob) in enumerate(zip(ids, blobs, strict=True)):
-        if row_ids == common and width:
-            out[index] = np.frombuffer(bytes(blob), dtype="<f8")
-    return names, out
+    table = np.full((n, width), math.nan, dtype=np.float64)
+    for index, (row_ids, blob) in enumerate(zip(ids, vectors, strict=True)):
+        if blob is None:
+            continue
+        values = np.frombuffer(bytes(blob), dtype="<f8")
+        table[index, :head] = values[:head]
+        if row_ids == common:
+            table[index, head:] = values[head:]
+    return names, table
+
+
+def _prefixes(
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    lengths: np.ndarray[Any, np.dtype[np.float64]],
+    levels: Sequence[tuple[str, int, int | None]],
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """One integer prefix per code level (-1 where a code is too short), on whole columns: a
+    code's prefix of d digits is its integer value divided by 10^(length − d)."""
+    n = len(values)
+    out = np.full((n, len(levels)), -1, dtype=np.int64)
+    known = ~np.isnan(values)
+    codes = np.where(known, values, -1).astype(np.int64)
+    sizes = np.where(known, lengths, 0).astype(np.int64)
+    for index, (_key, digits, _pad) in enumerate(levels):
+        long_enough = known & (sizes >= digits)
+        shift = np.power(10, np.clip(sizes - digits, 0, None))
+        out[:, index] = np.where(long_enough, codes // shift, -1)
+    return out
 
 
 def firm_history(
     session: Session, org_id: int, standard_id: str, edition: str, metric: Metric
 ) -> list[FirmPoint]:
-    """The firm's counted rows in every year of a standard edition."""
-    column = getattr(BenchmarkFact, METRIC_COLUMNS[metric])
+    """The firm's counted rows in every year of a standard edition (read by the firm's index)."""
+    column = METRIC_COLUMNS[metric]
     rows = session.execute(
-        select(
-            BenchmarkFact.year,
-            column.cast(Float),
-            BenchmarkFact.carbon_l,
-            BenchmarkFact.tier,
-            BenchmarkFact.basis,
+        select(BenchmarkFact).where(BenchmarkFact.organisation_id == org_id)
+    ).scalars()
+    points = []
+    for row in rows:
+        if row.standard_id != standard_id or row.edition != edition or not row.counted:
+            continue
+        value = getattr(row, column)
+        points.append(
+            FirmPoint(
+                row.year,
+                float(value) if value is not None else None,
+                row.carbon_l,
+                row.tier,
+                row.basis != APPROVED,
+            )
         )
-        .where(
-            BenchmarkFact.organisation_id == org_id,
-            BenchmarkFact.standard_id == standard_id,
-            BenchmarkFact.edition == edition,
-            BenchmarkFact.counted.is_(True),
+    return sorted(points, key=lambda p: p.year)
+
+
+def newest(
+    session: Session,
+    *,
+    standard_id: str | None,
+    edition: str | None,
+    year: int | None,
+    org_id: int | None,
+) -> tuple[str, str, int] | None:
+    """(standard, edition, year) of the firm's newest counted row matching what is given (by the
+    firm's index), or of the newest population when no firm is given."""
+
+    def wanted(s: str, e: str, y: int) -> bool:
+        return (
+            (standard_id is None or s == standard_id)
+            and (edition is None or e == edition)
+            and (year is None or y == year)
         )
-        .order_by(BenchmarkFact.year)
-    ).all()
-    return [
-        FirmPoint(year, value, big_l, tier, basis != APPROVED)
-        for year, value, big_l, tier, basis in rows
-    ]
+
+    if org_id is not None:
+        rows = session.execute(
+            select(
+                BenchmarkFact.standard_id, BenchmarkFact.edition, BenchmarkFact.year,
+                BenchmarkFact.at, BenchmarkFact.counted,
+            ).where(BenchmarkFact.organisation_id == org_id)
+        ).all()  # fmt: skip
+        mine = [r for r in rows if r.counted and wanted(r.standard_id, r.edition, r.year)]
+        if not mine:
+            return None
+        best = max(mine, key=lambda r: (r.year, r.at))
+        return best.standard_id, best.edition, best.year
+    stmt = select(
+        BenchmarkFact.standard_id, BenchmarkFact.edition, func.max(BenchmarkFact.year)
+    ).where(BenchmarkFact.counted.is_(True))
+    if standard_id is not None:
+        stmt = stmt.where(BenchmarkFact.standard_id == standard_id)
+    if edition is not None:
+        stmt = stmt.where(BenchmarkFact.edition == edition)
+    if year is not None:
+        stmt = stmt.where(BenchmarkFact.year == year)
+    found = session.execute(stmt.group_by(BenchmarkFact.standard_id, BenchmarkFact.edition)).all()
+    if not found:
+        return None
+    standard, ed, top = max(found, key=lambda r: (r[2], r[0], r[1]))
+    return str(standard), str(ed), int(top)

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from assessment.benchmark_store import CHINA, decision_year, fact_row
+from assessment.benchmark_store import CHINA, bump, decision_year, fact_row
 from assessment.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
 from scoring import parse_answers, score_summary
 from scoring.benchmark import size_class
@@ -354,4 +354,5 @@ def insert_firms(
             for sub_id, (org_id, f, y) in zip(sub_ids, pairs, strict=True)
         ],
     )  # fmt: skip
+    bump(session)
     return len(pairs)

@@ -353,6 +353,18 @@ class BenchmarkFact(Base):
     carbon_l: Mapped[float | None] = mapped_column(Float)
     tco2: Mapped[float | None] = mapped_column(Float)
     value_added: Mapped[float | None] = mapped_column(Float)
+    # the numbers above packed for reading a population in bulk (benchmark_store.VECTOR)
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class BenchmarkGeneration(Base):
+    """One counter, raised whenever a benchmark row changes: a process may keep a population it
+    read while the counter (and the population's row count) stay the same."""
+
+    __tablename__ = "benchmark_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

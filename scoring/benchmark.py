@@ -42,6 +42,7 @@ from standards.factors import CarbonEfficiency
 from standards.models import Text
 
 MIN_COHORT = 5
+PEER_POINTS = 2000  # at most this many anonymous points in the intelligence × carbon scatter
 QUANTILE_METHOD = "Hyndman-Fan type 7: linear interpolation between order statistics"
 PERCENTILE_RANK_METHOD = "mid-rank: 100 x (values below + 1/2 x values equal) / n"
 SECTOR_AVERAGE_METHOD = (
@@ -686,7 +687,7 @@ class Quadrants:
     l_median: float | None
     counts: dict[str, int]
     firm: str | None
-    peers: list[tuple[float, float, bool]]  # (metric, L, self-assessed), rounded and sorted
+    peers: list[tuple[float, float, bool]]  # (metric, L, self-assessed): rounded, sorted, sampled
     suppression: Suppression = SHOWN
 
     def to_dict(self) -> dict[str, Any]:
@@ -1021,16 +1022,23 @@ def _quadrants(
         return Quadrants(None, None, None, {}, None, [], _NO_DATA)
     x_median = quantile(np.sort(xs), 0.5)
     y_median = quantile(np.sort(ys), 0.5)
-    counts = dict.fromkeys(QUADRANTS, 0)
-    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
-        counts[quadrant(x, y, x_median, y_median)] += 1
+    digital, low_carbon = xs >= x_median, ys <= y_median
+    counts = {
+        "leading": int((digital & low_carbon).sum()),
+        "digital_carbon_heavy": int((digital & ~low_carbon).sum()),
+        "low_carbon_less_digital": int((~digital & low_carbon).sum()),
+        "lagging": int((~digital & ~low_carbon).sum()),
+    }
     own = None
     if firm_metric is not None and firm_l is not None:
         own = quadrant(firm_metric, firm_l, x_median, y_median)
-    peers = sorted(
-        (round(x, 1), round(y, 2), bool(s))
-        for x, y, s in zip(xs.tolist(), ys.tolist(), selfs.tolist(), strict=True)
-    )
+    # anonymous points: rounded, in value order (never in row order), at most PEER_POINTS of them
+    # (evenly spaced in that order) so a chart of a large cohort stays light
+    rx, ry = np.round(xs, 1), np.round(ys, 2)
+    order = np.lexsort((selfs, ry, rx))
+    if len(order) > PEER_POINTS:
+        order = order[np.linspace(0, len(order) - 1, PEER_POINTS).round().astype(np.int64)]
+    peers = list(zip(rx[order].tolist(), ry[order].tolist(), selfs[order].tolist(), strict=True))
     return Quadrants(len(xs), x_median, y_median, counts, own, peers)
 
 
