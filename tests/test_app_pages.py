@@ -434,3 +434,28 @@ def test_the_questionnaire_pages_through_domains_with_progress(app_world: World)
     }
     answered = set(workflow.get_submission(app_world.user("firm"), app_world.db, draft.id).answers)
     assert not shown & answered, "only unanswered mandatory questions are shown"
+
+
+def test_the_benchmark_page_joins_the_navigation_when_its_module_exists(
+    app_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ui/benchmark.py (the benchmark engineer's) exposes render(); signed-in users get it."""
+    import pathlib  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import types  # noqa: PLC0415
+
+    import streamlit as st  # noqa: PLC0415
+
+    fake = types.ModuleType("ui.benchmark")
+    fake.render = lambda: st.title("对标分析 (test double)")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ui.benchmark", fake)
+    target = ROOT / "ui" / "benchmark.py"
+    real_exists = pathlib.Path.exists
+    monkeypatch.setattr(pathlib.Path, "exists", lambda self: self == target or real_exists(self))
+    at = run(app_world.app("firm"))
+    pages = {p["page_name"]: p for p in at._registered_pages.values()}
+    assert "对标分析" in pages
+    at._page_hash = pages["对标分析"]["page_script_hash"]  # a callable page: no path to switch to
+    assert titles(run(at)) == ["对标分析 (test double)"]
+    signed_out = run(app_world.app())
+    assert "对标分析" not in {p["page_name"] for p in signed_out._registered_pages.values()}
