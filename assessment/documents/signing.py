@@ -11,6 +11,7 @@ import base64
 import hashlib
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,20 @@ def git_work_tree(path: Path) -> Path | None:
         if (candidate / ".git").exists():
             return candidate
     return None
+
+
+def git_ignored(path: Path, tree: Path) -> bool:
+    """True when git itself says `path` is ignored in the work tree `tree` (so never committed)."""
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            ["git", "-C", str(tree), "check-ignore", "-q", "--no-index", str(path)],  # noqa: S607
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def fingerprint(public_key: Ed25519PublicKey) -> str:
@@ -88,15 +103,18 @@ class IssuerKey:
         return f"IssuerKey(path={str(self.path)!r}, fingerprint={self.fingerprint!r})"
 
 
-def init_keys(directory: Path | None = None, *, force: bool = False) -> tuple[Path, Path, str]:
+def init_keys(
+    directory: Path | None = None, *, force: bool = False, allow_git_ignored: bool = False
+) -> tuple[Path, Path, str]:
     """Create a key pair in `directory`; return (private path, public path, fingerprint).
 
-    Refuses a folder inside a git work tree (keys must never be committed) and an existing key
-    unless `force`.
+    Refuses a folder inside a git work tree (keys must never be committed) — unless
+    `allow_git_ignored` and git confirms the folder is ignored (the demo key under `data/`) — and
+    an existing key unless `force`.
     """
     folder = (directory or default_key_dir()).expanduser().absolute()
     tree = git_work_tree(folder)
-    if tree is not None:
+    if tree is not None and not (allow_git_ignored and git_ignored(folder, tree)):
         raise KeyProblem(
             f"{folder} is inside the git work tree {tree}: keys must never be committed. "
             f"Choose a folder outside it (default {default_key_dir()}, or ${ENV_KEY_DIR})."
