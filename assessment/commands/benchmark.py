@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from typing import Any
 
 from assessment import benchmark_store
@@ -91,7 +92,7 @@ def _run(args: argparse.Namespace) -> int:
     elif args.csv:
         sys.stdout.write(csv_text(result, "en"))
     else:
-        print(render(result))
+        print(render(result, with_firm=args.org is not None))
     return 0
 
 
@@ -126,19 +127,30 @@ def _cohort_text(cohort: Cohort) -> str:
     return " · ".join(parts if len(parts) > 1 else ["all firms", *parts])
 
 
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    while _width(text) > width:
+        text = text[:-1]
+    return text + " " * (width - _width(text))
+
+
 def _row(label: str, figure: Figure, digits: int = 1) -> str:
     d = figure.distribution
     if d is None:
         reason = figure.suppression.reason.value if figure.suppression.reason else "—"
-        return f"  {label:<26} not shown ({reason})"
+        return f"  {_pad(label, 26)} not shown ({reason})"
     return (
-        f"  {label:<26} {d.n:>5} {_n(d.min, digits):>7} {_n(d.p25, digits):>7} "
+        f"  {_pad(label, 26)} {d.n:>5} {_n(d.min, digits):>7} {_n(d.p25, digits):>7} "
         f"{_n(d.median, digits):>7} {_n(d.p75, digits):>7} {_n(d.max, digits):>7} "
         f"{_n(d.iqr, digits):>7} {_n(figure.firm, digits):>7} {_n(figure.percentile):>6}"
     )
 
 
-def render(result: Benchmark) -> str:
+def render(result: Benchmark, *, with_firm: bool = True) -> str:
     lines = [
         f"对标 Benchmark · {result.standard} {result.edition} · {result.year} · "
         f"{result.total.name.zh} / {result.total.name.en}",
@@ -160,7 +172,7 @@ def render(result: Benchmark) -> str:
     lines.append(
         f"cohort_size {result.cohort_size} (synthetic {result.synthetic}, self-assessed "
         f"{result.self_assessed}); k = {result.k}"
-        + ("" if result.firm_in_cohort else "; the firm is not a member")
+        + ("; the firm is not a member" if with_firm and not result.firm_in_cohort else "")
     )
     header = (
         f"  {'figure':<26} {'n':>5} {'min':>7} {'P25':>7} {'median':>7} {'P75':>7} "
@@ -168,7 +180,7 @@ def render(result: Benchmark) -> str:
     )
     lines += [header, _row("total", result.total)]
     for figure in result.domains:
-        lines.append(_row(f"{figure.id} {figure.name.zh}"[:26], figure))
+        lines.append(_row(f"{figure.id} {figure.name.zh}", figure))
     lines.append(_row("L tCO2/万元 (lower=better)", result.carbon, 2))
     if result.tiers:
         lines.append("tiers: " + ", ".join(f"{k} {v}" for k, v in result.tiers.items()))
@@ -191,7 +203,7 @@ def render(result: Benchmark) -> str:
                 f"{grade.grade_name.zh if grade.grade_name else ''} (sector {grade.sector} "
                 f"average L {_n(grade.sector_average_L, 3)}; method INFERRED, bands {grade.label})"
             )
-    if result.trajectory:
+    if with_firm and result.trajectory:
         lines.append(
             "trajectory: "
             + " → ".join(
