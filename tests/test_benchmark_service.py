@@ -18,7 +18,14 @@ from lifecycle_support import OPERATOR, FixedClock, World
 from sqlalchemy import delete, select
 
 from assessment import benchmark_store, workflow
-from assessment.benchmark import Query, cohort_benchmark, csv_text, firm_benchmark, lattice
+from assessment.benchmark import (
+    Query,
+    cohort_benchmark,
+    csv_text,
+    firm_benchmark,
+    lattice,
+    report_block,
+)
 from assessment.cli import main
 from assessment.db import Database, make_engine
 from assessment.demo import plausible_answers, synthetic_cohort
@@ -326,3 +333,13 @@ def test_csv_text_holds_aggregates_only(cohort_db: Database) -> None:
     assert total["n"] == str(result.cohort_size)
     assert total["firm"] == total["percentile"] == ""  # no firm in the provincial view
     assert float(total["median"]) == round(result.total.distribution.median, 4)
+
+
+def test_report_block_for_the_assessment_report(cohort_db: Database) -> None:
+    shown = cohort_benchmark(OPERATOR, cohort_db, Query())
+    block = report_block(shown, "en")
+    assert block["rows"][0] == ["对标群体企业数 Firms in cohort", str(shown.cohort_size)]
+    assert "synthetic" in block["note"]
+    hidden = cohort_benchmark(OPERATOR, cohort_db, Query(region="330206", size="large"))
+    assert hidden.suppressed
+    assert report_block(hidden, "en")["rows"] == []
