@@ -10,35 +10,50 @@ import argparse
 import importlib
 import sys
 
-# Command modules register their sub-commands; adding a group is one line here.
-COMMAND_MODULES = (
-    "assessment.commands.standards",
-    "assessment.commands.score",
-    "assessment.commands.carbon",
-    "assessment.commands.documents",
-    "assessment.commands.db",
-    "assessment.commands.orgs",
-    "assessment.commands.users",
-    "assessment.commands.demo",
-    "assessment.commands.benchmark",
-    "assessment.commands.excel",
-)
+# Each top-level command and the module that registers it. Only the module of the command being
+# run is imported, so `zhizao score` does not pay for reportlab, SQLAlchemy or openpyxl (and
+# batch workers forked from it stay small). A test checks this map against the modules.
+COMMANDS = {
+    "standards": "assessment.commands.standards",
+    "score": "assessment.commands.score",
+    "carbon": "assessment.commands.carbon",
+    "keys": "assessment.commands.documents",
+    "cert": "assessment.commands.documents",
+    "report": "assessment.commands.documents",
+    "db": "assessment.commands.db",
+    "orgs": "assessment.commands.orgs",
+    "users": "assessment.commands.users",
+    "demo": "assessment.commands.demo",
+    "benchmark": "assessment.commands.benchmark",
+    "template": "assessment.commands.excel",
+    "import": "assessment.commands.excel",
+    "export": "assessment.commands.excel",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `command`, only that command's module is imported."""
     parser = argparse.ArgumentParser(
         prog="zhizao",
         description="智造评估 zhizao — smart-manufacturing maturity assessment toolkit",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
+def _command_of(argv: list[str]) -> str | None:
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command_of(arguments))
+    args = parser.parse_args(arguments)
     try:
         return int(args.handler(args))
     except BrokenPipeError:  # e.g. `zhizao standards list | head`

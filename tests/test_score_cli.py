@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
 from pathlib import Path
 
 import pytest
 
-from assessment.cli import main
+from assessment.cli import COMMAND_MODULES, COMMANDS, main
 from assessment.commands.carbon import read_carbon
 from scoring.carbon import green_figures
 
@@ -142,3 +144,21 @@ def test_not_yaml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "score", str(path))
     assert code == 1
     assert "binary" in err
+
+
+def test_command_map_matches_what_the_modules_register() -> None:
+    registered: dict[str, str] = {}
+    for name in COMMAND_MODULES:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        importlib.import_module(name).register(sub)
+        registered.update(dict.fromkeys(sub.choices, name))
+    assert registered == COMMANDS
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("standards", "score", "carbon", "cert", "db", "benchmark", "template"):
+        assert command in out
