@@ -27,6 +27,8 @@ st.session_state.setdefault("lang", "zh")
 
 user = auth.current_user()
 verifying = bool(st.query_params.get("verify"))
+# The language switch and the account box first: the page titles below follow the language.
+auth.sidebar_controls(user)
 
 
 def page(
@@ -104,6 +106,4 @@ if user is not None:
         )
     menu[t("nav.section.more")] = extra
 
-selected = st.navigation(menu)
-auth.sidebar_controls(user)
-selected.run()
+st.navigation(menu).run()

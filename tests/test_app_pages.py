@@ -105,6 +105,11 @@ def test_each_role_sees_its_pages_in_chinese_and_english(
     assert titles(run(at.switch_page(page))) == [title]
     at.session_state["lang"] = "en"
     assert titles(run(at.switch_page(page))) == [ENGLISH[page]]
+    # A second run sends every widget's state back: option labels must not drift with the language.
+    assert titles(run(at)) == [ENGLISH[page]]
+    fresh = app_world.app(who, lang="en")
+    run(fresh)
+    assert titles(run(fresh.switch_page(page))) == [ENGLISH[page]]
 
 
 @pytest.mark.parametrize("who", list(PAGES), ids=str)

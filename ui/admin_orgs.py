@@ -9,7 +9,7 @@ from assessment.classifications import SizeClass, divisions, regions
 from assessment.errors import LifecycleError
 from assessment.identity import Role, generate_password
 from ui import auth
-from ui.common import db, lang, show_error, show_flashes, t, when
+from ui.common import db, labeller, lang, show_error, show_flashes, t, when
 
 
 def org_section(user: auth.Principal) -> None:
@@ -64,13 +64,13 @@ def org_section(user: auth.Principal) -> None:
         size = c5.selectbox(
             t("orgs.size"),
             [s.value for s in SizeClass],
-            format_func=lambda s: t(f"size.{s}"),
+            format_func=labeller([s.value for s in SizeClass], lambda s: t(f"size.{s}")),
             key=f"org_size-{lang()}",
         )
         kind = c6.selectbox(
             t("orgs.industry_type"),
             ["discrete", "process"],
-            format_func=lambda k: t(f"industry.{k}"),
+            format_func=labeller(["discrete", "process"], lambda k: t(f"industry.{k}")),
             key=f"org_kind-{lang()}",
         )
         employees = c7.number_input(
@@ -139,14 +139,14 @@ def user_section(user: auth.Principal) -> None:
         role = c3.selectbox(
             t("orgs.role"),
             [r.value for r in Role],
-            format_func=lambda r: t(f"role.{r}"),
+            format_func=labeller([r.value for r in Role], lambda r: t(f"role.{r}")),
             key=f"user_role-{lang()}",
         )
         org_ids = [0, *orgs]
         org = c4.selectbox(
             t("orgs.organisation"),
             org_ids,
-            format_func=lambda i: orgs.get(i, t("orgs.no_org")),
+            format_func=labeller(org_ids, lambda i: orgs.get(i, t("orgs.no_org"))),
             key=f"user_org-{lang()}",
         )
         st.caption(t("orgs.password_note"))

@@ -7,6 +7,7 @@ every number from a service.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,15 @@ def db() -> Database:
 
 def standard(standard_id: str) -> Standard:
     return bundled_library().standard(standard_id)
+
+
+def labeller(options: Iterable[Any], text: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget's format_func with every label computed now, in the page's language.
+
+    A lazy format_func that called t() would read the language whenever Streamlit (or AppTest)
+    formats an option later, possibly outside this run; a table of labels cannot drift."""
+    table = {option: text(option) for option in options}
+    return table.__getitem__
 
 
 def status_label(status: str) -> str:

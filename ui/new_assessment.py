@@ -9,7 +9,7 @@ from assessment.errors import LifecycleError
 from assessment.identity import Role
 from standards import bundled_library
 from ui import auth
-from ui.common import db, flash, lang, show_error, t, tr
+from ui.common import db, flash, labeller, lang, show_error, t, tr
 from ui.widgets import open_submission
 
 
@@ -28,7 +28,7 @@ def render() -> None:
     chosen = st.selectbox(
         t("new.standard"),
         list(by_id),
-        format_func=lambda k: f"{tr(by_id[k].title)} · {by_id[k].edition}",
+        format_func=labeller(by_id, lambda k: f"{tr(by_id[k].title)} · {by_id[k].edition}"),
         key=f"new_standard-{current}",
     )
     std = by_id[chosen]
@@ -38,7 +38,7 @@ def render() -> None:
     profile = st.radio(
         t("new.profile"),
         list(profiles),
-        format_func=lambda k: tr(profiles[k].name),
+        format_func=labeller(profiles, lambda k: tr(profiles[k].name)),
         horizontal=True,
         key=f"new_profile-{chosen}-{current}",
     )
@@ -50,7 +50,7 @@ def render() -> None:
             t("new.industry_type"),
             kinds,
             index=default,
-            format_func=lambda k: t(f"industry.{k}"),
+            format_func=labeller(kinds, lambda k: t(f"industry.{k}")),
             horizontal=True,
             key=f"new_industry-{chosen}-{current}",
         )

@@ -29,6 +29,7 @@ from ui import auth
 from ui.common import (
     db,
     flash,
+    labeller,
     md,
     number,
     profile_name,
@@ -538,7 +539,7 @@ def render() -> None:
     if st.session_state.get(pick_key) not in ids:
         st.session_state[pick_key] = ids[0]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    current = left.selectbox(t("q.domain"), ids, format_func=label, key=pick_key)
+    current = left.selectbox(t("q.domain"), ids, format_func=labeller(ids, label), key=pick_key)
     only_open = right.toggle(t("q.only_open"), key=f"q_only_open::{sub.id}")
     group = by_id.get(current)
     if group is not None:

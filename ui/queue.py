@@ -9,7 +9,7 @@ from assessment.classifications import divisions, regions
 from assessment.identity import Role
 from standards import bundled_library
 from ui import auth
-from ui.common import db, lang, number, show_flashes, status_label, t, tr, when
+from ui.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when
 from ui.widgets import open_submission
 
 STATUSES = ("submitted", "in_review", "returned", "approved", "rejected", "revoked")
@@ -25,17 +25,20 @@ def render() -> None:
         t("queue.status"),
         STATUSES,
         default=["submitted", "in_review"],
-        format_func=status_label,
+        format_func=labeller(STATUSES, status_label),
         key=f"queue_status-{lang()}",
     )
     standards = ["", *sorted(library.standards)]
     standard = c2.selectbox(
         t("queue.standard"),
         standards,
-        format_func=lambda s: (
-            tr(library.standards[s].short_title or library.standards[s].title)
-            if s
-            else t("queue.all")
+        format_func=labeller(
+            standards,
+            lambda s: (
+                tr(library.standards[s].short_title or library.standards[s].title)
+                if s
+                else t("queue.all")
+            ),
         ),
         key=f"queue_standard-{lang()}",
     )
@@ -44,7 +47,7 @@ def render() -> None:
     region = c3.selectbox(
         t("queue.region"),
         places,
-        format_func=lambda c: f"{known[c].name} ({c})" if c else t("queue.all"),
+        format_func=labeller(places, lambda c: f"{known[c].name} ({c})" if c else t("queue.all")),
         key=f"queue_region-{lang()}",
     )
     sectors = ["", *sorted(divisions())]
@@ -52,7 +55,7 @@ def render() -> None:
     industry = c4.selectbox(
         t("queue.industry"),
         sectors,
-        format_func=lambda c: f"{c} {names[c].name}" if c else t("queue.all"),
+        format_func=labeller(sectors, lambda c: f"{c} {names[c].name}" if c else t("queue.all")),
         key=f"queue_industry-{lang()}",
     )
     prefix = region.rstrip("0") if region else None

@@ -17,6 +17,7 @@ from ui import auth
 from ui.common import (
     db,
     flash,
+    labeller,
     lang,
     md,
     number,
@@ -100,7 +101,7 @@ def adjusted_widget(item: Item, original: Any, key: str) -> Any:
             label,
             [True, False],
             index=0 if original else 1,
-            format_func=lambda v: t("common.yes") if v else t("common.no"),
+            format_func=labeller([True, False], lambda v: t("common.yes") if v else t("common.no")),
             horizontal=True,
             key=key,
         )
@@ -173,7 +174,7 @@ def item_panel(
             choice = st.radio(
                 t("review.decision"),
                 ["accept", "adjust"],
-                format_func=lambda d: t(f"review.{d}"),
+                format_func=labeller(["accept", "adjust"], lambda d: t(f"review.{d}")),
                 horizontal=True,
                 key=f"d-{item.id}",
             )
@@ -314,7 +315,7 @@ def note_form(user: Principal, sub: workflow.SubmissionView) -> None:
         visibility = st.radio(
             t("review.visibility"),
             ["public", "internal"],
-            format_func=lambda v: t(f"common.{v}"),
+            format_func=labeller(["public", "internal"], lambda v: t(f"common.{v}")),
             horizontal=True,
             key="note_visibility",
         )
@@ -375,7 +376,7 @@ def render() -> None:
 
     if ids:
         gid = st.selectbox(
-            t("q.domain"), ids, format_func=label, key=f"rv_group::{sub.id}-{lang()}"
+            t("q.domain"), ids, format_func=labeller(ids, label), key=f"rv_group::{sub.id}-{lang()}"
         )
         files: dict[str, list[evidence.EvidenceView]] = {}
         for f in evidence.list_evidence(user, db(), sub.id):
