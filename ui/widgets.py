@@ -9,7 +9,7 @@ import streamlit as st
 from assessment import workflow
 from assessment.errors import NotFound
 from assessment.identity import Principal
-from ui.common import db, lang, standard, submission_label, t
+from ui.common import db, lang, standard, submission_label, t, when
 
 CURRENT = "current_submission"
 
@@ -63,5 +63,5 @@ def comments_box(
         mark = t("common.internal") if c.visibility == "internal" else t("common.public")
         item = f" · {c.item_id}" if c.item_id else ""
         with st.container(border=True):
-            st.caption(f"{c.created_at.astimezone().strftime('%Y-%m-%d %H:%M')} · {mark}{item}")
+            st.caption(f"{when(c.created_at)} · {mark}{item}")
             st.text(c.body)
