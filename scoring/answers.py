@@ -83,6 +83,8 @@ class AnswerSet:
 
 
 def _canonical_value(value: AnswerValue) -> Any:
+    if type(value) is str or type(value) is bool:
+        return value
     if isinstance(value, NotApplicable):
         return {"na": True, "reason": value.reason}
     if isinstance(value, tuple) and value and isinstance(value[0], Measure):
@@ -163,7 +165,7 @@ def parse_answers(
     if not isinstance(raw_answers, Mapping):
         problems.append("answers: expected a mapping of item id → answer")
         raw_answers = {}
-    items = {i.id: i for i in standard.items}
+    items, choice_keys = _lookups(standard)
     na_policy = str(standard.scoring.not_applicable.effective or "renormalise")
     answers: dict[str, AnswerValue] = {}
     for key, raw in raw_answers.items():
@@ -177,6 +179,9 @@ def parse_answers(
                 f"answers.{key}: this item is for {item.industry.value} industries; "
                 f"the firm is {industry.value} — answer its {industry.value} variant instead"
             )
+            continue
+        if type(raw) is str and raw in choice_keys.get(item.id, ()):
+            answers[item.id] = raw  # the common case: one option of a ladder
             continue
         value = _parse_value(item, raw, scales or {}, na_policy, problems)
         if value is not None:
@@ -195,6 +200,24 @@ def parse_answers(
         gates=gates,
         related=related,
     )
+
+
+_LOOKUPS: dict[int, tuple[Standard, dict[str, Item], dict[str, frozenset[str]]]] = {}
+
+
+def _lookups(standard: Standard) -> tuple[dict[str, Item], dict[str, frozenset[str]]]:
+    """Items by id and the option keys of choice items, built once per standard object."""
+    cached = _LOOKUPS.get(id(standard))
+    if cached is None or cached[0] is not standard:
+        items = {i.id: i for i in standard.items}
+        choices = {
+            i.id: frozenset(o.key for o in i.rule.options)
+            for i in standard.items
+            if isinstance(i.rule, ChoiceRule)
+        }
+        cached = (standard, items, choices)
+        _LOOKUPS[id(standard)] = cached
+    return cached[1], cached[2]
 
 
 def _suggest(key: str, items: Mapping[str, Item]) -> str:

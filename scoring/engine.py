@@ -60,6 +60,8 @@ class _ItemPlan:
     applicability: Mapping[str, Applicability]
     tiered: bool  # whether the answer can meet a tier (options or yes carry tier tags)
     yes_rank: int
+    option_index: Mapping[str, int]
+    is_choice: bool
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class Plan:
     node_order: tuple[str, ...]
     static_flags: tuple[Flag, ...]
     mandatory_cache: dict[tuple[str, str | None], tuple[int, ...]]
+    na_policy: str
+    tier_requirements: tuple[float, float | None]  # (mandatory share, minimum percent)
 
 
 _PLANS: dict[int, tuple[Standard, Plan]] = {}
@@ -121,6 +125,8 @@ def _build_plan(std: Standard) -> Plan:
                 option_order=order,
                 effort=item.effort or 1,
                 rule_text=_rule_text(item),
+                option_index={key: position for position, key in enumerate(order)},
+                is_choice=isinstance(rule, ChoiceRule),
                 tiered=any(option_rank.values())
                 or (isinstance(rule, YesNoRule) and rule.tier is not None),
                 yes_rank=tier_rank.get(rule.tier, _NO_TIER)
@@ -144,6 +150,8 @@ def _build_plan(std: Standard) -> Plan:
         node_order=tuple(n.id for n in std.nodes),
         static_flags=tuple(_static_flags(std)),
         mandatory_cache={},
+        na_policy=str(std.scoring.not_applicable.effective or "renormalise"),
+        tier_requirements=_tier_requirements(std),
     )
 
 
@@ -375,28 +383,46 @@ def score(
 
 def _evaluate(
     plan: Plan, answers: AnswerSet, scales: Mapping[str, Scale], derived: Mapping[str, float]
-) -> tuple[list[_Scored], dict[str, AnswerValue], list[Violation]]:
-    std = plan.standard
-    na_policy = str(std.scoring.not_applicable.effective or "renormalise")
-    effective, violations = _enforce_dependencies(std, answers.answers)
+) -> tuple[list[_Scored], Mapping[str, AnswerValue], list[Violation]]:
+    effective, violations = _enforce_dependencies(plan, answers.answers)
+    profile = answers.profile
+    industry = answers.industry_type
     scored: list[_Scored] = []
+    append = scored.append
     for item_plan in plan.items:
-        applicability = _applicability(item_plan, answers.profile, answers)
+        item = item_plan.item
+        if item.industry is not None and industry is not None and item.industry != industry:
+            applicability = Applicability.NOT_APPLICABLE
+        else:
+            applicability = item_plan.applicability[profile]
+        answer = effective.get(item.id)
         if applicability is Applicability.NOT_APPLICABLE:
-            given = effective.get(item_plan.item.id)
             note = (
                 None
-                if given is None
-                else f"answered but not applicable to profile {answers.profile}; ignored"
+                if answer is None
+                else f"answered but not applicable to profile {profile}; ignored"
             )
-            scored.append(
+            append(
                 _Scored(
-                    item_plan, "not_applicable", applicability, given, 0.0, False, _NO_TIER, note
+                    item_plan, "not_applicable", applicability, answer, 0.0, False, _NO_TIER, note
                 )
             )
-            continue
-        answer = effective.get(item_plan.item.id)
-        scored.append(_score_item(item_plan, applicability, answer, scales, na_policy, derived))
+        elif item_plan.is_choice and type(answer) is str:
+            # The common case, kept cheap: a single option of a ladder.
+            append(
+                _Scored(
+                    item_plan,
+                    "scored",
+                    applicability,
+                    answer,
+                    item_plan.option_points[answer],
+                    True,
+                    item_plan.option_rank[answer],
+                    None,
+                )
+            )
+        else:
+            append(_score_item(item_plan, applicability, answer, scales, plan.na_policy, derived))
     return scored, effective, violations
 
 
@@ -444,8 +470,10 @@ def _core(
         tier_rank = level
         next_tier = _maturity_path(plan, scored, levels, level, _num(threshold))
     elif rule is not None and rule.kind is TierRuleKind.ITEM_SHARE:
-        tier_rank = _tier_reached(plan, scored, answers)
-        next_tier = _share_path(plan, scored, answers, tier_rank, scales, derived, effective)
+        tier_rank, failing = _tier_reached(plan, scored, answers)
+        next_tier = _share_path(
+            plan, scored, answers, tier_rank, failing, scales, derived, effective
+        )
     elif rule is not None and rule.kind is TierRuleKind.GATES_ONLY:
         tier_rank = _gates_only_tier(std, answers, plan)
 
@@ -644,27 +672,22 @@ def _best_option(plan: _ItemPlan) -> str | None:
 
 
 def _enforce_dependencies(
-    std: Standard, answers: Mapping[str, AnswerValue]
-) -> tuple[dict[str, AnswerValue], list[Violation]]:
+    plan: Plan, answers: Mapping[str, AnswerValue]
+) -> tuple[Mapping[str, AnswerValue], list[Violation]]:
     """Answers that contradict a dependency rule are scored at the best option the rule allows."""
-    effective = dict(answers)
+    effective: Mapping[str, AnswerValue] = answers
     violations: list[Violation] = []
-    options = {i.id: i.rule for i in std.items}
-    for dep in std.dependencies:
+    for dep in plan.standard.dependencies:
         premise = effective.get(dep.when.item)
         if not isinstance(premise, str) or premise not in dep.when.options:
             continue
         current = effective.get(dep.then.item)
         if not isinstance(current, str) or current in dep.then.options:
             continue
-        rule = options[dep.then.item]
-        allowed = (
-            [o for o in rule.options if o.key in dep.then.options]
-            if isinstance(rule, ChoiceRule)
-            else []
-        )
-        forced = max(allowed, key=lambda o: o.points).key if allowed else current
-        effective[dep.then.item] = forced
+        then_plan = plan.by_id[dep.then.item]
+        allowed = [k for k in then_plan.option_order if k in dep.then.options]
+        forced = max(allowed, key=lambda k: then_plan.option_points[k]) if allowed else current
+        effective = {**effective, dep.then.item: forced}
         violations.append(
             Violation(
                 dep.id,
@@ -679,8 +702,8 @@ def _enforce_dependencies(
 # --- tiers by item share (future factory) -------------------------------------------------------
 
 
-def _tier_requirements(plan: Plan) -> tuple[float, float | None]:
-    rule = plan.standard.scoring.tier_rule
+def _tier_requirements(std: Standard) -> tuple[float, float | None]:
+    rule = std.scoring.tier_rule
     share = _num(rule.mandatory_share.effective) if rule and rule.mandatory_share else None
     min_percent = _num(rule.min_percent.effective) if rule and rule.min_percent else None
     return (1.0 if share is None else share), min_percent
@@ -701,7 +724,7 @@ def _tier_status(
     profile = _profile_for_tier(plan, tier_id)
     if profile is None:
         return False, [], 0
-    share, min_percent = _tier_requirements(plan)
+    share, min_percent = plan.tier_requirements
     mandatory = [scored[i] for i in _mandatory_indices(plan, profile, answers)]
     below = [e for e in mandatory if e.rank < rank]
     needed = math.ceil(share * len(mandatory) - 1e-9) - (len(mandatory) - len(below))
@@ -727,14 +750,37 @@ def _mandatory_indices(plan: Plan, profile: str, answers: AnswerSet) -> tuple[in
     return cached
 
 
-def _tier_reached(plan: Plan, scored: list[_Scored], answers: AnswerSet) -> int:
+_TierStatus = tuple[bool, list[_Scored], int]
+
+
+def _tier_reached(
+    plan: Plan, scored: list[_Scored], answers: AnswerSet
+) -> tuple[int, _TierStatus | None]:
+    """The highest tier whose lower tiers all hold, and the status of the first one that fails."""
     reached = 0
     for rank in sorted(plan.tier_by_rank):
-        ok, _, _ = _tier_status(plan, scored, answers, rank)
-        if not ok:
-            break
+        status = _tier_status(plan, scored, answers, rank)
+        if not status[0]:
+            return reached, status
         reached = rank
-    return reached
+    return reached, None
+
+
+def _option_meeting(item_plan: _ItemPlan, rank: int, current: AnswerValue | None) -> str | None:
+    """The answer an item needs to meet tier `rank` (None when no option can)."""
+    rule = item_plan.item.rule
+    if isinstance(rule, YesNoRule):
+        return "yes" if item_plan.yes_rank >= rank else None
+    if isinstance(rule, MultiRule):
+        return next(
+            (
+                k
+                for k in item_plan.option_order
+                if item_plan.option_rank[k] >= rank and item_plan.option_points[k] > 0
+            ),
+            None,
+        )
+    return _upgrade_option(item_plan, rank, current)
 
 
 def _upgrade_option(item_plan: _ItemPlan, rank: int, current: AnswerValue | None) -> str | None:
@@ -751,48 +797,30 @@ def _share_path(
     scored: list[_Scored],
     answers: AnswerSet,
     reached: int | None,
+    failing: _TierStatus | None,
     scales: Mapping[str, Scale],
     derived: Mapping[str, float],
     effective: Mapping[str, AnswerValue],
 ) -> NextTier | None:
     target = (reached or 0) + 1
-    if target not in plan.tier_by_rank:
+    if target not in plan.tier_by_rank or failing is None:
         return None
     tier_id = plan.tier_by_rank[target]
-    # Every tier up to the target must hold, so collect upgrades for each, lowest first.
-    chosen: dict[str, str] = {}
+    # Every tier below the target holds already (that is what `reached` means), and upgrades
+    # never lower an answer, so only the target tier's shortfall needs closing.
+    _, below, needed = failing
+    candidates = []
     blocked: list[str] = []
-    for rank in sorted(r for r in plan.tier_by_rank if r <= target):
-        ok, below, needed = _tier_status(plan, scored, answers, rank)
-        if ok:
+    for entry in below:
+        item_id = entry.plan.item.id
+        option = _option_meeting(entry.plan, target, effective.get(item_id))
+        if option is None:
+            blocked.append(item_id)
             continue
-        candidates = []
-        for entry in below:
-            item_id = entry.plan.item.id
-            if item_id in chosen and entry.plan.option_rank.get(chosen[item_id], 0) >= rank:
-                needed -= 1
-                continue
-            if isinstance(entry.plan.item.rule, YesNoRule):
-                option = "yes" if entry.plan.yes_rank >= rank else None
-            elif isinstance(entry.plan.item.rule, MultiRule):
-                option = next(
-                    (
-                        k
-                        for k in entry.plan.option_order
-                        if entry.plan.option_rank[k] >= rank and entry.plan.option_points[k] > 0
-                    ),
-                    None,
-                )
-            else:
-                option = _upgrade_option(entry.plan, rank, effective.get(item_id))
-            if option is None:
-                blocked.append(item_id)
-                continue
-            steps = _steps(entry.plan, effective.get(item_id), option)
-            candidates.append((entry.plan.effort * steps, entry.plan.index, item_id, option))
-        candidates.sort()
-        for _, _, item_id, option in candidates[: max(0, needed)]:
-            chosen[item_id] = option
+        steps = _steps(entry.plan, effective.get(item_id), option)
+        candidates.append((entry.plan.effort * steps, entry.plan.index, item_id, option))
+    candidates.sort()
+    chosen = {item_id: option for _, _, item_id, option in candidates[:needed]}
     _close_dependencies(plan, chosen, effective)
 
     upgrades = []
@@ -826,8 +854,10 @@ def _share_path(
         else:
             upgraded[up.item] = up.to
     upgraded_answers = replace(answers, answers=upgraded)
-    check = _rescore_changed(plan, upgraded_answers, scored, effective, scales, derived)
-    reachable = _tier_reached(plan, check, upgraded_answers) >= target and not blocked
+    check = _rescore_changed(
+        plan, upgraded_answers, scored, effective, set(chosen), scales, derived
+    )
+    reachable = _tier_reached(plan, check, upgraded_answers)[0] >= target and not blocked
     effort = sum(
         u.effort * _steps(plan.by_id[u.item], effective.get(u.item), u.to) for u in upgrades
     )
@@ -845,14 +875,15 @@ def _rescore_changed(
     answers: AnswerSet,
     scored: list[_Scored],
     effective: Mapping[str, AnswerValue],
+    changed: set[str],
     scales: Mapping[str, Scale],
     derived: Mapping[str, float],
 ) -> list[_Scored]:
-    """Score changed answers only; exact, because dependency rules are re-applied first."""
-    na_policy = str(plan.standard.scoring.not_applicable.effective or "renormalise")
-    new_effective, _ = _enforce_dependencies(plan.standard, answers.answers)
+    """Score the changed answers only; exact, because dependency rules are re-applied first."""
+    new_effective, _ = _enforce_dependencies(plan, answers.answers)
+    touched = changed | {d.then.item for d in plan.standard.dependencies}
     result = list(scored)
-    for item_id in set(new_effective) | set(effective):
+    for item_id in touched:
         answer = new_effective.get(item_id)
         if answer == effective.get(item_id):
             continue
@@ -861,17 +892,17 @@ def _rescore_changed(
         if old.applicability is Applicability.NOT_APPLICABLE:
             continue
         result[item_plan.index] = _score_item(
-            item_plan, old.applicability, answer, scales, na_policy, derived
+            item_plan, old.applicability, answer, scales, plan.na_policy, derived
         )
     return result
 
 
 def _steps(item_plan: _ItemPlan, current: AnswerValue | None, option: str) -> int:
-    order = item_plan.option_order
-    if isinstance(item_plan.item.rule, MultiRule) or option not in order:
+    index = item_plan.option_index
+    if isinstance(item_plan.item.rule, MultiRule) or option not in index:
         return 1
-    start = order.index(current) if isinstance(current, str) and current in order else 0
-    return max(1, order.index(option) - start)
+    start = index.get(current, 0) if isinstance(current, str) else 0
+    return max(1, index[option] - start)
 
 
 def _close_dependencies(
