@@ -1,8 +1,12 @@
 """Public certificate verification by number (the `/?verify=NUMBER` page; no login).
 
 Reads only the `certificates` table: whether the number exists, its status and dates, the facts of
-its signed record, and whether the stored Ed25519 signature holds over the record's canonical JSON
-under the issuer's public key. Nothing about other certificates or submissions is read.
+its signed record (what the certificate itself states), and whether the stored Ed25519 signature
+holds over the record's canonical JSON under a public key this installation trusts
+(`assessment.issuer.trusted_public_keys`). Nothing about other certificates or submissions is read.
+
+`verify_number(db, number, now)` is the service the page calls; `check_certificate` does the work
+for a given date.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from assessment.documents.record import NUMBER_PATTERN
 from assessment.documents.signing import (
     PUBLIC_NAME,
     KeyProblem,
-    default_key_dir,
     fingerprint,
     load_public_key,
     signature_valid,
 )
+from assessment.issuer import trusted_public_keys
 from assessment.tables import Certificate
 from standards import canonical_json
 
@@ -35,8 +39,13 @@ Status = Literal["valid", "expired", "revoked", "unknown"]
 Signature = Literal["valid", "invalid", "unsigned", "no_key"]
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
 @dataclass(frozen=True)
-class PublicCheck:
+class VerificationView:
+    """What the public may learn about a certificate number."""
+
     number: str
     status: Status
     signature: Signature
@@ -47,6 +56,14 @@ class PublicCheck:
     revoked_reason: str | None = None
     key_fingerprint: str | None = None  # of the issuer key the record names
     trusted_fingerprints: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Valid today and signed by a trusted issuer key."""
+        return self.status == "valid" and self.signature == "valid"
+
+
+PublicCheck = VerificationView  # the name the first version of the page used
 
 
 def normalise_number(text: str) -> str:
@@ -63,8 +80,11 @@ def looks_like_number(text: str) -> bool:
 
 
 def issuer_keys(directory: Path | None = None) -> list[Ed25519PublicKey]:
-    """The issuer public key(s) this installation trusts (the key folder's public key)."""
-    path = (directory or default_key_dir()) / PUBLIC_NAME
+    """The issuer public keys this installation trusts (`assessment.issuer`), or the public key
+    in `directory`."""
+    if directory is None:
+        return trusted_public_keys()
+    path = directory / PUBLIC_NAME
     if not path.exists():
         return []
     try:
@@ -79,7 +99,7 @@ def check_certificate(
     *,
     on: dt.date,
     trusted_keys: Iterable[Ed25519PublicKey] | None = None,
-) -> PublicCheck:
+) -> VerificationView:
     """Status (valid / expired / revoked / unknown) and signature check of a certificate number."""
     wanted = normalise_number(number)
     keys = {fingerprint(k): k for k in (issuer_keys() if trusted_keys is None else trusted_keys)}
@@ -87,12 +107,14 @@ def check_certificate(
     with db.read() as session:
         cert = session.scalars(select(Certificate).where(Certificate.number == wanted)).first()
         if cert is None:
-            return PublicCheck(wanted, "unknown", "unsigned", trusted_fingerprints=trusted)
+            return VerificationView(wanted, "unknown", "unsigned", trusted_fingerprints=trusted)
         record = dict(cert.record or {})
         claimed = str(record.get("issuer_key_fingerprint") or "") or None
         signature: Signature
         if not cert.signature:
             signature = "unsigned"
+        elif record.get("number") != cert.number:
+            signature = "invalid"  # a record moved to another number
         elif claimed is None or claimed not in keys:
             signature = "no_key"
         else:
@@ -117,7 +139,7 @@ def check_certificate(
             status = "expired"
         else:
             status = "valid"
-        return PublicCheck(
+        return VerificationView(
             number=cert.number,
             status=status,
             signature=signature,
@@ -129,3 +151,17 @@ def check_certificate(
             key_fingerprint=claimed,
             trusted_fingerprints=trusted,
         )
+
+
+def verify_number(
+    db: Database,
+    number: str,
+    now: dt.datetime | dt.date,
+    *,
+    trusted_keys: Iterable[Ed25519PublicKey] | None = None,
+) -> VerificationView:
+    """The public check of a certificate number at `now` (its date in China, UTC+8, decides
+    expiry): status valid / expired / revoked / unknown, the record's public facts, the signature
+    check under the trusted issuer keys and the fingerprint of the key the record names."""
+    on = now.astimezone(CHINA).date() if isinstance(now, dt.datetime) else now
+    return check_certificate(db, number, on=on, trusted_keys=trusted_keys)

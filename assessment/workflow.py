@@ -908,7 +908,21 @@ def approve(
     expected_version: int,
     clock: Clock = utcnow,
 ) -> SubmissionView:
-    """Approve: every answered item needs a decision; the engine re-scores the evaluated answers."""
+    """Approve: every answered item needs a decision; the engine re-scores the evaluated answers.
+
+    When an issuer key is configured, the certificate is issued right after the approval commits
+    (`assessment.certificates.issue_on_approval`); without one, or if that fails, the approval
+    stands and an administrator issues later."""
+    view = _approve(actor, db, submission_id, expected_version=expected_version, clock=clock)
+    from assessment.certificates import issue_on_approval  # noqa: PLC0415 - it imports workflow
+
+    issue_on_approval(db, view.id, approved_by=actor.name, clock=clock)
+    return view
+
+
+def _approve(
+    actor: Principal, db: Database, submission_id: int, *, expected_version: int, clock: Clock
+) -> SubmissionView:
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,25 @@ ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "standards" / "library"
 EXAMPLES = ROOT / "examples"
 STRICT = os.environ.get("ZHIZAO_STRICT") == "1"
+ISOLATED = ("ZHIZAO_KEY_DIR", "ZHIZAO_DATA_DIR", "DATABASE_URL")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_local_keys_or_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never see this machine's issuer key or data folder (a key there would make every
+    approval issue a certificate, and `zhizao cert verify` read the local database). Tests that
+    need either set their own."""
+    saved = {name: os.environ.get(name) for name in ISOLATED}
+    home = tmp_path_factory.mktemp("isolated")
+    os.environ["ZHIZAO_KEY_DIR"] = str(home / "keys")
+    os.environ["ZHIZAO_DATA_DIR"] = str(home / "data")
+    os.environ.pop("DATABASE_URL", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def require_tool(command: str, package: str) -> str:

@@ -1,7 +1,11 @@
 """`zhizao keys …`, `zhizao cert …` and `zhizao report …`: signed certificates and reports.
 
-These commands work on files (answers, records, PDFs); the database-backed issue/revoke flow wires
-the same functions to stored submissions and certificates.
+On files: `cert record` / `cert render` (answers file → signed PDF), `report export ANSWERS`.
+On the database (`$DATABASE_URL`, else data/zhizao.sqlite, or `--database-url`): `cert list`,
+`cert issue SUBMISSION`, `cert export NUMBER`, `cert revoke NUMBER`, `report export SUBMISSION`.
+These act as the local operator — an administrator without an account (`system:cli` in the audit
+log) — or, with `--as EMAIL`, as that account, with its role and tenant limits.
+`cert verify FILE.pdf` checks a PDF offline, and against the configured database when it exists.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from assessment import certificates, records
 from assessment.commands.carbon import read_carbon
+from assessment.commands.db import add_database_option, open_from_args, shown_url
 from assessment.commands.output import fail, print_json
-from assessment.db import open_database
+from assessment.db import Database, database_url, open_database, utcnow
 from assessment.documents import (
     CertificateRecord,
     EnvelopeError,
@@ -40,6 +48,10 @@ from assessment.documents import (
 )
 from assessment.documents.registry import database_registry
 from assessment.documents.signing import PUBLIC_NAME, fingerprint, public_pem
+from assessment.errors import LifecycleError
+from assessment.identity import Principal, Role, normalise_email
+from assessment.issuer import trusted_public_keys
+from assessment.tables import User
 from scoring import AnswerError, Result, parse_answers, score
 from scoring.carbon import CarbonResult, green_figures
 from standards import DocumentError, Standard, bundled_library
@@ -185,18 +197,174 @@ def _register_cert(sub: Any) -> None:
         help="trusted issuer public key (PEM); repeatable. Default: the key folder's public key",
     )
     verify.add_argument("--key-dir", type=Path, help="key folder whose public key is trusted")
-    verify.add_argument("--on", type=_date, help="check validity on this date (default: today)")
+    verify.add_argument(
+        "--on",
+        type=_date,
+        help="check validity on this date (default: today in China, UTC+8, as certificates "
+        "state their dates)",
+    )
     verify.add_argument(
         "--revoked", type=Path, help="published revocation list: one `NUMBER [reason]` a line"
     )
-    verify.add_argument(
+    registry = verify.add_mutually_exclusive_group()
+    registry.add_argument(
         "--db",
         action="store_true",
-        help="also check the issuer's registry: the certificates table of $DATABASE_URL "
-        "(default data/zhizao.sqlite) — unknown, revoked or altered records fail",
+        help="require the issuer's registry: fail when the database does not exist (by default "
+        "it is checked whenever $DATABASE_URL is set or data/zhizao.sqlite exists)",
+    )
+    registry.add_argument(
+        "--offline", action="store_true", help="do not read any database (no revocation check)"
+    )
+    verify.add_argument(
+        "--database-url", metavar="URL", help="the registry's database (default: $DATABASE_URL)"
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
     verify.set_defaults(handler=_cert_verify)
+
+    listing = actions.add_parser(
+        "list", help="certificates in the database (a firm's account sees its own)"
+    )
+    _add_actor_options(listing)
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(handler=_cert_list)
+
+    issue = actions.add_parser(
+        "issue", help="issue the certificate of an approved submission (administrators)"
+    )
+    issue.add_argument("submission", type=int, metavar="SUBMISSION", help="submission id")
+    issue.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_BASE_URL)")
+    issue.add_argument("--out", type=Path, help="also write the certificate PDF here")
+    _add_actor_options(issue)
+    issue.set_defaults(handler=_cert_issue)
+
+    export = actions.add_parser("export", help="the PDF of a stored certificate")
+    export.add_argument("number", metavar="NUMBER", help="certificate number ZZ-XXXX-XXXX-XXXX")
+    export.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    _add_actor_options(export)
+    export.set_defaults(handler=_cert_export)
+
+    revoke = actions.add_parser(
+        "revoke", help="revoke one certificate now (administrators); the result stays approved"
+    )
+    revoke.add_argument("number", metavar="NUMBER", help="certificate number")
+    revoke.add_argument("--reason", required=True, help="why (shown to the public check)")
+    _add_actor_options(revoke)
+    revoke.set_defaults(handler=_cert_revoke)
+
+
+def _add_actor_options(parser: argparse.ArgumentParser) -> None:
+    add_database_option(parser)
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="act as this account (default: the local operator, an administrator)",
+    )
+
+
+CLI_OPERATOR = Principal.system("cli")
+
+
+def _actor(db: Database, email: str | None) -> Principal:
+    """The local operator, or the active account with this email (LifecycleError otherwise)."""
+    if email is None:
+        return CLI_OPERATOR
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+        if user is None or not user.active:
+            raise LifecycleError(f"--as {email}: no active account with this email")
+        return Principal(user.id, Role(user.role), user.organisation_id, user.email)
+
+
+def _cert_list(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        views = records.list_certificates(_actor(db, args.as_email), db)
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    rows = [certificates.certificate_json(v) for v in views]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no certificates")
+        return 0
+    for row in rows:
+        status = str(row["status"])
+        if status == "revoked":
+            status += f" {row['revoked_on']} ({row['revoked_reason']})"
+        print(
+            f"{row['number']}  #{row['submission_id']:<4} {status:<7} "
+            f"{row['issued_on']} → {row['expires_on']}  {row['firm_name']} · "
+            f"{row['standard']} · {row['result'] or '—'} · {row['score']:g}/{row['max_score']:g}"
+        )
+    return 0
+
+
+def _cert_issue(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        issued = certificates.issue_certificate(
+            _actor(db, args.as_email), db, args.submission, base_url=args.base_url
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    record = issued.record
+    print(
+        f"issued certificate {record.number} for submission {args.submission}: "
+        f"{record.firm_name} · {record.standard_id} {record.standard_edition} · "
+        f"{record.tier_name_zh or f'level {record.level}'} · score {record.score:g}"
+    )
+    validity = "" if record.validity_official else " (platform default validity, unofficial)"
+    print(f"valid {record.issued_on} → {record.expires_on}{validity}")
+    print(f"verify: {record.verify_url}")
+    print(
+        f"signed by key {record.issuer_key_fingerprint}" + (" (DEMO issuer)" if issued.demo else "")
+    )
+    if args.out is not None:
+        args.out.write_bytes(issued.pdf)
+        print(f"certificate → {args.out} ({len(issued.pdf):,} bytes)")
+    return 0
+
+
+def _cert_export(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        view, pdf = certificates.certificate_pdf(_actor(db, args.as_email), db, args.number)
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    args.out.write_bytes(pdf)
+    print(
+        f"certificate {view.number} (submission {view.submission_id}) → {args.out} ({len(pdf):,} bytes)"
+    )
+    return 0
+
+
+def _cert_revoke(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        view = certificates.revoke_certificate(
+            _actor(db, args.as_email), db, args.number, args.reason
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    print(
+        f"revoked certificate {view.number} (submission {view.submission_id}): {view.revoked_reason}"
+    )
+    print(
+        f"submission {view.submission_id} stays approved; `zhizao cert issue "
+        f"{view.submission_id}` issues a new certificate with a new number"
+    )
+    return 0
 
 
 def _cert_record(args: argparse.Namespace) -> int:
@@ -269,31 +437,40 @@ def _cert_verify(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"{args.pdf}: {exc.strerror or exc}")
     paths: list[Path] = list(args.public_key)
-    if not paths:
-        folder = args.key_dir or default_key_dir()
-        if (folder / PUBLIC_NAME).is_file():
-            paths.append(folder / PUBLIC_NAME)
+    if not paths and args.key_dir is not None:
+        paths.append(args.key_dir / PUBLIC_NAME)
     try:
-        keys = [load_public_key(p) for p in paths]
+        keys = [load_public_key(p) for p in paths] if paths else trusted_public_keys()
     except KeyProblem as exc:
         return fail(str(exc))
     registry = None
+    registry_name = None
     if args.revoked is not None:
+        if args.db or args.database_url:
+            return fail("give either --revoked FILE or a database, not both")
         try:
             registry = revocation_list(args.revoked.read_text(encoding="utf-8"))
         except OSError as exc:
             return fail(f"{args.revoked}: {exc.strerror or exc}")
+        registry_name = str(args.revoked)
     database = None
-    if args.db:
-        if registry is not None:
-            return fail("give either --revoked FILE or --db, not both")
+    url = None if args.offline or args.revoked is not None else _registry_url(args)
+    if url is None and args.db:
+        return fail(
+            f"no database at {shown_url(args.database_url or database_url())}: nothing to check "
+            "the certificate against (set $DATABASE_URL or --database-url)"
+        )
+    if url is not None:
         try:
-            database = open_database(migrate=False)
+            database = open_database(url, migrate=False)
         except SQLAlchemyError as exc:
             return fail(f"cannot open the database ({exc.__class__.__name__}: {exc})")
         registry = database_registry(database)
+        registry_name = shown_url(url)
     try:
-        verdict = verify_pdf(pdf, keys, on=args.on or dt.date.today(), registry=registry)
+        verdict = verify_pdf(
+            pdf, keys, on=args.on or certificates.china_date(utcnow()), registry=registry
+        )
     except SQLAlchemyError as exc:
         return fail(f"cannot read the certificates table ({exc.__class__.__name__})")
     finally:
@@ -306,6 +483,7 @@ def _cert_verify(args: argparse.Namespace) -> int:
                 "reason": verdict.reason,
                 "message": verdict.message,
                 "key_fingerprint": verdict.key_fingerprint,
+                "registry": registry_name,
                 "record": verdict.record.to_dict() if verdict.record else None,
             }
         )
@@ -336,11 +514,27 @@ def _cert_verify(args: argparse.Namespace) -> int:
         print(f"  reviewed:  {record.reviewed_by}", file=stream)
         print(f"  key:       {verdict.key_fingerprint}", file=stream)
         if registry is None:
-            print(
-                "  note:      revocation not checked (no registry; pass --db or --revoked FILE)",
-                file=stream,
+            why = (
+                "--offline"
+                if args.offline
+                else "no database here; set $DATABASE_URL, or pass --revoked FILE"
             )
+            print(f"  note:      revocation not checked ({why})", file=stream)
+        else:
+            print(f"  registry:  {registry_name}", file=stream)
     return 0 if verdict.ok else 1
+
+
+def _registry_url(args: argparse.Namespace) -> str | None:
+    """The database to check against: --database-url, else $DATABASE_URL, else the embedded
+    SQLite file — a SQLite file only when it exists (never created here)."""
+    url: str = args.database_url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path in ("", ":memory:") or not Path(path).is_file():
+            return None
+    return url
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -350,12 +544,19 @@ def _register_report(sub: Any) -> None:
     report = sub.add_parser(
         "report",
         help="assessment report PDFs",
-        description="Export the assessment report of an answers file. Without --evaluated the "
-        "report is a self-assessment: titled and watermarked 自评结果，仅供参考.",
+        description="Export the assessment report of a stored submission, or of an answers "
+        "file. A submission that is not approved, or a file without --evaluated, gets the "
+        "self-assessment report: titled and watermarked 自评结果，仅供参考.",
     )
     actions = report.add_subparsers(dest="action", metavar="ACTION", required=True)
-    export = actions.add_parser("export", help="render the report PDF of an answers file")
-    export.add_argument("answers", type=Path, help="the firm's self-assessment answers")
+    export = actions.add_parser(
+        "export", help="render the report PDF of a submission (by id) or of an answers file"
+    )
+    export.add_argument(
+        "answers",
+        metavar="SUBMISSION|ANSWERS",
+        help="a submission id (from the database), or the firm's self-assessment answers file",
+    )
     export.add_argument("--evaluated", type=Path, help="the evaluator-reviewed answers")
     export.add_argument("--activity", type=Path, help="energy data: carbon summary and figures")
     export.add_argument("--benchmark", type=Path, help="benchmark position (JSON object)")
@@ -365,10 +566,19 @@ def _register_report(sub: Any) -> None:
     export.add_argument("--certificate-number", help="the certificate issued for this result")
     export.add_argument("--date", type=_date, help="report date (default: today)")
     export.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    _add_actor_options(export)
     export.set_defaults(handler=_report_export)
 
 
+FILE_ONLY = ("evaluated", "activity", "firm", "credit_code", "reviewed_by", "certificate_number")
+
+
 def _report_export(args: argparse.Namespace) -> int:
+    if args.answers.isdigit() and not Path(args.answers).exists():
+        return _report_from_database(args)
+    if args.as_email is not None or args.database_url is not None:
+        return fail(f"{args.answers}: --as and --database-url go with a submission id, not a file")
+    args.answers = Path(args.answers)
     if args.evaluated is None and (args.reviewed_by or args.certificate_number):
         return fail(
             "--reviewed-by and --certificate-number need --evaluated: a self-assessment has neither"
@@ -418,4 +628,45 @@ def _report_export(args: argparse.Namespace) -> int:
     args.out.write_bytes(pdf)
     kind = "self-assessment (自评结果，仅供参考)" if report.is_self_assessment else "evaluated"
     print(f"{kind} report → {args.out} ({len(pdf):,} bytes)")
+    return 0
+
+
+def _report_from_database(args: argparse.Namespace) -> int:
+    given = [f"--{name.replace('_', '-')}" for name in FILE_ONLY if getattr(args, name)]
+    if given:
+        return fail(
+            f"{', '.join(given)}: not with a submission id — the database holds its results, "
+            "firm, evaluator, certificate and energy data"
+        )
+    benchmark = None
+    if args.benchmark is not None:
+        try:
+            benchmark = json.loads(args.benchmark.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            return fail(f"{args.benchmark}: {exc}")
+        if not isinstance(benchmark, dict):
+            return fail(f"{args.benchmark}: expected a JSON object")
+    db = open_from_args(args)
+    try:
+        made = certificates.report_pdf(
+            _actor(db, args.as_email), db, int(args.answers), on=args.date, benchmark=benchmark
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    except (ValueError, FontError) as exc:
+        return fail(f"submission {args.answers}: {exc}")
+    finally:
+        db.dispose()
+    args.out.write_bytes(made.pdf)
+    data = made.data
+    kind = (
+        "self-assessment (自评结果，仅供参考; not approved)"
+        if data.is_self_assessment
+        else "evaluated"
+    )
+    number = f", certificate {data.certificate_number}" if data.certificate_number else ""
+    print(
+        f"submission {made.submission_id} ({made.status}{number}): {kind} report → "
+        f"{args.out} ({len(made.pdf):,} bytes)"
+    )
     return 0

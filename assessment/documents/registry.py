@@ -6,6 +6,7 @@ exists, whether it was revoked and which record it was issued with. Nothing else
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -15,6 +16,8 @@ from assessment.db import Database
 from assessment.documents.verify import Registry, RegistryEntry
 from assessment.tables import Certificate
 from standards import canonical_json
+
+CHINA = dt.timezone(dt.timedelta(hours=8))  # certificates state dates in China
 
 
 def record_sha256(record: dict[str, Any]) -> str:
@@ -34,7 +37,7 @@ def database_registry(db: Database) -> Registry:
                 number=cert.number,
                 revoked=cert.status == "revoked",
                 reason=cert.revoked_reason,
-                revoked_on=cert.revoked_at.date() if cert.revoked_at else None,
+                revoked_on=cert.revoked_at.astimezone(CHINA).date() if cert.revoked_at else None,
                 record_sha256=record_sha256(cert.record) if cert.record else None,
             )
 
