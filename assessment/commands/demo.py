@@ -11,7 +11,9 @@ from assessment.commands.db import add_database_option, open_from_args, shown_ur
 from assessment.commands.output import fail
 from assessment.db import data_dir, is_empty
 from assessment.demo import COHORT_SIZE, seed_demo
+from assessment.documents.signing import KeyProblem
 from assessment.errors import LifecycleError
+from assessment.issuer import ensure_demo_issuer
 
 
 def register(sub: Any) -> None:
@@ -48,8 +50,9 @@ def _seed(args: argparse.Namespace) -> int:
                     print(f"demo accounts, if this is the demo database: {accounts_file}")
                 return 0
             return fail(f"{where} is not empty; demo data goes only into an empty database")
+        demo_key = ensure_demo_issuer()  # before the approvals, so they issue certificates
         report = seed_demo(db, cohort_size=args.cohort)
-    except LifecycleError as exc:
+    except (LifecycleError, KeyProblem) as exc:
         return fail(str(exc))
     finally:
         db.dispose()
@@ -70,4 +73,10 @@ def _seed(args: argparse.Namespace) -> int:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines[-len(report.accounts) - 1 :]) + "\n")
     print(f"\n(accounts saved to {accounts_file})")
+    if demo_key is not None:
+        print(
+            f"\ndemo issuer key: {demo_key[0]} (fingerprint {demo_key[1][:16]}…)\n"
+            "  it signs this demo's certificates, marked DEMO; a real key (`zhizao keys init`) "
+            "takes precedence"
+        )
     return 0
