@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from assessment.verification import check_certificate, looks_like_number, normalise_number
+from assessment.verification import looks_like_number, normalise_number, verify_number
 from ui.common import db, md, number, t, when
 
 STATUS_STYLE = {"valid": "success", "expired": "warning", "revoked": "error", "unknown": "error"}
@@ -41,7 +41,7 @@ def render() -> None:
     if not looks_like_number(text):
         st.error(t("verify.malformed", number=md(text)))
         return
-    check = check_certificate(db(), normalise_number(text), on=dt.date.today())
+    check = verify_number(db(), normalise_number(text), dt.datetime.now(dt.UTC))
     style = STATUS_STYLE[check.status]
     getattr(st, style)(f"**{t(f'verify.status.{check.status}')}** · {check.number}")
     if check.record is None:
