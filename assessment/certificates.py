@@ -405,6 +405,12 @@ class SubmissionReport:
     pdf: bytes
 
 
+def report_is_evaluated(status: str) -> bool:
+    """Whether `report_pdf` gives the evaluated report for a submission in this state (approved);
+    in any other state it gives the self-assessment report, watermarked 自评结果，仅供参考."""
+    return status == APPROVED
+
+
 def report_pdf(
     actor: Principal,
     db: Database,
@@ -436,7 +442,7 @@ def report_pdf(
                 (answers if row.kind == "item" else gates)[row.key] = row.value
             self_result = score_document(session, sub, answer_document(sub, answers, gates))
         evaluated = reviewer = number = None
-        if sub.status == APPROVED:
+        if report_is_evaluated(sub.status):
             evaluated = _stored_result(sub.final_result, sub, "final")
             reviewer = _approving_evaluator(session, sub)
             cert = _valid_certificate(session, sub.id)
@@ -506,6 +512,7 @@ __all__ = [
     "expires_at",
     "issue_certificate",
     "issue_on_approval",
+    "report_is_evaluated",
     "report_pdf",
     "revoke_certificate",
     "signed_record",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -93,6 +93,35 @@ def issuer_keys(directory: Path | None = None) -> list[Ed25519PublicKey]:
         return []
 
 
+def expiry_date(expires_at: dt.datetime | None, record: Mapping[str, Any]) -> dt.date | None:
+    """The last valid day of a certificate: its `expires_at` column, else the record's."""
+    if expires_at is not None:
+        return expires_at.date()
+    if record.get("expires_on"):
+        try:
+            return dt.date.fromisoformat(str(record["expires_on"]))
+        except ValueError:
+            return None
+    return None
+
+
+def status_on(stored: str, expires: dt.date | None, on: dt.date) -> Status:
+    """valid / expired / revoked on a date (in China) of a certificate row with this status."""
+    if stored == "revoked":
+        return "revoked"
+    if expires is not None and on > expires:
+        return "expired"
+    return "valid"
+
+
+def certificate_status(
+    stored: str, expires_at: dt.datetime | None, record: Mapping[str, Any], now: dt.datetime
+) -> Status:
+    """The status the public check gives a certificate row at `now` (its date in China decides
+    expiry), without reading the database: for lists of certificates already read."""
+    return status_on(stored, expiry_date(expires_at, record), now.astimezone(CHINA).date())
+
+
 def check_certificate(
     db: Database,
     number: str,
@@ -126,19 +155,8 @@ def check_certificate(
             signature = (
                 "valid" if raw and signature_valid(keys[claimed], raw, signed) else "invalid"
             )
-        expires = cert.expires_at.date() if cert.expires_at else None
-        if expires is None and record.get("expires_on"):
-            try:
-                expires = dt.date.fromisoformat(str(record["expires_on"]))
-            except ValueError:
-                expires = None
-        status: Status
-        if cert.status == "revoked":
-            status = "revoked"
-        elif expires is not None and on > expires:
-            status = "expired"
-        else:
-            status = "valid"
+        expires = expiry_date(cert.expires_at, record)
+        status = status_on(cert.status, expires, on)
         return VerificationView(
             number=cert.number,
             status=status,

@@ -11,11 +11,16 @@ import yaml
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import ROOT, World, issue_certificate
 
-from assessment import activity, appdata, workflow
+from assessment import activity, appdata, records, workflow
 from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
 from assessment.identity import Principal, Role
 from assessment.library_check import check_upload
-from assessment.verification import check_certificate, looks_like_number, normalise_number
+from assessment.verification import (
+    certificate_status,
+    check_certificate,
+    looks_like_number,
+    normalise_number,
+)
 from standards import bundled_library
 
 EXAMPLE = yaml.safe_load(
@@ -121,6 +126,13 @@ def test_certificate_numbers_are_normalised_and_checked(app_world: World, tmp_pa
         ).status
         == "expired"
     )
+    # the same rule for a list already read (the app's certificate lists): the date in China
+    [view] = records.list_certificates(app_world.user("admin"), app_world.db)
+    last_minute = dt.datetime(2027, 12, 31, 15, 59, tzinfo=dt.UTC)  # 23:59 on 31 Dec in China
+    args = (view.status, view.expires_at, view.record)
+    assert certificate_status(*args, last_minute) == "valid"
+    assert certificate_status(*args, last_minute + dt.timedelta(minutes=1)) == "expired"
+    assert certificate_status("revoked", view.expires_at, view.record, last_minute) == "revoked"
 
 
 def test_questionnaire_groups_and_progress_follow_profile_and_industry(app_world: World) -> None:

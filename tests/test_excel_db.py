@@ -25,6 +25,7 @@ from assessment.excel.service import (
     check_for_submission,
     export_submission,
     import_into_submission,
+    preview_import,
     template_for_submission,
 )
 
@@ -264,3 +265,46 @@ def test_template_and_preview_for_a_submission(world: World) -> None:
     assert [p.item for p in report.problems] == ["FF-001"]
     assert report.usable(valid_rows_only=True)
     assert snapshot(world.db) == before
+
+
+def test_preview_lists_what_would_change_and_saves_nothing(world: World) -> None:
+    sid = draft(world, "zj-future-factory", "sf", "discrete")
+    document = example("ff-discrete-smart-factory.yaml")
+    answers = list(document["answers"].items())
+    template = template_for_submission(world.ent_a, world.db, sid)
+    import_into_submission(
+        world.ent_a, world.db, sid, fill(template, {**document, "answers": dict(answers[:10])})
+    )
+    stored = workflow.get_submission(world.ent_a, world.db, sid)
+    first, value = answers[0]
+    changed = "A" if value != "A" else "B"  # FF-001 is a choice item
+
+    def edit(book: Any) -> None:
+        set_cell(book, first, "答案", changed)
+
+    data = fill(template, {**document, "answers": dict(answers[:20]), "gates": {}}, edit=edit)
+    before = snapshot(world.db)
+    preview = preview_import(world.ent_a, world.db, sid, data)
+    assert snapshot(world.db) == before
+    assert preview.version == stored.version
+    assert preview.status == "draft"
+    assert preview.unchanged == 9  # the other nine of the first ten
+    assert preview.added == 10  # the next ten are new
+    assert preview.modified == 1
+    [modified] = [c for c in preview.changes if c.before is not None]
+    assert (modified.kind, modified.key, modified.before, modified.after) == (
+        "item",
+        first,
+        value,
+        changed,
+    )
+    assert [c.key for c in preview.changes if c.before is None] == [k for k, _ in answers[10:20]]
+    with pytest.raises(NotFound):  # another firm learns nothing
+        preview_import(world.ent_b, world.db, sid, data)
+    # importing with the previewed version works; a save in between is a conflict
+    view = workflow.save_answers(
+        world.ent_a, world.db, sid, expected_version=preview.version, gates={"legal-form": True}
+    )
+    with pytest.raises(Conflict):
+        import_into_submission(world.ent_a, world.db, sid, data, expected_version=preview.version)
+    assert workflow.get_submission(world.ent_a, world.db, sid).version == view.version

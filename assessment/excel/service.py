@@ -76,6 +76,70 @@ def check_for_submission(
     return _read_for(actor, db, submission_id, data, valid_rows_only)[2]
 
 
+@dataclass(frozen=True)
+class AnswerChange:
+    """One answer an import would write: `kind` "item" or "gate", the stored value (None when
+    unanswered) and the workbook's."""
+
+    kind: str
+    key: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a workbook would do to a submission, computed without saving anything.
+
+    `version` is the submission's version the preview was made against: import with it as the
+    expected version, so that anything saved in between is a Conflict instead of being overwritten
+    unseen. `changes` lists the answers that would be written with a different value (new ones
+    included); `unchanged` counts the workbook's answers equal to the stored ones. Blank cells are
+    not in the workbook's answers, so they change nothing.
+    """
+
+    report: WorkbookImport
+    version: int
+    status: str
+    changes: list[AnswerChange]
+    unchanged: int
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if c.before is None)
+
+    @property
+    def modified(self) -> int:
+        return sum(1 for c in self.changes if c.before is not None)
+
+
+def preview_import(
+    actor: Principal,
+    db: Database,
+    submission_id: int,
+    data: bytes,
+    *,
+    valid_rows_only: bool = False,
+) -> ImportPreview:
+    """`check_for_submission` plus the answers the import would change (the app's upload
+    preview); saves nothing."""
+    view, _, report = _read_for(actor, db, submission_id, data, valid_rows_only)
+    changes: list[AnswerChange] = []
+    unchanged = 0
+    document = report.document or {}
+    for kind, stored, given in (
+        ("item", view.answers, document.get("answers") or {}),
+        ("gate", view.gates, document.get("gates") or {}),
+    ):
+        for key, value in given.items():
+            before = stored.get(key)
+            if before == value:
+                unchanged += 1
+            else:
+                changes.append(AnswerChange(kind, key, before, value))
+    return ImportPreview(report, view.version, view.status, changes, unchanged)
+
+
 def template_for_submission(
     actor: Principal, db: Database, submission_id: int, *, lang: str = "zh"
 ) -> bytes:
