@@ -300,7 +300,9 @@ def test_review_shows_evidence_and_the_domain_difference(app_world: World) -> No
     assert frame(at, "差异").shape[0] == 14
     assert "未关联题目的证明材料（1）" in [e.label for e in at.expander]
     assert [b.proto.label for b in at.get("download_button")] == [
-        "质量管理体系认证证书.pdf · 0.6 KiB"
+        "导出评估数据（Excel）",
+        "下载自评报告（PDF）",
+        "质量管理体系认证证书.pdf · 0.6 KiB",
     ]
 
 

@@ -1,4 +1,4 @@
-"""Enterprise home: my assessments with status, score, tier and what to do next."""
+"""Enterprise home: my assessments with status, score, tier, certificate and what to do next."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from ui.common import (
     tier_name,
     when,
 )
+from ui.downloads import current_certificates, status_of
 from ui.widgets import open_submission
 
 NEXT = {
@@ -42,6 +43,7 @@ def render() -> None:
         st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
         return
     st.caption(t("home.intro", n=len(subs)))
+    certs = current_certificates(user)
     for summary in reversed(subs):
         sub = workflow.get_submission(user, db(), summary.id)
         std = standard(sub.standard_id)
@@ -70,10 +72,21 @@ def render() -> None:
                     t(which), f"{number(result['total'])} / {number(result['max_total'])}"
                 )
                 tier, level = result.get("tier"), result.get("level")
+            reached = ""
             if std.tiers:
-                st.markdown(f"{t('home.tier')}: **{tier_name(std, tier)}**")
+                reached = f"{t('home.tier')}: **{tier_name(std, tier)}**"
             elif level is not None:
-                st.markdown(f"{t('home.level')}: **{level}**")
+                reached = f"{t('home.level')}: **{level}**"
+            cert = certs.get(sub.id)
+            if cert is not None:
+                state = status_of(cert)
+                colour = "green" if state == "valid" else "orange"
+                badge = t(
+                    "home.certificate", number=cert.number, status=t(f"verify.status.{state}")
+                )
+                reached += f"{' · ' if reached else ''}:{colour}-badge[:material/workspace_premium: {badge}]"
+            if reached:
+                st.markdown(reached)
             st.markdown(f"**{t('home.next')}** {t(NEXT[sub.status])}")
             b1, b2, b3, _ = st.columns([1, 1, 1, 3])
             if b1.button(

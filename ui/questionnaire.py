@@ -1,6 +1,7 @@
 """Enterprise questionnaire: items grouped by domain with progress, the option descriptors, evidence
 per item, autosave through the versioned service, the live score, tier and gates, and the items the
-target tier requires highlighted. One domain is drawn at a time, inside a fragment, so that
+target tier requires highlighted. The Excel template and the import of a filled workbook (preview,
+then import) are in ui/offline.py. One domain is drawn at a time, inside a fragment, so that
 answering an item reruns only that domain (105 items stay fast).
 """
 
@@ -25,7 +26,7 @@ from standards.models import (
     SatisfactionRule,
     YesNoRule,
 )
-from ui import auth
+from ui import auth, offline
 from ui.common import (
     db,
     flash,
@@ -512,6 +513,8 @@ def render() -> None:
         comments_box(user, sub.id, title_key="q.evaluator_comments")
     elif not editable:
         st.info(t("q.read_only", status=status_label(sub.status)))
+    if editable:
+        offline.section(user, sub, std, on_imported=_reload)
     score_slot = st.empty()
     result = _live(user, sub.id)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)

@@ -1,5 +1,6 @@
-"""Enterprise results: profile by domain (Altair), gates, gaps, the path to the next tier, the
-derived views of the crosswalks (marked as derived) and the unofficial encodings the score rests on.
+"""Enterprise results: the report PDF and the certificate (number, status, public check, PDF),
+profile by domain (Altair), gates, gaps, the path to the next tier, the derived views of the
+crosswalks (marked as derived) and the unofficial encodings the score rests on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule
 from ui import auth
 from ui.common import db, md, number, profile_name, standard_title, status_label, t, tier_name, tr
+from ui.downloads import certificate_button, certificate_line, report_button
 from ui.widgets import comments_box, pick_submission
 
 
@@ -133,6 +135,12 @@ def render() -> None:
         st.info(t("results.live_banner"))
     if sub.status == workflow.REVOKED:
         st.error(t("results.revoked"))
+    with st.container(border=True, key="documents"):
+        cert = certificate_line(user, sub.id, sub.status)
+        with st.container(horizontal=True):
+            report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
+            if cert is not None:
+                certificate_button(user, cert, key=f"cert-{cert.number}")
     summary(std, main, title)
     series: dict[str, Result] = {}
     if self_result is not None:

@@ -1,6 +1,6 @@
-"""Evaluator review: per item the firm's answer and evidence, accept or adjust with a reason,
-public comments and internal notes, the self-assessed vs evaluated difference per domain, then
-approve, return to the firm, or reject."""
+"""Evaluator review: the submission as a workbook and its report PDF, per item the firm's answer
+and evidence, accept or adjust with a reason, public comments and internal notes, the
+self-assessed vs evaluated difference per domain, then approve, return to the firm, or reject."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import streamlit as st
 from assessment import appdata, evidence, workflow
 from assessment.errors import LifecycleError
 from assessment.identity import Principal, Role
-from standards import Standard, bundled_library
+from standards import Standard
 from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
 from ui import auth
 from ui.common import (
@@ -30,46 +30,13 @@ from ui.common import (
     tier_name,
     tr,
 )
-from ui.widgets import comments_box, pick_submission
+from ui.downloads import export_button, report_button
+from ui.widgets import answer_text, comments_box, pick_submission, scale_grades
 
 PREVIEW_MAX_BYTES = (
     5 * 1024 * 1024
 )  # larger files: download only (each preview crosses the websocket)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
-
-
-def _scale_grades(rule: SatisfactionRule) -> dict[str, str]:
-    library = bundled_library()
-    scale = (
-        next((s for s in library.scales.scales if s.id == rule.scale), None)
-        if library.scales
-        else None
-    )
-    return {g.key: tr(g.text) for g in (scale.grades if scale else [])}
-
-
-def answer_text(item: Item, value: Any) -> str:
-    rule = item.rule
-    if value is None:
-        return t("review.unanswered")
-    if isinstance(rule, ChoiceRule):
-        option = next((o for o in rule.options if o.key == value), None)
-        return f"{value} · {tr(option.text)}" if option else str(value)
-    if isinstance(rule, MultiRule):
-        texts = {o.key: tr(o.text) for o in rule.options}
-        return "；".join(f"{k} · {texts.get(k, k)}" for k in value)
-    if isinstance(rule, YesNoRule):
-        return t("common.yes") if value else t("common.no")
-    if isinstance(rule, SatisfactionRule):
-        return _scale_grades(rule).get(value, str(value))
-    if isinstance(rule, QuantityRule) and isinstance(value, dict):
-        parts = [f"{number(value.get('value'))} {rule.unit}"]
-        if value.get("baseline") is not None:
-            parts.append(t("review.baseline", v=number(value["baseline"])))
-        if value.get("leading") is not None:
-            parts.append(t("review.leading", v=number(value["leading"])))
-        return " · ".join(parts)
-    return str(value)
 
 
 def adjusted_widget(item: Item, original: Any, key: str) -> Any:
@@ -106,7 +73,7 @@ def adjusted_widget(item: Item, original: Any, key: str) -> Any:
             key=key,
         )
     if isinstance(rule, SatisfactionRule):
-        grades = _scale_grades(rule)
+        grades = scale_grades(rule)
         keys = list(grades)
         return st.selectbox(
             label,
@@ -341,6 +308,9 @@ def render() -> None:
     st.caption(
         f"{sub.organisation_name} · {standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
     )
+    with st.container(horizontal=True, key="review_documents"):
+        export_button(user, sub.id, key=f"export-{sub.id}")
+        report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
     if sub.status == workflow.SUBMITTED:
         st.info(t("review.not_started"))
         if st.button(t("review.start"), type="primary", key="start_review"):

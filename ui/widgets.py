@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import streamlit as st
 
 from assessment import workflow
 from assessment.errors import NotFound
 from assessment.identity import Principal
-from ui.common import db, lang, standard, submission_label, t, when
+from standards import bundled_library
+from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
+from ui.common import db, lang, number, standard, submission_label, t, tr, when
 
 CURRENT = "current_submission"
 
@@ -65,3 +68,48 @@ def comments_box(
         with st.container(border=True):
             st.caption(f"{when(c.created_at)} · {mark}{item}")
             st.text(c.body)
+
+
+def scale_grades(rule: SatisfactionRule) -> dict[str, str]:
+    library = bundled_library()
+    scale = (
+        next((s for s in library.scales.scales if s.id == rule.scale), None)
+        if library.scales
+        else None
+    )
+    return {g.key: tr(g.text) for g in (scale.grades if scale else [])}
+
+
+def answer_text(item: Item, value: Any) -> str:
+    """An answer in words, in the page's language (review page, import preview)."""
+    rule = item.rule
+    if value is None:
+        return t("review.unanswered")
+    if isinstance(value, Mapping) and value.get("na") is True:
+        return t("common.not_applicable", reason=value.get("reason") or "—")
+    if isinstance(rule, ChoiceRule):
+        option = next((o for o in rule.options if o.key == value), None)
+        return f"{value} · {tr(option.text)}" if option else str(value)
+    if isinstance(rule, MultiRule) and isinstance(value, list):
+        texts = {o.key: tr(o.text) for o in rule.options}
+        return "；".join(f"{k} · {texts.get(k, k)}" for k in value)
+    if isinstance(rule, YesNoRule):
+        return t("common.yes") if value else t("common.no")
+    if isinstance(rule, SatisfactionRule):
+        return scale_grades(rule).get(value, str(value))
+    if isinstance(rule, QuantityRule) and isinstance(value, Mapping):
+        if isinstance(value.get("products"), list):
+            return "；".join(
+                f"{p.get('name') or '—'} {number(p.get('value'))} {rule.unit}"
+                for p in value["products"]
+                if isinstance(p, Mapping)
+            )
+        parts = [f"{number(value.get('value'))} {rule.unit}"]
+        if value.get("baseline") is not None:
+            parts.append(t("review.baseline", v=number(value["baseline"])))
+        if value.get("leading") is not None:
+            parts.append(t("review.leading", v=number(value["leading"])))
+        return " · ".join(parts)
+    if isinstance(rule, QuantityRule) and isinstance(value, int | float):
+        return f"{number(value)} {rule.unit}"
+    return str(value)
