@@ -16,6 +16,7 @@ import itertools
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ import pytest
 from conftest import STRICT
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from assessment import identity, organisations, workflow
 from assessment.db import Database, make_engine, upgrade
@@ -144,15 +146,32 @@ class Servers:
         self._pg_created.append(name)
         return self._db_url(name)
 
+    def _drop_database(self, name: str) -> bool:
+        """Drop a test database; True when gone.
+
+        WITH (FORCE) must terminate whatever is still connected; an autovacuum worker belongs
+        to another role, so the drop can be refused for a moment. Retry briefly; a database
+        still there is dropped again when the session closes.
+        """
+        for attempt in range(5):
+            try:
+                self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except (ProgrammingError, OperationalError):
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            return True
+        return False
+
     def drop(self, url: str) -> None:
         parsed = make_url(url)
-        if parsed.get_backend_name() == "postgresql" and parsed.database in self._pg_created:
-            self._execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-            self._pg_created.remove(str(parsed.database))
+        name = str(parsed.database)
+        postgres = parsed.get_backend_name() == "postgresql" and name in self._pg_created
+        if postgres and self._drop_database(name):
+            self._pg_created.remove(name)
 
     def close(self) -> None:
         for name in reversed(list(self._pg_created)):
-            self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._drop_database(name)
         self._pg_created.clear()
 
     def fresh(self, backend: str, where: Path) -> str:
