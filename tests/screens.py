@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_support import ROOT, World, issue_certificate
 from e2e_support import chromium_browser, nav, settle, sign_in, streamlit_server
+from excel_support import fill, set_cell
 
-from assessment import activity
+from assessment import activity, workflow
 from assessment.db import open_database
+from assessment.demo import plausible_answers
+from assessment.excel.service import template_for_submission
+from standards import bundled_library
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"
+WORKBOOK = OUT / "filled-with-one-problem.xlsx"
 EXAMPLE_ACTIVITY = {
     "year": 2025,
     "region": "330206",
@@ -38,13 +46,15 @@ EXAMPLE_ACTIVITY = {
         "diesel_t": 35,
     },
 }
-TOUR = {
+TOUR: dict[str | None, list[tuple[str, str | None]]] = {
     None: [("sign-in", None), ("verify", "证书验证"), ("library", "标准库")],
     "firm": [
         ("home", None),
         ("new", "新建评估"),
         ("questionnaire", "问卷填报"),
-        ("results", "评估结果"),
+        ("questionnaire-excel", None),  # the Excel section opened, a workbook with a problem
+        ("results", "评估结果"),  # the approved result with its certificate
+        ("results-draft", None),  # a draft: the self-assessment report only
         ("carbon", "碳核算"),
     ],
     "evaluator": [("queue", None), ("review", "评审")],
@@ -65,7 +75,8 @@ ENGLISH = {
 
 
 def prepare(url: str, folder: Path) -> None:
-    """A certificate to verify and a year of carbon data, so those pages show something."""
+    """A certificate to verify (and for the firm to download), a year of carbon data, and a
+    filled workbook with one wrong answer for the questionnaire's import preview."""
     db = open_database(url)
     world = World(url, db)
     approved = world.submission("admin", "approved", "zj-future-factory")
@@ -75,7 +86,56 @@ def prepare(url: str, folder: Path) -> None:
     for status in ("draft", "returned"):
         sub = world.submission("firm", status)
         activity.save_activity(world.user("firm"), db, sub.id, EXAMPLE_ACTIVITY)
+    firm = world.user("firm")
+    returned = workflow.get_submission(firm, db, world.submission("firm", "returned").id)
+    library = bundled_library()
+    standard = library.standard(returned.standard_id)
+    scales = {s.id: s for s in library.scales.scales} if library.scales else {}
+    document = plausible_answers(standard, scales, returned.profile, returned.industry_type, random.Random(3), 1.0)  # noqa: S311 # fmt: skip
+    wrong = next(i.id for i in standard.items if i.id in document["answers"])
+    filled = fill(
+        template_for_submission(firm, db, returned.id),
+        document,
+        edit=lambda book: set_cell(book, wrong, "答案", "Z"),
+    )
+    WORKBOOK.write_bytes(filled)
     db.dispose()
+
+
+def open_excel_section(page: Any, lang: str) -> None:
+    """Open the questionnaire's Excel section and upload the prepared workbook."""
+    title = "Excel 离线填报" if lang == "zh" else "Fill in offline with Excel"
+    section = page.get_by_test_id("stExpander").filter(has_text=title)
+    section.get_by_text(title).first.click()
+    settle(page)
+    section.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(WORKBOOK))
+    settle(page)
+    preview = section.get_by_text("导入预览" if lang == "zh" else "Import preview").first
+    preview.wait_for()
+    settle(page)
+    preview.scroll_into_view_if_needed()
+
+
+def choose(page: Any, status: str) -> None:
+    """Pick the firm's assessment in this state in the page's assessment chooser."""
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option").filter(has_text=status).first.click()
+    settle(page)
+
+
+def open_approved_results(page: Any, lang: str) -> None:
+    choose(page, "已通过" if lang == "zh" else "approved")
+
+
+def open_draft_results(page: Any, lang: str) -> None:
+    choose(page, "草稿" if lang == "zh" else "draft")
+
+
+ACTIONS: dict[str, Callable[[Any, str], None]] = {
+    "questionnaire-excel": open_excel_section,
+    "results": open_approved_results,
+    "results-draft": open_draft_results,
+}
 
 
 def main() -> int:
@@ -106,6 +166,8 @@ def main() -> int:
                     for name, label in pages:
                         if label is not None:
                             nav(page, label if lang == "zh" else ENGLISH[label])
+                        if name in ACTIONS:
+                            ACTIONS[name](page, lang)
                         if name == "verify":
                             page.get_by_label(
                                 "证书编号" if lang == "zh" else "Certificate number"

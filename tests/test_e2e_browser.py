@@ -3,7 +3,9 @@ Playwright) against `streamlit run` on a temporary SQLite database seeded by the
 
 An enterprise creates and submits a future-factory assessment, an administrator assigns the
 evaluator, the evaluator adjusts one item and approves, and the enterprise sees the evaluated
-result. Screenshots go to tmp/artifacts/e2e/ (ZHIZAO_ARTIFACTS to change it).
+result. Then the documents: an administrator issues a certificate, the enterprise downloads it and
+its report (files made at the click), and the public verification page opens from the link.
+Screenshots go to tmp/artifacts/e2e/ (ZHIZAO_ARTIFACTS to change it).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from app_support import EMAILS
@@ -26,10 +29,13 @@ from e2e_support import (
     sign_in,
     streamlit_server,
 )
+from sqlalchemy.engine import make_url
 
-from assessment import organisations, workflow
-from assessment.db import open_database
+from assessment import certificates, organisations, records, workflow
+from assessment.db import open_database, utcnow
 from assessment.demo import plausible_answers
+from assessment.documents import init_keys, load_public_key, verify_pdf
+from assessment.documents.registry import database_registry
 from assessment.identity import Principal, Role
 from standards import bundled_library
 
@@ -38,7 +44,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    with streamlit_server(tmp_path_factory.mktemp("e2e")) as found:
+    folder = tmp_path_factory.mktemp("e2e")
+    init_keys(folder / "keys")  # the server's issuer key (the demo seed runs without it)
+    with streamlit_server(folder) as found:
         yield found
 
 
@@ -137,6 +145,82 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         shot(page, "06-results")
     except Exception:
         shot(page, "failure")
+        raise
+    finally:
+        context.close()
+        db.dispose()
+
+
+def choose(page: object, key: str, option: str) -> None:
+    """Pick the option starting with `option` in the selectbox with this key."""
+    page.locator(f".st-key-{key}").click()  # type: ignore[attr-defined]
+    page.get_by_role("option").filter(has_text=option).first.click()  # type: ignore[attr-defined]
+    settle(page)
+
+
+def download(page: object, name: str) -> bytes:
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.get_by_test_id("stDownloadButton").get_by_role("button", name=name).click()  # type: ignore[attr-defined]
+    path = info.value.path()
+    data: bytes = Path(path).read_bytes()
+    return data
+
+
+def test_certificate_and_report_downloads_in_chromium(
+    server: tuple[str, str], browser: object
+) -> None:
+    base, url = server
+    db = open_database(url)
+    system = Principal.system("e2e")
+    approved = next(
+        s
+        for s in workflow.list_submissions(system, db, status="approved")
+        if s.standard_id == "zj-future-factory" and s.organisation_name.startswith("宁波")
+    )
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    try:
+        # the administrator issues the certificate of the firm's approved result
+        sign_in(page, base, "admin")
+        nav(page, "证书")
+        choose(page, "issue_pick-zh", f"#{approved.id} ·")
+        click(page, "issue_button")
+        sees(page, f"已为评估 #{approved.id} 颁发证书")
+        [cert] = [
+            c for c in records.list_certificates(system, db) if c.submission_id == approved.id
+        ]
+        shot(page, "07-certificate-issued")
+        click(page, "sign_out")
+
+        # the firm downloads its certificate and report from Results
+        sign_in(page, base, "firm")
+        nav(page, "评估结果")
+        choose(page, "r_pick-zh", f"#{approved.id} ·")
+        sees(page, cert.number)
+        certificate = download(page, "下载证书（PDF）")
+        keys = Path(str(make_url(url).database)).parent / "keys"
+        verdict = verify_pdf(
+            certificate, [load_public_key(keys)], on=certificates.china_date(utcnow()),
+            registry=database_registry(db),
+        )  # fmt: skip
+        assert verdict.ok, verdict.message
+        assert verdict.record is not None
+        assert verdict.record.number == cert.number
+        report = download(page, "下载评估报告（PDF）")
+        assert report.startswith(b"%PDF")
+        shot(page, "08-results-documents")
+        # the public verification page opens in a new tab, signed out
+        with context.expect_page() as opened:
+            page.get_by_role("link", name="公开验证页面").click()
+        public = opened.value
+        public.wait_for_load_state()
+        settle(public)
+        public.get_by_text(f"有效 · {cert.number}").first.wait_for(timeout=TIMEOUT)
+        assert "verify=" in public.url
+        public.close()
+    except Exception:
+        shot(page, "failure-documents")
         raise
     finally:
         context.close()

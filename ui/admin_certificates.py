@@ -35,7 +35,7 @@ def registry(certs: list[CertificateView]) -> None:
                     "certs.standard"
                 ): f"{c.record.get('standard_id')} {c.record.get('standard_edition')}",
                 t("certs.status"): t(f"verify.status.{status_of(c)}"),
-                t("certs.issued_at"): when(c.issued_at),
+                t("certs.issued_at"): c.record.get("issued_on") or when(c.issued_at),
                 t("certs.expires"): c.record.get("expires_on") or "—",
                 t("certs.revoked_reason"): c.revoked_reason or "—",
             }

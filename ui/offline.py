@@ -160,7 +160,7 @@ def _show(std: Standard, preview: ImportPreview, only_valid: bool, sid: int) -> 
             key=f"xl_changes-{sid}",
             column_config={
                 t("xl.col_kind"): st.column_config.TextColumn(width="small"),
-                t("xl.col_key"): st.column_config.TextColumn(width="small"),
+                t("xl.col_key"): st.column_config.TextColumn(width="medium"),
                 t("xl.col_title"): st.column_config.TextColumn(width="large"),
             },
         )

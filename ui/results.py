@@ -135,7 +135,8 @@ def render() -> None:
         st.info(t("results.live_banner"))
     if sub.status == workflow.REVOKED:
         st.error(t("results.revoked"))
-    with st.container(border=True, key="documents"):
+    # A bordered box once there is a certificate to speak of; a draft has the report button only.
+    with st.container(border=sub.status in (workflow.APPROVED, workflow.REVOKED), key="documents"):
         cert = certificate_line(user, sub.id, sub.status)
         with st.container(horizontal=True):
             report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
