@@ -233,12 +233,20 @@ def _import(
 
 
 def section(
-    user: Principal, sub: SubmissionView, std: Standard, on_imported: Callable[[int], None]
+    user: Principal,
+    sub: SubmissionView,
+    std: Standard,
+    *,
+    editable: bool,
+    on_imported: Callable[[int], None],
 ) -> None:
-    """Template download and workbook import for an editable submission."""
+    """Template download and workbook import, drawn while the submission is editable."""
     sid = sub.id
+    requested = st.session_state.pop(_request_key(sid), None)  # a click on Import, used once
+    if not editable:  # submitted meanwhile: a click from before is dropped, not kept for later
+        st.session_state.pop(_cache_key(sid), None)
+        return
     nonce = st.session_state.get(_nonce_key(sid), 0)
-    requested = st.session_state.pop(_request_key(sid), None)  # a click on Import, once
     with st.expander(t("xl.title"), icon=":material/table_view:", key=f"xl_open::{sid}"):
         st.caption(t("xl.intro"))
         template_button(user, sid, key=f"xl_template-{sid}")

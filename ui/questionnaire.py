@@ -513,8 +513,7 @@ def render() -> None:
         comments_box(user, sub.id, title_key="q.evaluator_comments")
     elif not editable:
         st.info(t("q.read_only", status=status_label(sub.status)))
-    if editable:
-        offline.section(user, sub, std, on_imported=_reload)
+    offline.section(user, sub, std, editable=editable, on_imported=_reload)
     score_slot = st.empty()
     result = _live(user, sub.id)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
