@@ -30,6 +30,7 @@ from documents_support import (
     pdftotext,
 )
 
+from assessment.classifications import credit_code_check_char, credit_code_problem
 from assessment.documents import (
     CertificateRecord,
     KeyProblem,
@@ -48,8 +49,6 @@ from assessment.documents.fonts import missing_glyphs
 from assessment.documents.pdffile import embedded_files
 from assessment.documents.record import (
     add_years,
-    credit_code_check_char,
-    credit_code_problem,
     new_certificate_number,
     record_from_result,
 )

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from assessment.classifications import credit_code_problem
 from scoring import Result
 from standards import Standard, canonical_json, sha256_of
 
@@ -36,10 +37,6 @@ NUMBER_PATTERN = re.compile(
     r"^ZZ-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$"
 )
 
-# GB 32100-2015 统一社会信用代码: 18 characters from 31 symbols, the last a check character.
-_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
 
 class RecordError(ValueError):
     """A certificate record that cannot be issued or read; the message names the field."""
@@ -49,27 +46,6 @@ def new_certificate_number() -> str:
     """An opaque, random certificate number: ``ZZ-XXXX-XXXX-XXXX`` (60 random bits)."""
     chars = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(12))
     return f"ZZ-{chars[:4]}-{chars[4:8]}-{chars[8:]}"
-
-
-def credit_code_check_char(first17: str) -> str:
-    """The GB 32100-2015 check character for the first 17 characters of a credit code."""
-    total = sum(
-        _CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
-    )
-    return _CREDIT_ALPHABET[(31 - total % 31) % 31]
-
-
-def credit_code_problem(code: str) -> str | None:
-    """Why `code` is not a well-formed 统一社会信用代码, or None when it is."""
-    if len(code) != 18:
-        return f"{code!r} has {len(code)} characters; a 统一社会信用代码 has 18"
-    bad = sorted({c for c in code if c not in _CREDIT_ALPHABET})
-    if bad:
-        return f"{code!r} contains {', '.join(bad)}; allowed are digits and {_CREDIT_ALPHABET[10:]}"
-    expected = credit_code_check_char(code[:17])
-    if code[17] != expected:
-        return f"{code!r}: check character is {code[17]!r}, GB 32100-2015 gives {expected!r}"
-    return None
 
 
 def add_years(start: dt.date, years: int) -> dt.date:
