@@ -296,32 +296,27 @@ def draw_item(
             )
             st.markdown(f"**{label}**")
             cols = st.columns(3)
-            cols[0].number_input(
-                t("q.value", unit=rule.unit),
-                value=measure.get("value"),
-                key=_k(sid, item.id, "value"),
-                on_change=_on_item,
-                args=(sid, item),
-                disabled=disabled,
-            )
-            if rule.baseline is None or rule.baseline.effective is None:
-                cols[1].number_input(
+            # The value always; baseline and leading only where the standard gives none
+            # (sector values the firm was told).
+            fields = [
+                ("value", t("q.value", unit=rule.unit), True),
+                (
+                    "baseline",
                     t("q.baseline"),
-                    value=measure.get("baseline"),
-                    key=_k(sid, item.id, "baseline"),
-                    on_change=_on_item,
-                    args=(sid, item),
-                    disabled=disabled,
-                )
-            if rule.leading is None or rule.leading.effective is None:
-                cols[2].number_input(
-                    t("q.leading"),
-                    value=measure.get("leading"),
-                    key=_k(sid, item.id, "leading"),
-                    on_change=_on_item,
-                    args=(sid, item),
-                    disabled=disabled,
-                )
+                    rule.baseline is None or rule.baseline.effective is None,
+                ),
+                ("leading", t("q.leading"), rule.leading is None or rule.leading.effective is None),
+            ]
+            for column, (field, label, shown) in zip(cols, fields, strict=True):
+                if shown:
+                    column.number_input(
+                        label,
+                        value=measure.get(field),
+                        key=_k(sid, item.id, field),
+                        on_change=_on_item,
+                        args=(sid, item),
+                        disabled=disabled,
+                    )
             direction = (
                 t("q.smaller_better")
                 if rule.direction.value == "negative"
