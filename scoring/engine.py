@@ -33,6 +33,7 @@ from standards.models import (
     ChoiceRule,
     Gate,
     GateKind,
+    IndustryType,
     Item,
     MultiRule,
     QuantityRule,
@@ -77,6 +78,8 @@ class Plan:
     node_order: tuple[str, ...]
     static_flags: tuple[Flag, ...]
     mandatory_cache: dict[tuple[str, str | None], tuple[int, ...]]
+    views: dict[tuple[str, str | None], tuple[_ViewEntry, ...]]
+    upgrade_cache: dict[tuple[int, int, str | None], tuple[str | None, int]]
     na_policy: str
     tier_requirements: tuple[float, float | None]  # (mandatory share, minimum percent)
 
@@ -150,6 +153,8 @@ def _build_plan(std: Standard) -> Plan:
         node_order=tuple(n.id for n in std.nodes),
         static_flags=tuple(_static_flags(std)),
         mandatory_cache={},
+        views={},
+        upgrade_cache={},
         na_policy=str(std.scoring.not_applicable.effective or "renormalise"),
         tier_requirements=_tier_requirements(std),
     )
@@ -228,8 +233,10 @@ def _static_flags(std: Standard) -> list[Flag]:
 # --- per-item scoring ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Scored:
+    """One item's outcome. Shared between firms (see `_view`), so never changed once made."""
+
     plan: _ItemPlan
     status: str
     applicability: Applicability
@@ -238,6 +245,11 @@ class _Scored:
     counts_in_max: bool
     rank: int
     note: str | None
+
+
+# An item as one (profile, industry type) sees it: its plan, its applicability there, and the
+# outcomes of the answers that score the same for every firm (no answer; a ladder option).
+_ViewEntry = tuple[str, _ItemPlan, Applicability, Mapping[str | None, _Scored]]
 
 
 def _applicability(plan: _ItemPlan, profile: str, answers: AnswerSet) -> Applicability:
@@ -386,44 +398,72 @@ def _evaluate(
 ) -> tuple[list[_Scored], Mapping[str, AnswerValue], list[Violation]]:
     effective, violations = _enforce_dependencies(plan, answers.answers)
     profile = answers.profile
-    industry = answers.industry_type
+    get = effective.get
     scored: list[_Scored] = []
     append = scored.append
+    for item_id, item_plan, applicability, known in _view(plan, profile, answers.industry_type):
+        answer = get(item_id)
+        entry = known.get(answer) if answer is None or type(answer) is str else None
+        if entry is None:
+            entry = _score_answer(
+                item_plan, applicability, answer, scales, plan.na_policy, derived, profile
+            )
+        append(entry)
+    return scored, effective, violations
+
+
+def _score_answer(
+    item_plan: _ItemPlan,
+    applicability: Applicability,
+    answer: AnswerValue | None,
+    scales: Mapping[str, Scale],
+    na_policy: str,
+    derived: Mapping[str, float],
+    profile: str,
+) -> _Scored:
+    if applicability is Applicability.NOT_APPLICABLE:
+        note = (
+            None if answer is None else f"answered but not applicable to profile {profile}; ignored"
+        )
+        return _Scored(
+            item_plan, "not_applicable", applicability, answer, 0.0, False, _NO_TIER, note
+        )
+    return _score_item(item_plan, applicability, answer, scales, na_policy, derived)
+
+
+def _view(plan: Plan, profile: str, industry: IndustryType | None) -> tuple[_ViewEntry, ...]:
+    """The items as this profile and industry type see them, built once per pair.
+
+    Most answers are a ladder option, and an option scores the same for every firm of the same
+    profile and industry type: those outcomes are made here, once, by the same `_score_answer`
+    that scores everything else, and shared.
+    """
+    key = (profile, industry.value if industry else None)
+    view = plan.views.get(key)
+    if view is not None:
+        return view
+    entries = []
     for item_plan in plan.items:
         item = item_plan.item
         if item.industry is not None and industry is not None and item.industry != industry:
             applicability = Applicability.NOT_APPLICABLE
         else:
             applicability = item_plan.applicability[profile]
-        answer = effective.get(item.id)
-        if applicability is Applicability.NOT_APPLICABLE:
-            note = (
-                None
-                if answer is None
-                else f"answered but not applicable to profile {profile}; ignored"
+        rule = item.rule
+        known: dict[str | None, _Scored] = {}
+        if not (isinstance(rule, QuantityRule) and rule.derived_from):
+            # With no answer, only a quantity computed from carbon accounting depends on more.
+            known[None] = _score_answer(
+                item_plan, applicability, None, {}, plan.na_policy, {}, profile
             )
-            append(
-                _Scored(
-                    item_plan, "not_applicable", applicability, answer, 0.0, False, _NO_TIER, note
+        if applicability is not Applicability.NOT_APPLICABLE and item_plan.is_choice:
+            for option in item_plan.option_order:
+                known[option] = _score_answer(
+                    item_plan, applicability, option, {}, plan.na_policy, {}, profile
                 )
-            )
-        elif item_plan.is_choice and type(answer) is str:
-            # The common case, kept cheap: a single option of a ladder.
-            append(
-                _Scored(
-                    item_plan,
-                    "scored",
-                    applicability,
-                    answer,
-                    item_plan.option_points[answer],
-                    True,
-                    item_plan.option_rank[answer],
-                    None,
-                )
-            )
-        else:
-            append(_score_item(item_plan, applicability, answer, scales, plan.na_policy, derived))
-    return scored, effective, violations
+        entries.append((item.id, item_plan, applicability, known))
+    view = plan.views[key] = tuple(entries)
+    return view
 
 
 @dataclass(frozen=True)
@@ -440,14 +480,23 @@ class _Core:
     level: int | None
     maturity: float | None
     levels: list[LevelScore]
-    next_tier: NextTier | None
+    next_tier: NextTier | None  # only with detail; the two fields below always
+    next_tier_id: str | None
+    upgrades_needed: int | None
     gates: list[GateOutcome]
     eligible: bool | None
 
 
 def _core(
-    plan: Plan, answers: AnswerSet, scales: Mapping[str, Scale], derived: Mapping[str, float]
+    plan: Plan,
+    answers: AnswerSet,
+    scales: Mapping[str, Scale],
+    derived: Mapping[str, float],
+    *,
+    detail: bool,
 ) -> _Core:
+    """Points, tier or level, next tier and gates. Without `detail` (a batch row), the path to
+    the next tier is chosen and counted but not priced or checked by re-scoring."""
     std = plan.standard
     scored, effective, violations = _evaluate(plan, answers, scales, derived)
     total = 0.0
@@ -463,17 +512,26 @@ def _core(
     maturity: float | None = None
     levels: list[LevelScore] = []
     next_tier: NextTier | None = None
+    next_tier_id: str | None = None
+    upgrades_needed: int | None = None
     rule = std.scoring.tier_rule
     if std.scoring.method == "maturity" and rule is not None:
         threshold = rule.pass_threshold.effective if rule.pass_threshold else None
         levels, level, maturity = _maturity(plan, scored, threshold)
         tier_rank = level
         next_tier = _maturity_path(plan, scored, levels, level, _num(threshold))
+        if next_tier is not None:
+            next_tier_id, upgrades_needed = next_tier.tier, len(next_tier.upgrades)
     elif rule is not None and rule.kind is TierRuleKind.ITEM_SHARE:
         tier_rank, failing = _tier_reached(plan, scored, answers)
-        next_tier = _share_path(
-            plan, scored, answers, tier_rank, failing, scales, derived, effective
-        )
+        target = tier_rank + 1
+        if failing is not None and target in plan.tier_by_rank:
+            chosen, blocked = _share_upgrades(plan, target, failing, effective)
+            next_tier_id, upgrades_needed = plan.tier_by_rank[target], len(chosen)
+            if detail:
+                next_tier = _share_path(
+                    plan, scored, answers, target, chosen, blocked, scales, derived, effective
+                )
     elif rule is not None and rule.kind is TierRuleKind.GATES_ONLY:
         tier_rank = _gates_only_tier(std, answers, plan)
 
@@ -496,6 +554,8 @@ def _core(
         maturity=maturity,
         levels=levels,
         next_tier=next_tier,
+        next_tier_id=next_tier_id,
+        upgrades_needed=upgrades_needed,
         gates=gates,
         eligible=eligible,
     )
@@ -518,7 +578,7 @@ def score_summary(
     `nodes=True` adds `tier_rank` and `nodes` (element and domain scores, as in `Result.nodes`).
     """
     plan = compile_standard(standard)
-    core = _core(plan, answers, scales or {}, derived or {})
+    core = _core(plan, answers, scales or {}, derived or {}, detail=False)
     row = _summary_row(plan, answers, core)
     if nodes:
         points, maxima = _node_totals(plan, core.scored)
@@ -567,8 +627,8 @@ def _summary_row(plan: Plan, answers: AnswerSet, core: _Core) -> dict[str, objec
         "complete": not core.missing,
         "missing": len(core.missing),
         "eligible": core.eligible,
-        "next_tier": core.next_tier.tier if core.next_tier else None,
-        "upgrades_needed": len(core.next_tier.upgrades) if core.next_tier else None,
+        "next_tier": core.next_tier_id,
+        "upgrades_needed": core.upgrades_needed,
         "answers_sha256": sha256_of(answers.canonical()),
     }
 
@@ -580,7 +640,7 @@ def _score(
     derived: Mapping[str, float],
 ) -> Result:
     std = plan.standard
-    core = _core(plan, answers, scales, derived)
+    core = _core(plan, answers, scales, derived, detail=True)
     scored = core.scored
     node_points, node_max = _node_totals(plan, scored)
     gaps = sorted(
@@ -792,37 +852,58 @@ def _upgrade_option(item_plan: _ItemPlan, rank: int, current: AnswerValue | None
     return None
 
 
-def _share_path(
-    plan: Plan,
-    scored: list[_Scored],
-    answers: AnswerSet,
-    reached: int | None,
-    failing: _TierStatus | None,
-    scales: Mapping[str, Scale],
-    derived: Mapping[str, float],
-    effective: Mapping[str, AnswerValue],
-) -> NextTier | None:
-    target = (reached or 0) + 1
-    if target not in plan.tier_by_rank or failing is None:
-        return None
-    tier_id = plan.tier_by_rank[target]
-    # Every tier below the target holds already (that is what `reached` means), and upgrades
-    # never lower an answer, so only the target tier's shortfall needs closing.
+def _share_upgrades(
+    plan: Plan, target: int, failing: _TierStatus, effective: Mapping[str, AnswerValue]
+) -> tuple[dict[str, str], list[str]]:
+    """The cheapest item upgrades (item → option) that close tier `target`'s shortfall.
+
+    Every tier below the target holds already (that is what reaching the tier before it means),
+    and upgrades never lower an answer, so only the target tier's shortfall needs closing. Items
+    no option of which meets the target are returned apart: they make the tier unreachable.
+    """
     _, below, needed = failing
     candidates = []
     blocked: list[str] = []
     for entry in below:
         item_id = entry.plan.item.id
-        option = _option_meeting(entry.plan, target, effective.get(item_id))
+        option, steps = _upgrade_to(plan, entry.plan, target, effective.get(item_id))
         if option is None:
             blocked.append(item_id)
             continue
-        steps = _steps(entry.plan, effective.get(item_id), option)
         candidates.append((entry.plan.effort * steps, entry.plan.index, item_id, option))
     candidates.sort()
     chosen = {item_id: option for _, _, item_id, option in candidates[:needed]}
     _close_dependencies(plan, chosen, effective)
+    return chosen, blocked
 
+
+def _upgrade_to(
+    plan: Plan, item_plan: _ItemPlan, target: int, current: AnswerValue | None
+) -> tuple[str | None, int]:
+    """The answer an item needs to meet tier `target`, and how many ladder steps away it is."""
+    # Only a current ladder option matters to either; anything else counts as the bottom rung.
+    key = (item_plan.index, target, current if isinstance(current, str) else None)
+    found = plan.upgrade_cache.get(key)
+    if found is None:
+        option = _option_meeting(item_plan, target, current)
+        steps = 0 if option is None else _steps(item_plan, current, option)
+        found = plan.upgrade_cache[key] = (option, steps)
+    return found
+
+
+def _share_path(
+    plan: Plan,
+    scored: list[_Scored],
+    answers: AnswerSet,
+    target: int,
+    chosen: dict[str, str],
+    blocked: list[str],
+    scales: Mapping[str, Scale],
+    derived: Mapping[str, float],
+    effective: Mapping[str, AnswerValue],
+) -> NextTier:
+    """The upgrades of `_share_upgrades`, with their gains, checked by scoring them."""
+    tier_id = plan.tier_by_rank[target]
     upgrades = []
     for item_id in sorted(chosen, key=lambda i: plan.by_id[i].index):
         item_plan = plan.by_id[item_id]
