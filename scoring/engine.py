@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from scoring.answers import AnswerSet, AnswerValue, Measure, NotApplicable
+from scoring.answers import AnswerSet, AnswerValue, GateAnswer, Measure, NotApplicable
 from scoring.result import (
     ENGINE_VERSION,
     Flag,
@@ -45,6 +45,7 @@ from standards.models import (
 )
 
 _NO_TIER = 0
+_GATE_CACHE_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Plan:
     mandatory_cache: dict[tuple[str, str | None], tuple[int, ...]]
     views: dict[tuple[str, str | None], tuple[_ViewEntry, ...]]
     upgrade_cache: dict[tuple[int, int, str | None], tuple[str | None, int]]
+    gate_cache: dict[tuple[str, str, GateAnswer | None], GateOutcome]
     na_policy: str
     tier_requirements: tuple[float, float | None]  # (mandatory share, minimum percent)
 
@@ -155,6 +157,7 @@ def _build_plan(std: Standard) -> Plan:
         mandatory_cache={},
         views={},
         upgrade_cache={},
+        gate_cache={},
         na_policy=str(std.scoring.not_applicable.effective or "renormalise"),
         tier_requirements=_tier_requirements(std),
     )
@@ -629,7 +632,7 @@ def _summary_row(plan: Plan, answers: AnswerSet, core: _Core) -> dict[str, objec
         "eligible": core.eligible,
         "next_tier": core.next_tier_id,
         "upgrades_needed": core.upgrades_needed,
-        "answers_sha256": sha256_of(answers.canonical()),
+        "answers_sha256": answers.sha256(),
     }
 
 
@@ -665,9 +668,7 @@ def _score(
                 "some quantities were computed from the firm's energy data",
             )
         )
-    receipt = Receipt(
-        std.id, std.edition, plan.sha256, sha256_of(answers.canonical()), ENGINE_VERSION
-    )
+    receipt = Receipt(std.id, std.edition, plan.sha256, answers.sha256(), ENGINE_VERSION)
     return Result(
         standard_id=std.id,
         edition=std.edition,
@@ -1163,10 +1164,21 @@ def _evaluate_gates(
     std: Standard, profile: str, answers: AnswerSet, plan: Plan
 ) -> list[GateOutcome]:
     outcomes = []
+    cache = plan.gate_cache
     for gate in std.gates:
         if not _gate_applies(gate, profile):
             continue
-        outcomes.append(_gate_outcome(gate, profile, answers))
+        if gate.kind is GateKind.RESULT_MIN:  # depends on other results, not on the answer alone
+            outcomes.append(_gate_outcome(gate, profile, answers))
+            continue
+        # Firms give the same few answers to a gate (true, false, a level): reuse the outcome.
+        key = (gate.id, profile, answers.gates.get(gate.id))
+        outcome = cache.get(key)
+        if outcome is None:
+            outcome = _gate_outcome(gate, profile, answers)
+            if len(cache) < _GATE_CACHE_LIMIT:  # numbers can be any value: keep memory bounded
+                cache[key] = outcome
+        outcomes.append(outcome)
     return outcomes
 
 

@@ -8,10 +8,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring import parse_answers, score
+from scoring import parse_answers, score, score_summary
 from scoring.engine import _PLANS
 from standards import bundled_library
-from standards.models import Applicability, ChoiceRule, MultiRule
+from standards.canonical import sha256_of
+from standards.models import Applicability, ChoiceRule, GateKind, MultiRule
 
 FF = bundled_library().standard("zj-future-factory")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -128,3 +129,54 @@ def test_the_path_to_the_next_tier_really_reaches_it(data: dict[str, Any]) -> No
     after = scored({**data, "answers": upgraded})
     target = next(t.rank for t in FF.tiers if t.id == path.tier)
     assert (after.tier_rank or 0) >= target
+
+
+@st.composite
+def gate_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """Entry-gate answers: some left out, declarations either way, levels and sums of money."""
+    gates: dict[str, Any] = {}
+    for gate in FF.gates:
+        if draw(st.booleans()):
+            continue
+        if gate.kind is GateKind.DECLARATION:
+            gates[gate.id] = draw(st.booleans())
+        elif gate.kind is GateKind.MIN_VALUE:
+            value = draw(st.integers(0, 6) | st.floats(0, 5000, allow_nan=False))
+            variant = draw(st.sampled_from(["default", *gate.variants]))
+            gates[gate.id] = {"value": value, "variant": variant}
+    return gates
+
+
+@SETTINGS
+@given(answer_sets(), gate_answers())
+def test_the_batch_row_agrees_with_the_full_result(
+    data: dict[str, Any], gates: dict[str, Any]
+) -> None:
+    # The engine remembers outcomes between firms (options, gates, path steps, pieces of the
+    # answers' JSON), and the batch row takes short cuts (the path is chosen, not re-checked).
+    # Scored after many other firms, a row and a result must say exactly what a fresh plan says.
+    answers = parse_answers({**data, "gates": gates}, FF)
+    warm_row = score_summary(FF, answers)
+    warm_result = score(FF, answers).to_dict()
+    _PLANS.clear()
+    full = score(FF, answers)
+    assert warm_result == full.to_dict()
+    path = full.next_tier
+    assert warm_row == {
+        "standard": full.standard_id,
+        "edition": full.edition,
+        "profile": full.profile,
+        "total": full.total,
+        "max_total": full.max_total,
+        "percent": full.percent,
+        "tier": full.tier,
+        "level": full.level,
+        "maturity_score": full.maturity_score,
+        "complete": full.complete,
+        "missing": len(full.missing),
+        "eligible": full.eligible,
+        "next_tier": path.tier if path else None,
+        "upgrades_needed": len(path.upgrades) if path else None,
+        "answers_sha256": full.receipt.answers_sha256,
+    }
+    assert full.receipt.answers_sha256 == sha256_of(answers.canonical())
