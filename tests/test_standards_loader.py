@@ -18,6 +18,7 @@ import pytest
 import standards
 from assessment.cli import main
 from standards import DocumentError, Issue, yamlsafe
+from standards.loader import LIBRARY_DIR
 from standards.models import ChoiceRule
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -302,6 +303,60 @@ def test_option_keys_like_no_and_on_and_unquoted_dates_survive_a_real_load(
     assert isinstance(rule, ChoiceRule)
     assert [o.key for o in rule.options] == ["A", "B", "C", "D", "No", "on"]
     assert std.documents[1].issued == "2025-06-30"
+
+
+# --- the direct builder gives what PyYAML's constructor gives ----------------------------------
+
+TRICKY_DOCUMENTS = [
+    "a: 1_000\nb: -017\nc: +3\nd: 1.5e3\ne: .inf\nf: -.INF\ng: .5\nh: 1_0.2_5\ni: 1:20\n",
+    "a: ~\nb: null\nc: NULL\nd:\ne: ''\nf: 'null'\ng: true\nh: TRUE\ni: yes\n",
+    "list: [1, two, 3.0, [4], {five: 5}]\nnested:\n  - a: 1\n    b: [x, y]\n  - {}\n  - []\n",
+    "标题: 未来工厂\n'quoted key': \"tab\\there\"\nmulti: |\n  line one\n  line two\n",
+    "1: int key\n'1': str key\n1.0: float key\ntrue: bool key\nnull: null key\n",
+    "a: 1\nb: 2\na: 3\nouter:\n  x: 1\n  x: 2\n",  # duplicates, reported alike
+    "a: !!str 1\nb: !!float 2\nc: !!binary aGVsbG8=\n",  # explicit tags: PyYAML builds it
+    "base: {x: 1}\nmerged:\n  <<: {y: 2}\n  z: 3\n",  # a merge key: PyYAML builds it
+    "? [a, b]\n: complex key\n",  # PyYAML refuses it, as before
+    "just a scalar\n",
+    "- a\n- 2\n",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY_DOCUMENTS)
+def test_the_direct_builder_builds_what_pyyaml_builds(text: str) -> None:
+    def build(direct: bool) -> tuple[str, list[str]]:
+        loader = yamlsafe._StrictSafeLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                data = None
+            elif direct:
+                data = yamlsafe._construct(loader, root)
+            else:
+                data = loader.construct_document(root)
+            shown = repr(data)  # repr tells 1 from 1.0 and True, and nan from nan
+        except Exception as exc:  # the same refusal is expected from both
+            shown = f"{type(exc).__name__}: {exc}"
+        finally:
+            loader.dispose()
+        return shown, sorted(
+            f"{mark.line}:{mark.column} {message}" for mark, message in loader.duplicates
+        )
+
+    assert build(direct=True) == build(direct=False)
+
+
+def test_every_bundled_file_builds_the_same_either_way() -> None:
+    for path in sorted(LIBRARY_DIR.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        loader = yamlsafe._StrictSafeLoader(text)
+        root = loader.get_single_node()
+        assert root is not None
+        assert repr(yamlsafe._construct(loader, root)) == repr(loader.construct_document(root)), (
+            path
+        )
+        loader.dispose()
 
 
 # --- schema (pydantic) problems: all of them, each on its line -----------------------------------
