@@ -9,8 +9,10 @@ How the work is split, and why:
 * The parent process only splits the input into raw rows (a JSONL line as bytes, a CSV record, a
   file name) and writes results. Everything that costs per row — decoding UTF-8 and JSON, turning
   CSV cells into answers, parsing YAML, checking answers, scoring — happens in the workers.
-* Rows travel to the workers in chunks of plain tuples, and summaries come back as tuples in
-  `SUMMARY_FIELDS` order: pickling a chunk is one call, not one per row.
+* Rows travel to the workers in chunks of plain tuples, and results come back per chunk:
+  pickling a chunk is one call, not one per row. For `zhizao score --batch` the workers also
+  render their chunk's output lines (JSONL or CSV), so the parent, which shares the two cores
+  with them, only copies text to the output.
 * At most a few chunks are in flight at once (`_WINDOW` per worker), so memory stays flat however
   many firms there are, and a slow reader of the output slows the workers instead of filling memory.
 * Workers are forked after the library is loaded and frozen out of the garbage collector
@@ -22,16 +24,18 @@ How the work is split, and why:
 from __future__ import annotations
 
 import csv
+import functools
 import gc
+import io
 import json
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from scoring import AnswerError, parse_answers, score_summary
 from standards import DocumentError, Library, Standard, bundled_library
@@ -59,6 +63,7 @@ SUMMARY_FIELDS = (
     "upgrades_needed",
     "answers_sha256",
 )
+_STATUS = SUMMARY_FIELDS.index("status")
 CHUNK = 128  # rows per task: ~50 ms of work, small enough to balance two workers at the tail
 _WINDOW = 3  # chunks in flight per worker
 META_COLUMNS = {"firm", "standard", "edition", "profile", "industry_type"}
@@ -287,6 +292,31 @@ def _score_chunk(chunk: list[_Task]) -> list[tuple[Any, ...]]:
     return [_WORKER.score(task) for task in chunk]
 
 
+_Rendered = tuple[int, int, str]  # ok rows, error rows, the rows' output text
+
+
+def _render_chunk(chunk: list[_Task], fmt: str) -> _Rendered:
+    """Score one chunk of rows and render its output lines. Runs in a worker process."""
+    return _render(_score_chunk(chunk), fmt)
+
+
+_ENCODE_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _render(values: list[tuple[Any, ...]], fmt: str) -> _Rendered:
+    """Summaries (in `SUMMARY_FIELDS` order) as CSV records or JSONL lines."""
+    ok = sum(1 for row in values if row[_STATUS] == "ok")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([_csv_value(v) for v in row] for row in values)
+        text = buffer.getvalue()
+    else:
+        text = "".join(
+            _ENCODE_JSON(dict(zip(SUMMARY_FIELDS, row, strict=True))) + "\n" for row in values
+        )
+    return ok, len(values) - ok, text
+
+
 # --- the pipeline --------------------------------------------------------------------------------
 
 
@@ -311,17 +341,66 @@ def score_rows(
 ) -> Iterator[dict[str, Any]]:
     """Summaries in input order, one per row. Uses a fork pool when there is more than one core."""
     count = workers if workers is not None else default_workers()
-    for values in _score_values(rows, defaults, count):
-        yield dict(zip(SUMMARY_FIELDS, values, strict=True))
+    for values in _in_order(rows, defaults, count, _score_chunk):
+        for row in values:
+            yield dict(zip(SUMMARY_FIELDS, row, strict=True))
 
 
-def _score_values(
-    rows: Iterable[RawRow], defaults: Mapping[str, str | None], count: int
-) -> Iterator[tuple[Any, ...]]:
+def score_to(
+    rows: Iterable[RawRow],
+    defaults: Mapping[str, str | None],
+    out: TextIO,
+    fmt: str,
+    workers: int | None = None,
+) -> tuple[int, int]:
+    """Score rows and write their summaries as CSV or JSONL; return (ok rows, error rows)."""
+    count = workers if workers is not None else default_workers()
+    return _write(
+        _in_order(rows, defaults, count, functools.partial(_render_chunk, fmt=fmt)), out, fmt
+    )
+
+
+def write_rows(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> tuple[int, int]:
+    """Write summaries (as `score_rows` gives them) as CSV or JSONL; return (ok rows, error rows)."""
+
+    def rendered() -> Iterator[_Rendered]:
+        chunk: list[tuple[Any, ...]] = []
+        for row in rows:
+            chunk.append(tuple(row.get(k) for k in SUMMARY_FIELDS))
+            if len(chunk) >= CHUNK:
+                yield _render(chunk, fmt)
+                chunk = []
+        if chunk:
+            yield _render(chunk, fmt)
+
+    return _write(rendered(), out, fmt)
+
+
+def _write(rendered: Iterable[_Rendered], out: TextIO, fmt: str) -> tuple[int, int]:
+    if fmt == "csv":
+        csv.writer(out).writerow(SUMMARY_FIELDS)
+    ok = errors = 0
+    for good, bad, text in rendered:
+        out.write(text)
+        ok += good
+        errors += bad
+    return ok, errors
+
+
+_R = TypeVar("_R")
+
+
+def _in_order(
+    rows: Iterable[RawRow],
+    defaults: Mapping[str, str | None],
+    count: int,
+    work: Callable[[list[_Task]], _R],
+) -> Iterator[_R]:
+    """`work` applied to each chunk of rows, results in input order, in `count` workers."""
     if count <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         _init_worker(defaults)
         for chunk in _chunks(rows):
-            yield from _score_chunk(chunk)
+            yield work(chunk)
         return
     bundled_library()  # load once in the parent; forked workers share it
     gc.collect()
@@ -333,39 +412,15 @@ def _score_values(
             initializer=_init_worker,
             initargs=(dict(defaults),),
         ) as pool:
-            pending: deque[Future[list[tuple[Any, ...]]]] = deque()
+            pending: deque[Future[_R]] = deque()
             for chunk in _chunks(rows):
-                pending.append(pool.submit(_score_chunk, chunk))
+                pending.append(pool.submit(work, chunk))
                 if len(pending) >= _WINDOW * count:
-                    yield from pending.popleft().result()
+                    yield pending.popleft().result()
             while pending:
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
     finally:
         gc.unfreeze()
-
-
-def write_rows(rows: Iterable[dict[str, Any]], out: TextIO, fmt: str) -> tuple[int, int]:
-    """Write summaries as CSV or JSONL; return (ok rows, error rows)."""
-    ok = errors = 0
-    if fmt == "csv":
-        writer = csv.writer(out)
-        writer.writerow(SUMMARY_FIELDS)
-        for row in rows:
-            if row["status"] == "ok":
-                ok += 1
-            else:
-                errors += 1
-            writer.writerow([_csv_value(row.get(k)) for k in SUMMARY_FIELDS])
-        return ok, errors
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    write = out.write
-    for row in rows:
-        if row["status"] == "ok":
-            ok += 1
-        else:
-            errors += 1
-        write(encode({k: row.get(k) for k in SUMMARY_FIELDS}) + "\n")
-    return ok, errors
 
 
 def _csv_value(value: Any) -> Any:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assessment.batch import read_rows, score_rows, write_rows
+from assessment.batch import read_rows, score_to
 from assessment.commands.output import fail, print_json
 from scoring import AnswerError, Result, parse_answers, score
 from standards import DocumentError, Library, bundled_library
@@ -98,12 +98,12 @@ def _batch(args: argparse.Namespace) -> int:
         return fail(f"{source}: no such file or folder")
     fmt = args.format or ("csv" if args.out and args.out.suffix.lower() == ".csv" else "jsonl")
     defaults = {"standard": args.standard, "profile": args.profile}
-    rows = score_rows(read_rows(source), defaults, args.workers)
+    rows = read_rows(source)
     if args.out:
         with args.out.open("w", encoding="utf-8", newline="") as handle:
-            ok, errors = write_rows(rows, handle, fmt)
+            ok, errors = score_to(rows, defaults, handle, fmt, args.workers)
     else:
-        ok, errors = write_rows(rows, sys.stdout, fmt)
+        ok, errors = score_to(rows, defaults, sys.stdout, fmt, args.workers)
     print(f"scored {ok} firm(s); {errors} row(s) with errors", file=sys.stderr)
     return 0 if errors == 0 else 1
 
