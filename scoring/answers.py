@@ -94,17 +94,8 @@ class AnswerSet:
         Most answers are one ladder option, so the text of each `"item":"option"` pair is made
         once and reused. "answers" sorts before every other key, so its text comes first.
         """
-        pairs = []
-        for key, value in sorted(self.answers.items()):
-            if type(value) is str:
-                pair = _PAIR_TEXT.get((key, value))
-                if pair is None:
-                    pair = canonical_json({key: value})[1:-1]
-                    if len(_PAIR_TEXT) < _PAIR_TEXT_LIMIT:  # any text can arrive: stay bounded
-                        _PAIR_TEXT[(key, value)] = pair
-            else:
-                pair = canonical_json({key: _canonical_value(value)})[1:-1]
-            pairs.append(pair)
+        known = _PAIR_TEXT.get
+        pairs = [known(pair) or _pair_text(pair) for pair in sorted(self.answers.items())]
         rest = canonical_json(self._canonical_rest())
         return '{"answers":{' + ",".join(pairs) + "}," + rest[1:]
 
@@ -113,8 +104,18 @@ class AnswerSet:
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-_PAIR_TEXT: dict[tuple[str, str], str] = {}
+_PAIR_TEXT: dict[tuple[str, AnswerValue], str] = {}
 _PAIR_TEXT_LIMIT = 100_000
+
+
+def _pair_text(pair: tuple[str, AnswerValue]) -> str:
+    key, value = pair
+    if type(value) is not str:
+        return canonical_json({key: _canonical_value(value)})[1:-1]
+    text = canonical_json({key: value})[1:-1]
+    if len(_PAIR_TEXT) < _PAIR_TEXT_LIMIT:  # any text can arrive: stay bounded
+        _PAIR_TEXT[pair] = text
+    return text
 
 
 def _canonical_value(value: AnswerValue) -> Any:
