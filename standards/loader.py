@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from standards import parsecache
 from standards.checks import check_crosswalk, check_standard
 from standards.classifications import ClassificationLibrary, check_classifications
 from standards.factors import FactorLibrary, check_factors
@@ -111,19 +112,49 @@ class Library:
         return {s.id for s in self.scales.scales} if self.scales else set()
 
 
-def load_library(paths: list[Path] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Library:
+def load_library(
+    paths: list[Path] | None = None, max_bytes: int = DEFAULT_MAX_BYTES, *, cached: bool = False
+) -> Library:
     """Load and cross-check documents (default: the bundled library). Raise DocumentError with all issues.
 
     A path may be a folder (every *.yaml in it) or a file. Files given alone are checked against the
-    bundled units and scales, so a corrected standard can be validated on its own.
+    bundled units and scales, so a corrected standard can be validated on its own. With `cached`,
+    the parsed YAML may come from `standards.parsecache`; every check still runs.
     """
     files = _expand(paths if paths else [LIBRARY_DIR])
+    if not cached:
+        return _load_library(files, paths, max_bytes, None)
+    key = parsecache.key_of(files)
+    stored = parsecache.read(key) if key else None
+    if stored is not None and {str(p) for p in files} <= stored.keys():
+        try:
+            return _load_library(files, paths, max_bytes, stored)
+        except DocumentError:
+            pass  # report from the YAML itself, which knows every line
+    parsed: dict[str, Parsed] = {}
+    library = _load_library(files, paths, max_bytes, None, parsed)
+    if key:
+        parsecache.write(key, {name: p.data for name, p in parsed.items()})
+    return library
+
+
+def _load_library(
+    files: list[Path],
+    paths: list[Path] | None,
+    max_bytes: int,
+    stored: dict[str, Any] | None,
+    parsed_by_name: dict[str, Parsed] | None = None,
+) -> Library:
     issues: list[Issue] = []
-    parsed_by_name: dict[str, Parsed] = {}
+    parsed_by_name = {} if parsed_by_name is None else parsed_by_name
     library = Library()
     for path in files:
         try:
-            document, parsed = load_document(path, max_bytes)
+            if stored is None:
+                document, parsed = load_document(path, max_bytes)
+            else:  # no node tree: positions only come from the YAML (see load_library)
+                parsed = Parsed(data=stored[str(path)], root=None, file=str(path))
+                document = validate_parsed(parsed)
         except DocumentError as exc:
             issues.extend(exc.issues)
             continue
@@ -201,7 +232,7 @@ def bundled_library() -> Library:
     """The library shipped with zhizao, loaded once per process."""
     global _BUNDLED  # noqa: PLW0603 - a process-wide cache of immutable data
     if _BUNDLED is None:
-        _BUNDLED = load_library()
+        _BUNDLED = load_library(cached=True)
     return _BUNDLED
 
 

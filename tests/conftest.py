@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def _no_local_keys_or_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before collection, which already loads the bundled library: the parsed-library cache of
+    # a test run lives in a folder of its own, never in this machine's ~/.cache.
+    os.environ["ZHIZAO_CACHE_DIR"] = tempfile.mkdtemp(prefix="zhizao-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("ZHIZAO_CACHE_DIR", ""), ignore_errors=True)
 
 
 def require_tool(command: str, package: str) -> str:
