@@ -10,7 +10,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from standards.canonical import canonical_json
 from standards.models import (
@@ -73,49 +73,92 @@ class AnswerSet:
         """A JSON-ready, order-independent form (hashed into the receipt)."""
         return {
             "answers": {k: _canonical_value(v) for k, v in sorted(self.answers.items())},
-            **self._canonical_rest(),
+            "edition": self.edition,
+            "gates": {k: _canonical_gate(g) for k, g in sorted(self.gates.items())},
+            **self._canonical_tail(),
         }
 
-    def _canonical_rest(self) -> dict[str, Any]:
+    def _canonical_tail(self) -> dict[str, Any]:
         return {
-            "standard": self.standard,
-            "edition": self.edition,
-            "profile": self.profile,
             "industry_type": self.industry_type.value if self.industry_type else None,
-            "gates": {
-                k: {"value": g.value, "variant": g.variant} for k, g in sorted(self.gates.items())
-            },
+            "profile": self.profile,
             "related": {k: dict(sorted(v.items())) for k, v in sorted(self.related.items())},
+            "standard": self.standard,
         }
 
     def canonical_json(self) -> str:
-        """Exactly `canonical_json(self.canonical())`, made faster for batches.
+        """Exactly `canonical_json(self.canonical())`, assembled from remembered pieces.
 
-        Most answers are one ladder option, so the text of each `"item":"option"` pair is made
-        once and reused. "answers" sorts before every other key, so its text comes first.
+        Firms give the same few answers to each item and gate, so the text of each `"id":answer`
+        pair is made once, by `canonical_json` itself, and reused; so is the text around them.
+        The pieces follow the canonical form's sorted keys: answers, edition, gates, then the
+        rest (industry_type, profile, related, standard).
         """
-        known = _PAIR_TEXT.get
-        pairs = [known(pair) or _pair_text(pair) for pair in sorted(self.answers.items())]
-        rest = canonical_json(self._canonical_rest())
-        return '{"answers":{' + ",".join(pairs) + "}," + rest[1:]
+        answers = ",".join(
+            [_ANSWER_TEXT.get(p) or _answer_text(p) for p in sorted(self.answers.items())]
+        )
+        gates = ",".join([_gate_text(k, g) for k, g in sorted(self.gates.items())])
+        frame = (self.edition, self.industry_type, self.profile, self.standard)
+        around = None if self.related else _FRAME_TEXT.get(frame)
+        if around is None:
+            around = (
+                canonical_json({"edition": self.edition})[1:-1],
+                canonical_json(self._canonical_tail())[1:-1],
+            )
+            if not self.related:
+                _remember(_FRAME_TEXT, frame, around)
+        return (
+            '{"answers":{'
+            + answers
+            + "},"
+            + around[0]
+            + ',"gates":{'
+            + gates
+            + "},"
+            + around[1]
+            + "}"
+        )
 
     def sha256(self) -> str:
         """SHA-256 of the canonical JSON: the answers' fingerprint in every receipt."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 
-_PAIR_TEXT: dict[tuple[str, AnswerValue], str] = {}
-_PAIR_TEXT_LIMIT = 100_000
+# Texts of canonical pieces, each kept once. Any text can arrive, so each store is bounded.
+_ANSWER_TEXT: dict[tuple[str, AnswerValue], str] = {}
+_GATE_TEXT: dict[tuple[str, GateAnswer, type], str] = {}
+_FRAME_TEXT: dict[tuple[str | None, IndustryType | None, str, str], tuple[str, str]] = {}
+_TEXT_LIMIT = 100_000
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-def _pair_text(pair: tuple[str, AnswerValue]) -> str:
+def _remember(store: dict[_K, _V], key: _K, value: _V) -> None:
+    if len(store) < _TEXT_LIMIT:
+        store[key] = value
+
+
+def _answer_text(pair: tuple[str, AnswerValue]) -> str:
     key, value = pair
-    if type(value) is not str:
-        return canonical_json({key: _canonical_value(value)})[1:-1]
-    text = canonical_json({key: value})[1:-1]
-    if len(_PAIR_TEXT) < _PAIR_TEXT_LIMIT:  # any text can arrive: stay bounded
-        _PAIR_TEXT[pair] = text
+    text = canonical_json({key: _canonical_value(value)})[1:-1]
+    if type(value) is str:  # other answers are rarer, and not always cheap to hash
+        _remember(_ANSWER_TEXT, pair, text)
     return text
+
+
+def _gate_text(gate_id: str, answer: GateAnswer) -> str:
+    # With its type: GateAnswer(1) equals GateAnswer(1.0) and GateAnswer(True), but each is
+    # written differently.
+    key = (gate_id, answer, type(answer.value))
+    text = _GATE_TEXT.get(key)
+    if text is None:
+        text = canonical_json({gate_id: _canonical_gate(answer)})[1:-1]
+        _remember(_GATE_TEXT, key, text)
+    return text
+
+
+def _canonical_gate(gate: GateAnswer) -> dict[str, Any]:
+    return {"value": gate.value, "variant": gate.variant}
 
 
 def _canonical_value(value: AnswerValue) -> Any:

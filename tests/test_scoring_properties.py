@@ -180,3 +180,32 @@ def test_the_batch_row_agrees_with_the_full_result(
         "answers_sha256": full.receipt.answers_sha256,
     }
     assert full.receipt.answers_sha256 == sha256_of(answers.canonical())
+
+
+def test_the_assembled_answers_json_is_the_canonical_json_for_every_kind_of_answer() -> None:
+    # Pieces are remembered by value: a number must not come back as another number's text
+    # (1, 1.0 and True are equal in Python but written differently).
+    from scoring.answers import AnswerSet, GateAnswer, Measure, NotApplicable  # noqa: PLC0415
+    from standards.canonical import canonical_json  # noqa: PLC0415
+
+    def answer_set(level: float | bool, related: dict[str, dict[str, float]]) -> AnswerSet:
+        return AnswerSet(
+            standard="s",
+            edition=None,
+            profile="p",
+            industry_type=None,
+            answers={
+                "b": ("Y", "X"),
+                "a": "C",
+                "c": True,
+                "d": (Measure(1.5, 1.0, 2.0), Measure(None, weight=2)),
+                "e": NotApplicable("no boiler"),
+            },
+            gates={"level": GateAnswer(level), "money": GateAnswer(4600.0, "mountain_island")},
+            related=related,
+        )
+
+    for level in (1, 1.0, True, 3.5, 1, True):
+        for related in ({}, {"cmmm": {"level": 3.0, "score": 2.5}}, {}):
+            answers = answer_set(level, related)
+            assert answers.canonical_json() == canonical_json(answers.canonical())
