@@ -74,11 +74,12 @@ class Plan:
     by_id: Mapping[str, _ItemPlan]
     tier_rank: Mapping[str, int]
     tier_by_rank: Mapping[int, str]
-    profile_tier: Mapping[str, str | None]
+    tier_ranks: tuple[int, ...]  # ascending
+    tier_profile: Mapping[int, str | None]  # the profile that aims at each tier
     node_level: Mapping[str, str]
     node_order: tuple[str, ...]
     static_flags: tuple[Flag, ...]
-    mandatory_cache: dict[tuple[str, str | None], tuple[int, ...]]
+    mandatory_cache: dict[tuple[str, IndustryType | None], tuple[int, ...]]
     views: dict[tuple[str, str | None], tuple[_ViewEntry, ...]]
     upgrade_cache: dict[tuple[int, int, str | None], tuple[str | None, int]]
     gate_cache: dict[tuple[str, str, GateAnswer | None], GateOutcome]
@@ -150,7 +151,10 @@ def _build_plan(std: Standard) -> Plan:
         by_id={p.item.id: p for p in items},
         tier_rank=tier_rank,
         tier_by_rank={t.rank: t.id for t in std.tiers},
-        profile_tier={p.id: p.tier for p in std.profiles},
+        tier_ranks=tuple(sorted(t.rank for t in std.tiers)),
+        tier_profile={
+            t.rank: next((p.id for p in std.profiles if p.tier == t.id), None) for t in std.tiers
+        },
         node_level={n.id: n.level.value for n in std.nodes},
         node_order=tuple(n.id for n in std.nodes),
         static_flags=tuple(_static_flags(std)),
@@ -252,7 +256,7 @@ class _Scored:
 
 # An item as one (profile, industry type) sees it: its plan, its applicability there, and the
 # outcomes of the answers that score the same for every firm (no answer; a ladder option).
-_ViewEntry = tuple[str, _ItemPlan, Applicability, Mapping[str | None, _Scored]]
+_ViewEntry = tuple[str, _ItemPlan, Applicability, Mapping[AnswerValue | None, _Scored]]
 
 
 def _applicability(plan: _ItemPlan, profile: str, answers: AnswerSet) -> Applicability:
@@ -402,16 +406,15 @@ def _evaluate(
     effective, violations = _enforce_dependencies(plan, answers.answers)
     profile = answers.profile
     get = effective.get
-    scored: list[_Scored] = []
-    append = scored.append
-    for item_id, item_plan, applicability, known in _view(plan, profile, answers.industry_type):
-        answer = get(item_id)
-        entry = known.get(answer) if answer is None or type(answer) is str else None
-        if entry is None:
-            entry = _score_answer(
-                item_plan, applicability, answer, scales, plan.na_policy, derived, profile
-            )
-        append(entry)
+    # Every answer value is hashable; those that are not among the shared outcomes (no answer,
+    # a ladder option) are scored on the spot.
+    scored = [
+        known.get(get(item_id))
+        or _score_answer(
+            item_plan, applicability, get(item_id), scales, plan.na_policy, derived, profile
+        )
+        for item_id, item_plan, applicability, known in _view(plan, profile, answers.industry_type)
+    ]
     return scored, effective, violations
 
 
@@ -453,7 +456,7 @@ def _view(plan: Plan, profile: str, industry: IndustryType | None) -> tuple[_Vie
         else:
             applicability = item_plan.applicability[profile]
         rule = item.rule
-        known: dict[str | None, _Scored] = {}
+        known: dict[AnswerValue | None, _Scored] = {}
         if not (isinstance(rule, QuantityRule) and rule.derived_from):
             # With no answer, only a quantity computed from carbon accounting depends on more.
             known[None] = _score_answer(
@@ -469,9 +472,9 @@ def _view(plan: Plan, profile: str, industry: IndustryType | None) -> tuple[_Vie
     return view
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Core:
-    """Everything both a full result and a batch summary need."""
+    """Everything both a full result and a batch summary need (made once, never changed)."""
 
     scored: list[_Scored]
     violations: list[Violation]
@@ -539,12 +542,7 @@ def _core(
         tier_rank = _gates_only_tier(std, answers, plan)
 
     gates = _evaluate_gates(std, answers.profile, answers, plan)
-    vetoes = [g for g in gates if g.veto]
-    eligible: bool | None = None
-    if any(g.passed is False for g in vetoes):
-        eligible = False
-    elif vetoes and all(g.passed is True for g in vetoes):
-        eligible = True
+    eligible = _eligibility(gates)
     return _Core(
         scored=scored,
         violations=violations,
@@ -562,6 +560,14 @@ def _core(
         gates=gates,
         eligible=eligible,
     )
+
+
+def _eligibility(gates: list[GateOutcome]) -> bool | None:
+    """False when a veto gate fails; True when there are veto gates and all pass; else open."""
+    passed = [g.passed for g in gates if g.veto]
+    if False in passed:
+        return False
+    return True if passed and None not in passed else None
 
 
 def _percent(core: _Core) -> float | None:
@@ -770,36 +776,27 @@ def _tier_requirements(std: Standard) -> tuple[float, float | None]:
     return (1.0 if share is None else share), min_percent
 
 
-def _profile_for_tier(plan: Plan, tier_id: str) -> str | None:
-    for profile, tier in plan.profile_tier.items():
-        if tier == tier_id:
-            return profile
-    return None
-
-
 def _tier_status(
     plan: Plan, scored: list[_Scored], answers: AnswerSet, rank: int
 ) -> tuple[bool, list[_Scored], int]:
     """Whether tier `rank` is met, the mandatory items below it, and how many more must reach it."""
-    tier_id = plan.tier_by_rank[rank]
-    profile = _profile_for_tier(plan, tier_id)
+    profile = plan.tier_profile[rank]
     if profile is None:
         return False, [], 0
     share, min_percent = plan.tier_requirements
-    mandatory = [scored[i] for i in _mandatory_indices(plan, profile, answers)]
-    below = [e for e in mandatory if e.rank < rank]
+    mandatory = _mandatory_indices(plan, profile, answers)
+    below = [entry for i in mandatory if (entry := scored[i]).rank < rank]
     needed = math.ceil(share * len(mandatory) - 1e-9) - (len(mandatory) - len(below))
     ok = needed <= 0
     if ok and min_percent is not None:
-        points = sum(e.points for e in mandatory)
-        maximum = sum(e.plan.max_points for e in mandatory)
+        points = sum(scored[i].points for i in mandatory)
+        maximum = sum(scored[i].plan.max_points for i in mandatory)
         ok = maximum > 0 and 100.0 * points / maximum >= min_percent
     return ok, below, max(0, needed)
 
 
 def _mandatory_indices(plan: Plan, profile: str, answers: AnswerSet) -> tuple[int, ...]:
-    industry = answers.industry_type.value if answers.industry_type else None
-    key = (profile, industry)
+    key = (profile, answers.industry_type)
     cached = plan.mandatory_cache.get(key)
     if cached is None:
         cached = tuple(
@@ -819,7 +816,7 @@ def _tier_reached(
 ) -> tuple[int, _TierStatus | None]:
     """The highest tier whose lower tiers all hold, and the status of the first one that fails."""
     reached = 0
-    for rank in sorted(plan.tier_by_rank):
+    for rank in plan.tier_ranks:
         status = _tier_status(plan, scored, answers, rank)
         if not status[0]:
             return reached, status
@@ -1236,9 +1233,8 @@ def _gate_outcome(gate: Gate, profile: str, answers: AnswerSet) -> GateOutcome:
 
 def _gates_only_tier(std: Standard, answers: AnswerSet, plan: Plan) -> int:
     reached = 0
-    for rank in sorted(plan.tier_by_rank):
-        tier_id = plan.tier_by_rank[rank]
-        profile = _profile_for_tier(plan, tier_id)
+    for rank in plan.tier_ranks:
+        profile = plan.tier_profile[rank]
         if profile is None:
             break
         outcomes = [
