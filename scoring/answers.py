@@ -128,7 +128,7 @@ class AnswerSet:
 _ANSWER_TEXT: dict[tuple[str, AnswerValue], str] = {}
 _GATE_TEXT: dict[tuple[str, GateAnswer, type], str] = {}
 _FRAME_TEXT: dict[tuple[str | None, IndustryType | None, str, str], tuple[str, str]] = {}
-_TEXT_LIMIT = 100_000
+_TEXT_LIMIT = 10_000  # each entry is a few hundred bytes: a few MB at most per store
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
