@@ -29,6 +29,7 @@ import gc
 import io
 import json
 import multiprocessing
+import operator
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -64,6 +65,7 @@ SUMMARY_FIELDS = (
     "answers_sha256",
 )
 _STATUS = SUMMARY_FIELDS.index("status")
+_in_field_order = operator.itemgetter(*SUMMARY_FIELDS)  # a summary's values, as a tuple
 CHUNK = 128  # rows per task: ~50 ms of work, small enough to balance two workers at the tail
 _WINDOW = 3  # chunks in flight per worker
 META_COLUMNS = {"firm", "standard", "edition", "profile", "industry_type"}
@@ -238,7 +240,7 @@ class _Worker:
             return _error(number, firm, where + "; ".join(exc.problems))
         summary = score_summary(standard, answers, self.scales)
         summary.update(row=number, firm=firm, status="ok", error=None)
-        return tuple(summary.get(k) for k in SUMMARY_FIELDS)
+        return _in_field_order(summary)
 
 
 def _error(number: int, firm: Any, message: str) -> tuple[Any, ...]:

@@ -862,13 +862,18 @@ def _share_upgrades(
     _, below, needed = failing
     candidates = []
     blocked: list[str] = []
+    remembered = plan.upgrade_cache
     for entry in below:
-        item_id = entry.plan.item.id
-        option, steps = _upgrade_to(plan, entry.plan, target, effective.get(item_id))
+        item_plan = entry.plan
+        item_id = item_plan.item.id
+        current = effective.get(item_id)
+        # Only a current ladder option matters to the upgrade; anything else is the bottom rung.
+        key = (item_plan.index, target, current if isinstance(current, str) else None)
+        option, steps = remembered.get(key) or _upgrade_to(plan, item_plan, target, current)
         if option is None:
             blocked.append(item_id)
             continue
-        candidates.append((entry.plan.effort * steps, entry.plan.index, item_id, option))
+        candidates.append((item_plan.effort * steps, item_plan.index, item_id, option))
     candidates.sort()
     chosen = {item_id: option for _, _, item_id, option in candidates[:needed]}
     _close_dependencies(plan, chosen, effective)
@@ -878,14 +883,15 @@ def _share_upgrades(
 def _upgrade_to(
     plan: Plan, item_plan: _ItemPlan, target: int, current: AnswerValue | None
 ) -> tuple[str | None, int]:
-    """The answer an item needs to meet tier `target`, and how many ladder steps away it is."""
-    # Only a current ladder option matters to either; anything else counts as the bottom rung.
-    key = (item_plan.index, target, current if isinstance(current, str) else None)
-    found = plan.upgrade_cache.get(key)
-    if found is None:
-        option = _option_meeting(item_plan, target, current)
-        steps = 0 if option is None else _steps(item_plan, current, option)
-        found = plan.upgrade_cache[key] = (option, steps)
+    """The answer an item needs to meet tier `target`, and how many ladder steps away it is.
+
+    Remembered in the plan (see `_share_upgrades`, which looks there first)."""
+    option = _option_meeting(item_plan, target, current)
+    steps = 0 if option is None else _steps(item_plan, current, option)
+    found = (option, steps)
+    plan.upgrade_cache[item_plan.index, target, current if isinstance(current, str) else None] = (
+        found
+    )
     return found
 
 
