@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--single-runs", type=int, default=300)
     parser.add_argument("--rows", type=int, default=10_000, help="rows for the batch timing")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each batch timing")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each batch timing")
     parser.add_argument("--memory-rows", type=int, default=100_000, help="0 skips section (c)")
     args = parser.parse_args(argv)
     commit = subprocess.run(  # noqa: S603 - fixed git command, no shell
