@@ -582,7 +582,9 @@ def score_summary(
     derived: Mapping[str, float] | None = None,
     nodes: bool = False,
 ) -> dict[str, object]:
-    """The batch row of `score(...).summary()`, without building item traces.
+    """One firm's batch row: the figures of `score(...)` that a row shows, computed without item
+    traces, gaps, pricing the path or re-checking it (the row shows the next tier and the number
+    of upgrades; both equal the full result's, as a property test checks).
 
     `nodes=True` adds `tier_rank` and `nodes` (element and domain scores, as in `Result.nodes`).
     """
