@@ -30,6 +30,7 @@ from standards import yamlsafe
 CACHE_ENV = "ZHIZAO_CACHE_DIR"
 _FORMAT = "zhizao parsed library 1"
 _PREFIX = "library-"
+_KEEP = 4  # entries kept, newest first
 
 
 def cache_dir() -> Path | None:
@@ -72,7 +73,7 @@ def read(key: str) -> dict[str, Any] | None:
 
 
 def write(key: str, documents: Mapping[str, Any]) -> None:
-    """Store parsed data by file path under `key`, replacing older entries; errors are ignored."""
+    """Store parsed data by file path under `key`, keeping the newest few; errors are ignored."""
     directory = cache_dir()
     if directory is None:
         return
@@ -92,8 +93,12 @@ def write(key: str, documents: Mapping[str, Any]) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.replace(temporary, target)  # readers see the old file or the whole new one
-        for old in directory.glob(f"{_PREFIX}*.json"):
-            if old != target:
+        # Keep a few: two checkouts (or versions) on one machine should not evict each other.
+        entries = sorted(
+            directory.glob(f"{_PREFIX}*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+        )
+        for old in entries[_KEEP:]:
+            if old != target:  # never this one, even if clocks tie
                 old.unlink(missing_ok=True)
     except OSError:
         if temporary is not None:

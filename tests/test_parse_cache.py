@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from standards import DocumentError, load_library, parsecache
+from standards import DocumentError, bundled_library, load_library, parsecache
 from standards.loader import LIBRARY_DIR
 
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Loading a copy checks its crosswalks against the bundled library: load that first, so the
+    # test's cache folder holds only the copy's entries.
+    bundled_library()
     folder = tmp_path / "cache"
     monkeypatch.setenv(parsecache.CACHE_ENV, str(folder))
     return folder
@@ -50,16 +53,19 @@ def test_a_cached_load_is_the_same_library_without_parsing_yaml(
     assert all(type(year) is int for series in second.factors.grid_series for year in series.values)
 
 
-def test_a_changed_file_is_parsed_again_and_replaces_the_old_entry(
+def test_a_changed_file_is_parsed_again_and_only_the_newest_entries_are_kept(
     cache: Path, library_copy: Path
 ) -> None:
-    load_library([library_copy], cached=True)
-    [old] = entries(cache)
     scales = library_copy / "scales.yaml"
-    scales.write_text(scales.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    load_library([library_copy], cached=True)
-    [new] = entries(cache)
-    assert new != old
+    seen = []
+    for edit in range(6):
+        scales.write_text(scales.read_text(encoding="utf-8") + f"\n# edit {edit}\n", "utf-8")
+        library = load_library([library_copy], cached=True)
+        assert library == load_library([library_copy])
+        newest = max(entries(cache), key=lambda p: p.stat().st_mtime_ns)
+        assert newest not in seen  # a new key for every edit
+        seen.append(newest)
+    assert entries(cache) == sorted(seen[-4:])
 
 
 def test_a_corrupt_or_tampered_entry_is_not_trusted(cache: Path, library_copy: Path) -> None:
