@@ -7,6 +7,7 @@ every number carries provenance. All problems are returned, not just the first.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -14,6 +15,7 @@ from standards.models import (
     Applicability,
     ChoiceRule,
     Crosswalk,
+    EditionChanges,
     Gate,
     GateKind,
     Item,
@@ -25,6 +27,7 @@ from standards.models import (
     SatisfactionRule,
     Sourced,
     Standard,
+    ThresholdOp,
     TierRuleKind,
     YesNoRule,
 )
@@ -169,6 +172,8 @@ def check_standard(
                 )
             )
 
+    if std.changes is not None:
+        problems.extend(_changes_problems(std.changes, items_by_id))
     problems.extend(_points_problems(std))
     problems.extend(_dependency_problems(std, items_by_id))
     for index, gate in enumerate(std.gates):
@@ -229,6 +234,8 @@ def _item_problems(
                     (*rule_path, "options", index, "tier"),
                     f"unknown tier tag {option.tier!r}; known: {sorted(tiers)}",
                 )
+    if isinstance(rule, ChoiceRule | MultiRule):
+        yield from _option_problems(std, rule, rule_path)
     if isinstance(rule, ChoiceRule):
         for index in range(1, len(rule.options)):
             before, option = rule.options[index - 1], rule.options[index]
@@ -283,6 +290,81 @@ def _item_problems(
             yield (*rule_path, "maximum"), "maximum must be larger than minimum"
     if isinstance(rule, SatisfactionRule) and scales is not None and rule.scale not in scales:
         yield (*rule_path, "scale"), f"unknown scale {rule.scale!r}; known: {sorted(scales)}"
+
+
+def _option_problems(
+    std: Standard, rule: ChoiceRule | MultiRule, rule_path: Path
+) -> Iterator[Problem]:
+    """builds_on links, thresholds and industry texts of each option."""
+    position = {o.key: i for i, o in enumerate(rule.options)}
+    for index, option in enumerate(rule.options):
+        path = (*rule_path, "options", index)
+        if option.builds_on is not None:
+            below = position.get(option.builds_on)
+            if isinstance(rule, MultiRule):
+                yield (
+                    (*path, "builds_on"),
+                    "options of a multi-select item are independent; `builds_on` needs a ladder",
+                )
+            elif below is None:
+                yield (*path, "builds_on"), f"unknown option {option.builds_on!r}"
+            elif below >= index:
+                # Pointing at itself or upwards would make the ladder circular.
+                yield (
+                    (*path, "builds_on"),
+                    f"option {option.key} can only build on an option below it, not on "
+                    f"{option.builds_on}",
+                )
+            elif below != index - 1 and not option.note:
+                yield (
+                    (*path, "builds_on"),
+                    f"option {option.key} builds on {option.builds_on}, not on the option just "
+                    f"below ({rule.options[index - 1].key}); if the source says so, explain it in "
+                    "`note`",
+                )
+        for t_index, threshold in enumerate(option.thresholds):
+            t_path = (*path, "thresholds", t_index)
+            if not math.isfinite(threshold.value):
+                yield (*t_path, "value"), "the value must be a finite number"
+            if (threshold.op is ThresholdOp.BETWEEN) != (threshold.upper is not None):
+                yield (
+                    (*t_path, "upper"),
+                    "`upper` is required for `between` and only for `between`",
+                )
+            elif threshold.upper is not None and not threshold.upper > threshold.value:
+                yield (*t_path, "upper"), "`upper` must be larger than `value`"
+            if threshold.op in (ThresholdOp.TOP, ThresholdOp.WITHIN_LAST) and not (
+                threshold.value >= 1 and float(threshold.value).is_integer()
+            ):
+                yield (*t_path, "value"), f"`{threshold.op.value}` needs a whole number ≥ 1"
+        for industry in option.text_by_industry:
+            if std.industry_types and industry not in std.industry_types:
+                yield (
+                    (*path, "text_by_industry", industry.value),
+                    f"industry type {industry.value!r} is not one of the standard's "
+                    f"{[i.value for i in std.industry_types]}",
+                )
+
+
+def _changes_problems(changes: EditionChanges, items: Mapping[str, Item]) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for index, changed in enumerate(changes.meaning_changed):
+        path: Path = ("changes", "meaning_changed", index)
+        item = items.get(changed.item)
+        if item is None:
+            yield (*path, "item"), f"unknown item {changed.item!r}"
+            continue
+        if changed.item in seen:
+            yield (*path, "item"), f"{changed.item} is listed twice"
+        seen.add(changed.item)
+        keys = (
+            {o.key for o in item.rule.options}
+            if isinstance(item.rule, ChoiceRule | MultiRule)
+            else set()
+        )
+        for o_index, key in enumerate(changed.options):
+            if key not in keys:
+                yield (*path, "options", o_index), f"{changed.item} has no option {key!r}"
 
 
 def _tier_rank(tier: str | None, tiers: Mapping[str, object]) -> int | None:

@@ -29,6 +29,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+# Fields added after the first release are left out of a dump while unset, so the canonical JSON
+# (and the SHA-256 in every stored snapshot, receipt and certificate) of a file that does not use
+# them stays what it was. Every new optional field takes one of these.
+def is_unset(value: object) -> bool:
+    return value is None or value in ({}, [])
+
+
 class Text(Strict):
     """A text in Chinese (primary) and English. Both are required."""
 
@@ -92,6 +99,12 @@ class Sourced(Strict):
     provenance: Provenance
     default: SourcedDefault | None = Field(
         default=None, description="Configured value used while `value` is null (NOT FOUND)."
+    )
+    explanation: Text | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="Plain words for firms: what the value means, or why it stays pending (待定) "
+        "while it is NOT FOUND and who can set it.",
     )
 
     @property
@@ -163,6 +176,64 @@ class IndustryType(StrEnum):
     PROCESS = "process"
 
 
+class ThresholdOp(StrEnum):
+    """How a threshold compares: the comparators the criteria use."""
+
+    AT_LEAST = ">="  # 不少于 / 及以上
+    MORE_THAN = ">"  # 超过
+    EXACTLY = "="
+    BETWEEN = "between"  # value … upper, both included
+    TOP = "top"  # a rank within the first `value` (前10)
+    WITHIN_LAST = "within_last"  # a period: the last `value` units (近5年)
+
+
+class Threshold(Strict):
+    """One numeric criterion an option states: what is counted, the comparator, the number, the unit.
+
+    The option's text states it in words as well; the structured form lets the questionnaire show a
+    checklist and the evaluator see what evidence would prove it.
+    """
+
+    what: Text = Field(description="What is counted or measured, e.g. 新一代信息技术.")
+    op: ThresholdOp = Field(description="Comparator: >=, >, =, between, top, within_last.")
+    value: float = Field(
+        description="The number the criterion states (the lower bound for between)."
+    )
+    upper: float | None = Field(
+        default=None, exclude_if=is_unset, description="between: the upper bound (included)."
+    )
+    unit: Text | None = Field(
+        default=None, exclude_if=is_unset, description="Unit as written, e.g. 种 / kinds, % / %."
+    )
+    evidence: Text | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="What an evaluator would look at to confirm the threshold.",
+    )
+
+    def describe(self, lang: str) -> str:
+        """The criterion in words, e.g. '新一代信息技术 ≥ 4 种' or 'top 10 by domestic market share'."""
+        unit = self.unit.get(lang) if self.unit else ""
+        zh = lang != "en"
+        value, upper = f"{self.value:g}", f"{self.upper:g}" if self.upper is not None else ""
+        spaced = unit if zh or unit == "%" else f" {unit}" if unit else ""
+        what = self.what.get(lang)
+        match self.op:
+            case ThresholdOp.AT_LEAST:
+                return f"{what} ≥ {value}{spaced}"
+            case ThresholdOp.MORE_THAN:
+                return f"{what} > {value}{spaced}"
+            case ThresholdOp.EXACTLY:
+                return f"{what} = {value}{spaced}"
+            case ThresholdOp.BETWEEN:
+                return f"{what} {value}–{upper}{spaced}"
+            case ThresholdOp.TOP:
+                return f"{what}前{value}" if zh else f"top {value} by {what}"
+            case ThresholdOp.WITHIN_LAST:
+                return f"{what}：近{value}{unit}" if zh else f"{what}: the last {value}{spaced}"
+        raise AssertionError(self.op)  # pragma: no cover - the enum is exhaustive
+
+
 class Option(Strict):
     key: Annotated[
         str, Field(pattern=r"^[A-Za-z0-9_\-]{1,16}$", description="Answer key, e.g. 'A'.")
@@ -172,6 +243,39 @@ class Option(Strict):
         default=None, description="Highest tier this option satisfies (达标等级); null for none."
     )
     text: Text = Field(description="What must be true of the factory for this option.")
+    text_by_industry: dict[IndustryType, Text] = Field(
+        default_factory=dict,
+        exclude_if=is_unset,
+        description="Where the source words an option differently for discrete and process "
+        "plants: the text each industry type reads (see `text_for`). `text` then holds both.",
+    )
+    builds_on: str | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="Key of the lower option this one builds on (在C的基础上): the ladder is "
+        "cumulative, so this option's criteria come on top of that option's.",
+    )
+    thresholds: list[Threshold] = Field(
+        default_factory=list,
+        exclude_if=is_unset,
+        description="Every numeric criterion the option states.",
+    )
+    provenance: Provenance | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="Source of this option's criteria; falls back to the item's.",
+    )
+    note: str | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="Encoder's note on an odd source row (kept as the source states it).",
+    )
+
+    def text_for(self, industry: IndustryType | str | None) -> Text:
+        """The descriptor a firm of this industry type reads (the general text when unknown)."""
+        if industry is None or not self.text_by_industry:
+            return self.text
+        return self.text_by_industry.get(IndustryType(industry), self.text)
 
 
 class ChoiceRule(Strict):
@@ -404,6 +508,28 @@ class Document(Strict):
     provenance: Provenance
 
 
+class ChangedItem(Strict):
+    """An item whose options mean something else in this edition than in the previous one."""
+
+    item: Identifier
+    options: list[str] = Field(
+        min_length=1, description="Keys of the options that changed meaning."
+    )
+
+
+class EditionChanges(Strict):
+    """What changed in meaning since the previous edition of the same standard.
+
+    A draft moved from that edition to this one keeps its answers (same items, same keys); the firm
+    is shown these items to re-read, because a letter chosen against the old text may now be wrong.
+    """
+
+    since: str = Field(min_length=1, description="The previous edition these changes are against.")
+    summary: Text = Field(description="What the new edition changes, in a sentence or two.")
+    meaning_changed: list[ChangedItem] = Field(default_factory=list)
+    provenance: Provenance
+
+
 class Standard(Strict):
     """One edition of one criteria set."""
 
@@ -436,6 +562,11 @@ class Standard(Strict):
     gates: list[Gate] = Field(default_factory=list)
     parameters: dict[str, Sourced] = Field(
         default_factory=dict, description="Further sourced parameters of the standard."
+    )
+    changes: EditionChanges | None = Field(
+        default=None,
+        exclude_if=is_unset,
+        description="Items whose meaning changed since the previous edition.",
     )
 
 
