@@ -105,6 +105,12 @@ class Activity(Strict):
     energy: dict[str, Number] = Field(
         min_length=1, description="Quantities, e.g. electricity_kwh, natural_gas_m3, diesel_t."
     )
+    grid_factor: Literal["grid_region", "province", "national"] = Field(
+        default="grid_region",
+        exclude_if=lambda value: value == "grid_region",
+        description="Location-based grid factor: the grid region's (default), the province's "
+        "where the library has one (Zhejiang 2021–2023, THIRD-PARTY), or the national average.",
+    )
 
 
 _HINTS = {
@@ -221,16 +227,19 @@ def select_grid_factor(
     reporting_year: int,
     grid_region: GridRegion | None,
     factor_year: int | None = None,
+    province: str | None = None,
 ) -> GridFactor:
     """The declared selection rule.
 
-    Series: the grid region's series for `method`, else the national one. Data year: exactly
+    Series: the province's series when `province` is given (a firm's explicit choice), else the
+    grid region's series for `method`, else the national one. Data year: exactly
     `factor_year` when given (a per-run override), else the latest year at most reporting year −
     `factor_lag_years`. A series without such a year falls back to the national series. Raises
     CarbonInputError (at `year`) when no factor qualifies.
     """
     target = factor_year if factor_year is not None else reporting_year - lag_years(factors)
-    wanted = [grid_region.id] if grid_region is not None else []
+    wanted = [province] if province is not None else []
+    wanted += [grid_region.id] if grid_region is not None else []
     wanted.append(NATIONAL)
     notes: list[str] = []
     for region_id in wanted:
@@ -239,7 +248,11 @@ def select_grid_factor(
             None,
         )
         if series is None:
-            notes.append(f"no {method}-based series for grid region {region_id}; national used")
+            if region_id == province:
+                fallback = "grid-region" if grid_region is not None else "national"
+                notes.append(f"no {method}-based series for province {region_id}; {fallback} used")
+            else:
+                notes.append(f"no {method}-based series for grid region {region_id}; national used")
             continue
         numbers = {y: n for y, v in series.values.items() if (n := _numeric(v)) is not None}
         if factor_year is not None:
@@ -555,8 +568,20 @@ def account(
     location: GridFactor | None = None
     market: GridFactor | None = None
     if any(v > 0 for v in grid_kwh.values()):
-        location = select_grid_factor(factors, "location", activity.year, grid_region, factor_year)
-        market = select_grid_factor(factors, "market", activity.year, grid_region, factor_year)
+        # The firm's choice of location-based factor: its grid region (the default), its
+        # province (a THIRD-PARTY series where one exists) or the national average.
+        region_for = None if activity.grid_factor == "national" else grid_region
+        province = (
+            activity.region[:2] + "0000"
+            if activity.grid_factor == "province" and activity.region is not None
+            else None
+        )
+        if activity.grid_factor == "province" and province is None:
+            notes.append("grid_factor province needs a region; grid-region factor used")
+        location = select_grid_factor(
+            factors, "location", activity.year, region_for, factor_year, province
+        )
+        market = select_grid_factor(factors, "market", activity.year, region_for, factor_year)
         for method, chosen in (("location", location), ("market", market)):
             notes.extend(chosen.notes)
             used[("grid", method)] = _factor_entry(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from standards.models import Identifier, Label, Provenance, Sourced, Strict, Text
+from standards.models import Identifier, Label, Provenance, Sourced, Strict, Text, is_unset
 
 
 class GridSeries(Strict):
@@ -22,8 +22,31 @@ class GridSeries(Strict):
         description="location: grid average; "
         "market: factor for grid power not covered by green power."
     )
-    region: Identifier = Field(description="'national' or a grid region id from `grid_regions`.")
+    region: Identifier = Field(
+        description="'national', a grid region id from `grid_regions`, or a GB/T 2260 province "
+        "code (e.g. '330000') for a provincial series — a province is a choice a firm makes "
+        "(`grid_factor: province`), never the default."
+    )
     name: Text
+    unit: str
+    values: dict[int, Sourced] = Field(min_length=1, description="Data year → factor.")
+
+    @property
+    def is_provincial(self) -> bool:
+        return is_province_code(self.region)
+
+
+def is_province_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit() and code.endswith("0000") and code[0] != "0"
+
+
+class FootprintSeries(Strict):
+    """A factor series kept for reference that carbon accounting never uses for scope 2 (e.g. the
+    电力碳足迹因子 for product carbon footprints, a different quantity from the grid CO2 factor)."""
+
+    id: Identifier
+    name: Text
+    use: Text = Field(description="What the series is for, and what it must not be used for.")
     unit: str
     values: dict[int, Sourced] = Field(min_length=1, description="Data year → factor.")
 
@@ -87,6 +110,11 @@ class FactorLibrary(Strict):
     title: Text
     grid_regions: list[GridRegion] = Field(default_factory=list)
     grid_series: list[GridSeries] = Field(min_length=1)
+    footprint_series: list[FootprintSeries] = Field(
+        default_factory=list,
+        exclude_if=is_unset,
+        description="Reference series that are not scope-2 grid factors (never used in accounting).",
+    )
     energies: list[Energy] = Field(min_length=1)
     parameters: dict[str, Sourced] = Field(
         default_factory=dict,
@@ -109,8 +137,24 @@ def check_factors(
         for index, key in enumerate(ids):
             if counts[key] > 1:
                 problems.append(((section, index, "id"), f"duplicate id {key!r}"))
+    provinces = {code for r in library.grid_regions for code in r.provinces}
     for index, series in enumerate(library.grid_series):
-        if series.region not in regions:
+        if series.is_provincial:
+            if series.region not in provinces:
+                problems.append(
+                    (
+                        ("grid_series", index, "region"),
+                        f"province {series.region} is in no grid region; list it in grid_regions",
+                    )
+                )
+            if series.method != "location":
+                problems.append(
+                    (
+                        ("grid_series", index, "method"),
+                        "a provincial series is a location-based grid average",
+                    )
+                )
+        elif series.region not in regions:
             problems.append((("grid_series", index, "region"), f"unknown region {series.region!r}"))
         if units is not None and series.unit not in units:
             problems.append((("grid_series", index, "unit"), f"unknown unit {series.unit!r}"))
@@ -164,6 +208,20 @@ def check_factors(
         if units is not None and value.unit and value.unit not in units:
             problems.append((("parameters", name, "unit"), f"unknown unit {value.unit!r}"))
         problems.extend(_sourced_number_problems(value, ("parameters", name)))
+    series_ids = {s.id for s in library.grid_series}
+    for index, footprint in enumerate(library.footprint_series):
+        if footprint.id in series_ids:
+            problems.append(
+                (("footprint_series", index, "id"), f"id {footprint.id!r} is also a grid series")
+            )
+        if units is not None and footprint.unit not in units:
+            problems.append(
+                (("footprint_series", index, "unit"), f"unknown unit {footprint.unit!r}")
+            )
+        for year, value in footprint.values.items():
+            problems.extend(
+                _sourced_number_problems(value, ("footprint_series", index, "values", year))
+            )
     pairs = Counter((s.method, s.region) for s in library.grid_series)
     for index, series in enumerate(library.grid_series):
         if pairs[(series.method, series.region)] > 1:

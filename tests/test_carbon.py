@@ -93,6 +93,8 @@ GRID = {
     "northwest-location": {2022: 0.5857, 2023: 0.5543},
     "south-location": {2022: 0.3869, 2023: 0.4042},
     "southwest-location": {2022: 0.2268, 2023: 0.2472},
+    # THIRD-PARTY (carbon.md §3a): chosen only with grid_factor: province
+    "zhejiang-location": {2021: 0.5422, 2022: 0.5153, 2023: 0.4974},
 }
 
 # energy id: (kgce coefficient, its unit, emission factor or None when NOT FOUND, its unit)
@@ -121,7 +123,8 @@ def test_grid_series_are_the_reference_values(factors: FactorLibrary) -> None:
     assert found == GRID
     for series in factors.grid_series:
         assert series.unit == "tCO2/MWh"
-        assert {v.provenance.label for v in series.values.values()} == {Label.NEWS}
+        expected = Label.THIRD_PARTY if series.is_provincial else Label.NEWS
+        assert {v.provenance.label for v in series.values.values()} == {expected}
     assert {s.id: s.method for s in factors.grid_series}["national-market"] == "market"
 
 
@@ -991,3 +994,46 @@ def test_cli_reports_every_energy_problem_in_line_order(
     assert "energy.green_electricity_kwh: green power" in lines[0]
     assert "energy.natural_gas_nm3: unknown unit 'nm3'" in lines[1]
     assert "energy.diesel_t: must not be negative (got -2)" in lines[2]
+
+
+def test_zhejiang_firms_may_choose_the_provincial_factor(factors: FactorLibrary) -> None:
+    """carbon.md §3a: the Zhejiang series (THIRD-PARTY) is a choice beside 华东 and national."""
+    kwh = {"electricity_kwh": 1_000_000}
+    default = run(factors, kwh, region="330206")
+    chosen = run(factors, kwh, region="330206", grid_factor="province")
+    national = run(factors, kwh, region="330206", grid_factor="national")
+    assert default.scope2_location_tco2 == pytest.approx(1_000_000 * 0.5500 / 1000, rel=REL)
+    assert chosen.scope2_location_tco2 == pytest.approx(1_000_000 * 0.4974 / 1000, rel=REL)
+    assert national.scope2_location_tco2 == pytest.approx(1_000_000 * 0.5306 / 1000, rel=REL)
+    loc = next(f for f in chosen.factors if f.kind == "grid" and "location" in f.name)
+    assert (loc.series, loc.year, loc.region, loc.label) == (
+        "zhejiang-location",
+        2023,
+        "330000",
+        Label.THIRD_PARTY,
+    )
+    assert "THIRD-PARTY" in chosen.unofficial_labels
+    # market-based stays national: there is no provincial residual mix
+    assert chosen.scope2_market_tco2 == default.scope2_market_tco2
+    # the 2022 and 2021 data years of the provincial series
+    assert run(factors, kwh, region="330000", grid_factor="province", year=2024).factors[
+        0
+    ].value == pytest.approx(0.5153)
+    # a province without a series of its own falls back to its grid region, and says so
+    jiangsu = run(factors, kwh, region="320100", grid_factor="province")
+    assert jiangsu.scope2_location_tco2 == pytest.approx(1_000_000 * 0.5500 / 1000, rel=REL)
+    assert any("no location-based series for province 320000" in n for n in jiangsu.notes)
+
+
+def test_the_footprint_series_is_never_a_scope2_factor(factors: FactorLibrary) -> None:
+    """The 电力碳足迹因子 (carbon.md §3a) is kept apart: not a grid series, never chosen."""
+    footprint = {s.id: s for s in factors.footprint_series}["electricity-footprint"]
+    assert {y: v.value for y, v in footprint.values.items()} == {2023: 0.6205, 2024: 0.5777}
+    assert footprint.unit == "kgCO2e/kWh"
+    assert footprint.id not in {s.id for s in factors.grid_series}
+    for year in (2025, 2026):
+        for choice in ("grid_region", "province", "national"):
+            result = run(factors, {"electricity_kwh": 1000}, region="330000", year=year,
+                         grid_factor=choice)  # fmt: skip
+            assert all(f.series != footprint.id for f in result.factors)
+            assert all(f.value not in (0.6205, 0.5777) for f in result.factors)

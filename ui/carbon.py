@@ -94,6 +94,15 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
             t("carbon.product_quantity"), min_value=0.0, value=_float(product.get("quantity"))
         )
         unit = c7.text_input(t("carbon.product_unit"), value=product.get("unit") or "")
+        choices = ["grid_region", "province", "national"]
+        grid_factor = st.radio(
+            t("carbon.grid_factor"),
+            choices,
+            index=choices.index(data.get("grid_factor", "grid_region")),
+            format_func=lambda c: t(f"carbon.grid_factor_{c}"),
+            horizontal=True,
+            help=t("carbon.grid_factor_help"),
+        )
         st.markdown(f"**{t('carbon.energy')}**")
         energy = dict(data.get("energy") or {})
         keys = list(MAIN_KEYS) + [k for k in names if k not in MAIN_KEYS and k in energy]
@@ -131,6 +140,8 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
             found[name] = value
     if quantity and unit.strip():
         found["product_output"] = {"quantity": quantity, "unit": unit.strip()}
+    if grid_factor != "grid_region":
+        found["grid_factor"] = grid_factor
     found["energy"] = {k: v for k, v in values.items() if v}
     return found
 

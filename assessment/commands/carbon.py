@@ -42,11 +42,21 @@ def register(sub: Any) -> None:
         metavar="L",
         help="sector average L (tCO2 per 10k yuan value added) for K and the 碳效 grade",
     )
+    cmd.add_argument(
+        "--grid-factor",
+        choices=["grid_region", "province", "national"],
+        help="location-based grid factor: the grid region's (default), the province's where the "
+        "library has one (Zhejiang 2021–2023, THIRD-PARTY) or the national average; overrides "
+        "the file's grid_factor",
+    )
     cmd.set_defaults(handler=_run)
 
 
 def read_carbon(
-    path: Path, factor_year: int | None = None, sector_average: float | None = None
+    path: Path,
+    factor_year: int | None = None,
+    sector_average: float | None = None,
+    grid_factor: str | None = None,
 ) -> tuple[CarbonResult | None, list[str]]:
     """Account an activity file; on bad input return the problems as `file:line:col: message`."""
     try:
@@ -57,7 +67,10 @@ def read_carbon(
     if factors is None:
         return None, ["the factor library has no `factors` document (carbon-factors.yaml)"]
     try:
-        activity = parse_activity(parsed.data)
+        data = parsed.data
+        if grid_factor is not None and isinstance(data, dict):
+            data = {**data, "grid_factor": grid_factor}
+        activity = parse_activity(data)
         result = account(
             activity, factors, factor_year=factor_year, sector_average_L=sector_average
         )
@@ -73,7 +86,9 @@ def read_carbon(
 
 
 def _run(args: argparse.Namespace) -> int:
-    result, problems = read_carbon(args.file, args.factor_year, args.sector_average)
+    result, problems = read_carbon(
+        args.file, args.factor_year, args.sector_average, args.grid_factor
+    )
     if result is None:
         for problem in problems:
             print(problem, file=sys.stderr)
