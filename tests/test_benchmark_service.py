@@ -117,7 +117,7 @@ def test_the_population_read_in_bulk_is_what_the_rows_say(cohort_db: Database) -
     lat = lattice()
     with cohort_db.read() as session:
         pop = benchmark_store.load_population(
-            session, lat, "zj-future-factory", "2025-trial", 2026, Metric.PERCENT
+            session, lat, "zj-future-factory", "2025-trial-r2", 2026, Metric.PERCENT
         )
         rows = session.scalars(
             select(BenchmarkFact)
@@ -314,7 +314,7 @@ def test_cli_csv_and_bad_filters(cli_db: str, capsys: pytest.CaptureFixture[str]
     code, out, _ = zhizao(capsys, "benchmark", "--database-url", cli_db, "--csv")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("# zhizao benchmark · zj-future-factory 2025-trial · 2026")
+    assert lines[0].startswith("# zhizao benchmark · zj-future-factory 2025-trial-r2 · 2026")
     assert "synthetic demo data" in lines[0]
     assert lines[1] == "figure,name,n,suppressed,reason,firm,percentile,min,p25,median,p75,max,iqr"
     code, _, err = zhizao(capsys, "benchmark", "--database-url", cli_db, "--industry", "3670")

@@ -70,7 +70,7 @@ def test_record_carries_what_the_certificate_states() -> None:
     record = make_record()
     assert record.firm_name == FIRM
     assert record.credit_code == CREDIT_CODE
-    assert (record.standard_id, record.standard_edition) == ("zj-future-factory", "2025-trial")
+    assert (record.standard_id, record.standard_edition) == ("zj-future-factory", "2025-trial-r2")
     assert record.tier == "dws"
     assert record.tier_name_zh == "省级数字化车间"
     assert record.score == evaluated_result().total

@@ -72,7 +72,7 @@ def _node_counts(std: Standard) -> dict[str, int]:
 def test_ff_files_and_edition() -> None:
     std = _std(FF)
     assert bundled_library().files[FF].name == "zj-future-factory-2025.yaml"
-    assert std.edition == "2025-trial"
+    assert std.edition == "2025-trial-r2"
     assert [t.id for t in sorted(std.tiers, key=lambda t: t.rank)] == ["dws", "sf", "ff"]
     assert {p.id: p.tier for p in std.profiles} == {"dws": "dws", "sf": "sf", "ff": "ff"}
 

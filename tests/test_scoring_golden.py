@@ -15,20 +15,32 @@ import os
 import random
 from typing import Any
 
+import pytest
 from conftest import ROOT
+from golden_support import previous_ff_edition
 
 from bench.make_answers import generate
 from scoring import parse_answers, score, score_summary
-from standards import bundled_library
+from standards import Standard, bundled_library
 from standards.models import ChoiceRule
 
-GOLDEN = ROOT / "tests" / "golden" / "scoring-ff.jsonl"
+# Each edition of the future-factory file has its golden file: results computed on a stored
+# 2025-trial snapshot stay what they were after the descriptors were re-encoded (2025-trial-r2).
+EDITIONS = {
+    "2025-trial": ROOT / "tests" / "golden" / "scoring-ff.jsonl",
+    "2025-trial-r2": ROOT / "tests" / "golden" / "scoring-ff-r2.jsonl",
+}
 UPDATE = os.environ.get("ZHIZAO_UPDATE_GOLDEN") == "1"
 FIRMS = 300
 
 
-def answer_sets() -> list[dict[str, Any]]:
-    std = bundled_library().standard("zj-future-factory")
+def edition(name: str) -> Standard:
+    if name == "2025-trial":
+        return previous_ff_edition()
+    return bundled_library().standard("zj-future-factory", name)
+
+
+def answer_sets(std: Standard) -> list[dict[str, Any]]:
     records = [json.loads(json.dumps(r)) for r in generate(FIRMS)]
     rng = random.Random(7)  # noqa: S311 - a fixed seed: the same perturbations every run
     perturbed = []
@@ -50,12 +62,11 @@ def answer_sets() -> list[dict[str, Any]]:
     return records + perturbed
 
 
-def current_lines() -> list[str]:
+def current_lines(std: Standard) -> list[str]:
     library = bundled_library()
     scales = {s.id: s for s in library.scales.scales} if library.scales else {}
-    std = library.standard("zj-future-factory")
     lines = []
-    for number, record in enumerate(answer_sets(), start=1):
+    for number, record in enumerate(answer_sets(std), start=1):
         answers = parse_answers(record, std, scales)
         full = json.dumps(score(std, answers, scales).to_dict(), ensure_ascii=False, sort_keys=True)
         row = {
@@ -67,11 +78,13 @@ def current_lines() -> list[str]:
     return lines
 
 
-def test_results_are_unchanged() -> None:
-    lines = current_lines()
+@pytest.mark.parametrize("name", sorted(EDITIONS))
+def test_results_are_unchanged(name: str) -> None:
+    golden_file = EDITIONS[name]
+    lines = current_lines(edition(name))
     if UPDATE:
-        GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    golden = GOLDEN.read_text(encoding="utf-8").splitlines()
+        golden_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    golden = golden_file.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(golden) == 2 * FIRMS
     changed = [n for n, (now, then) in enumerate(zip(lines, golden, strict=True), 1) if now != then]
     assert not changed, (

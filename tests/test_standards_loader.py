@@ -41,7 +41,22 @@ def _bundle_loaded() -> None:
 
 @pytest.fixture(scope="module")
 def ff_text() -> str:
-    return FF_FILE.read_text(encoding="utf-8")
+    """The future-factory file without its trailing `changes` list: the cases below rename items
+    and options, which that list would report a second time (it has tests of its own)."""
+    text = FF_FILE.read_text(encoding="utf-8")
+    head, marker, _ = text.partition("\nchanges:\n")
+    assert marker, "the future-factory file ends with its `changes` list"
+    return head + "\n"
+
+
+def test_changes_name_known_items_and_options(tmp_path: Path) -> None:
+    text = FF_FILE.read_text(encoding="utf-8")
+    text = text.replace(
+        "    - {item: FF-001, options: [C, E]}",
+        "    - {item: FF-001, options: [C, X]}\n    - {item: FF-999, options: [A]}",
+    )
+    issues = load_issues(write(tmp_path / "changes.yaml", text))
+    assert [i.message for i in issues] == ["FF-001 has no option 'X'", "unknown item 'FF-999'"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -171,7 +186,7 @@ def test_utf8_byte_order_mark_is_accepted(tmp_path: Path, ff_text: str) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + ff_text.encode("utf-8"))
     library = standards.load_library([path])
-    assert library.standard("zj-future-factory").edition == "2025-trial"
+    assert library.standard("zj-future-factory").edition == "2025-trial-r2"
 
 
 @pytest.mark.parametrize(
@@ -221,7 +236,9 @@ def test_duplicate_key_is_refused_at_its_second_occurrence(tmp_path: Path, ff_te
 
 
 def test_duplicate_top_level_key(tmp_path: Path, ff_text: str) -> None:
-    text = ff_text.replace('edition: "2025-trial"\n', 'edition: "2025-trial"\nedition: "2026"\n', 1)
+    text = ff_text.replace(
+        'edition: "2025-trial-r2"\n', 'edition: "2025-trial-r2"\nedition: "2026"\n', 1
+    )
     path = write(tmp_path / "dup.yaml", text)
     [issue] = load_issues(path)
     assert "duplicate key 'edition'" in issue.message
@@ -296,6 +313,10 @@ def test_option_keys_like_no_and_on_and_unquoted_dates_survive_a_real_load(
 ) -> None:
     text = mutate(ff_text, "  - id: FF-001\n", "        - key: E\n", "        - key: No\n")
     text = mutate(text, "  - id: FF-001\n", "        - key: F\n", "        - key: on\n")
+    # F builds on E: the link follows the renamed key
+    text = mutate(
+        text, "        - key: on\n", "          builds_on: E\n", "          builds_on: No\n"
+    )
     text = mutate(text, "  - id: notice-2025-174\n", 'issued: "2025"', "issued: 2025-06-30")
     library = standards.load_library([write(tmp_path / "yes-no.yaml", text)])
     std = library.standard("zj-future-factory")
@@ -648,7 +669,7 @@ def test_cli_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         assert set(row["title"]) == {"zh", "en"}
         assert isinstance(row["items"], int)
     by_id = {row["id"]: row for row in rows}
-    assert by_id["zj-future-factory"]["edition"] == "2025-trial"
+    assert by_id["zj-future-factory"]["edition"] == "2025-trial-r2"
     assert by_id["zj-future-factory"]["items"] == 105
     assert by_id["zj-future-factory"]["questions"] == 100
     assert by_id["gbt39116-2020"]["items"] == 200
@@ -658,7 +679,7 @@ def test_cli_list_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_list_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["standards", "list"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^zj-future-factory\s+2025-trial\s+105\s+浙江省", out, re.MULTILINE)
+    assert re.search(r"^zj-future-factory\s+2025-trial-r2\s+105\s+浙江省", out, re.MULTILINE)
 
 
 def test_cli_show(capsys: pytest.CaptureFixture[str]) -> None:
