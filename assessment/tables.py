@@ -170,6 +170,9 @@ class Submission(Base):
     final_answers: Mapped[dict[str, Any] | None]
     final_result: Mapped[dict[str, Any] | None]
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Items whose options mean something else since the draft moved to a newer edition of its
+    # standard (`workflow.move_to_edition`): the firm re-reads them. Null: never moved.
+    reread_items: Mapped[Any] = mapped_column(nullable=True)
 
 
 class Answer(Base):
@@ -367,6 +370,33 @@ class BenchmarkGeneration(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+class ConfiguredValue(Base):
+    """A value an administrator set for a parameter the standard leaves NOT FOUND (e.g. an
+    investment floor), with the source it rests on. Append-only history: the newest row of a
+    (standard, edition, path) is in force; a row with a null value withdraws the setting. New
+    submissions are created against the standard with these values applied (a snapshot of its
+    own), so a stored result never changes under a firm's feet."""
+
+    __tablename__ = "configured_values"
+    __table_args__ = (
+        CheckConstraint(
+            _in("label", ("OFFICIAL", "NEWS", "THIRD-PARTY", "UNVERIFIED", "INFERRED")),
+            name="label",
+        ),
+        Index("ix_configured_values_standard", "standard_id", "edition"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    standard_id: Mapped[str] = mapped_column(String(64))
+    edition: Mapped[str] = mapped_column(String(32))
+    path: Mapped[str] = mapped_column(String(255))
+    value: Mapped[Any] = mapped_column(nullable=True)
+    label: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime]
+
+
 class AuditEntry(Base):
     """Append-only: rows are never updated or deleted (ORM guard in assessment/audit.py, and
     database triggers created by the migrations)."""
@@ -391,6 +421,7 @@ TABLE_ORDER = (
     Organisation,
     User,
     StandardSnapshot,
+    ConfiguredValue,
     Submission,
     Answer,
     EvidenceBlob,

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from assessment import audit, benchmark_store
+from assessment import audit, benchmark_store, configured
 from assessment.access import (
     is_assigned,
     is_member,
@@ -50,7 +50,8 @@ from assessment.tables import (
     User,
 )
 from scoring import AnswerError, Result, parse_answers, score
-from standards import Library, Standard, bundled_library, sha256_of
+from standards import Library, Standard, Text, bundled_library, sha256_of
+from standards.editions import items_to_reread
 from standards.models import SatisfactionRule, Scale
 
 DRAFT, SUBMITTED, IN_REVIEW, RETURNED = "draft", "submitted", "in_review", "returned"
@@ -113,6 +114,7 @@ class SubmissionView:
     self_result: dict[str, Any] | None
     final_result: dict[str, Any] | None
     synthetic: bool
+    reread_items: tuple[str, ...] = ()  # meaning changed when the draft moved edition
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,7 @@ def _view(session: Session, sub: Submission) -> SubmissionView:
         self_result=sub.self_result,
         final_result=sub.final_result,
         synthetic=sub.synthetic,
+        reread_items=tuple(sub.reread_items or ()),
     )
 
 
@@ -433,10 +436,8 @@ def create_submission(
             raise PermissionDenied(
                 "start an assessment: only the firm's members or an administrator may do this"
             )
-        try:
-            standard = library.standard(standard_id)
-        except KeyError as exc:
-            raise InvalidInput(str(exc.args[0])) from None
+        # The library's edition with the values administrators set for its NOT FOUND parameters.
+        standard = configured.current_standard(session, standard_id, library)
         profiles = [p.id for p in standard.profiles]
         problems = []
         if profile not in profiles:
@@ -472,6 +473,89 @@ def create_submission(
             after={"organisation_id": org.id, "standard": standard.id, "edition": standard.edition,
                    "standard_sha256": digest, "profile": profile, "industry_type": kind,
                    "status": DRAFT, "version": 1},
+        )  # fmt: skip
+        return _view(session, sub)
+
+
+@dataclass(frozen=True)
+class EditionStatus:
+    """Whether a submission's snapshot is the library's current edition (with configured values)."""
+
+    current: bool
+    edition: str
+    current_edition: str
+    summary: Text | None  # what the current edition changes, where it says
+    reread: dict[str, list[str]]  # item → options whose meaning changed, if the draft moved now
+
+
+def edition_status(
+    actor: Principal, db: Database, submission_id: int, library: Library | None = None
+) -> EditionStatus:
+    """Compare a submission's snapshot with what a new submission would be created against."""
+    with db.read() as session:
+        sub = load_submission(session, actor, submission_id)
+        old, _ = snapshot_standard(session, sub.standard_sha256)
+        new = configured.current_standard(session, sub.standard_id, library)
+    if sha256_of(new) == sub.standard_sha256:
+        return EditionStatus(True, old.edition, new.edition, None, {})
+    summary = new.changes.summary if new.changes and new.changes.since == old.edition else None
+    return EditionStatus(False, old.edition, new.edition, summary, items_to_reread(old, new))
+
+
+def move_to_edition(
+    actor: Principal,
+    db: Database,
+    submission_id: int,
+    *,
+    expected_version: int,
+    library: Library | None = None,
+    clock: Clock = utcnow,
+) -> SubmissionView:
+    """Move an editable submission to the current edition of its standard, answers kept.
+
+    The items whose options changed meaning are stored with the submission (`reread_items`) so the
+    firm re-reads exactly those. Answers that the new edition would not accept refuse the move
+    (nothing changes); a submitted or decided submission keeps its snapshot for good.
+    """
+    library = library or bundled_library()
+    now = clock()
+    with db.write() as session:
+        sub = load_submission(session, actor, submission_id)
+        if not (actor.is_admin or is_member(actor, sub)):
+            raise PermissionDenied(
+                f"move to the current edition: only the firm's members or an administrator may "
+                f"do this to submission {sub.id}"
+            )
+        if sub.status not in EDITABLE_STATES:
+            raise InvalidTransition(
+                f"move to the current edition: submission {sub.id} is {sub.status}; only a draft "
+                "or a returned submission can move"
+            )
+        _check_version(sub, expected_version)
+        old, _ = snapshot_standard(session, sub.standard_sha256)
+        new = configured.current_standard(session, sub.standard_id, library)
+        if sha256_of(new) == sub.standard_sha256:
+            raise InvalidInput(f"submission {sub.id} is already on the current edition")
+        answers, gates = _live_answers(session, sub.id)
+        doc = {**answer_document(sub, answers, gates), "edition": new.edition}
+        try:
+            parse_answers(doc, new, _scales_for(new, library))
+        except AnswerError as exc:
+            raise InvalidInput(
+                [f"the answers do not fit edition {new.edition}: {p}" for p in exc.problems]
+            ) from None
+        digest = ensure_snapshot(session, new, library, now)
+        reread = sorted(items_to_reread(old, new))
+        before = {"edition": sub.edition, "standard_sha256": sub.standard_sha256}
+        _compare_and_set(
+            session, sub, expected_version, EDITABLE_STATES, now,
+            edition=new.edition, standard_sha256=digest, reread_items=reread,
+        )  # fmt: skip
+        audit.record(
+            session, actor, "submission.move_edition", "submission", sub.id, at=now,
+            submission_id=sub.id, before=before,
+            after={"edition": new.edition, "standard_sha256": digest, "reread_items": reread,
+                   "version": sub.version},
         )  # fmt: skip
         return _view(session, sub)
 

@@ -11,7 +11,8 @@ from assessment.cli import main
 from assessment.excel import TemplateError, build_template
 from assessment.excel.questions import activity_key, activity_rows
 from scoring.carbon import known_keys
-from standards import sha256_of
+from standards import bundled_library, sha256_of
+from standards.models import ChoiceRule
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +57,12 @@ def test_sheets_and_metadata(ff: bytes) -> None:
     standard = LIBRARY.standard("zj-future-factory")
     recorded = meta(book)
     assert recorded["standard_id"] == "zj-future-factory"
-    assert recorded["edition"] == "2025-trial"
+    assert recorded["edition"] == "2025-trial-r2"
     assert recorded["standard_sha256"] == sha256_of(standard)
     assert (recorded["profile"], recorded["industry_type"]) == ("sf", "discrete")
     props = {p.name: p.value for p in book.custom_doc_props.props}
     assert props["zhizao.standard_id"] == "zj-future-factory"
-    assert props["zhizao.edition"] == "2025-trial"
+    assert props["zhizao.edition"] == "2025-trial-r2"
     assert props["zhizao.standard_sha256"] == sha256_of(standard)
 
 
@@ -107,13 +108,22 @@ def test_descriptors_and_drop_downs(ff: bytes) -> None:
     book = open_book(ff)
     sheet, row = find_row(book, "FF-001")
     options = sheet.cell(row=row, column=column_of(sheet, "选项说明")).value
-    assert (
-        options.splitlines()[0]
-        == "A　未应用物联网、云计算、大数据等新一代信息技术，业务以人工或单机软件为主。"
+    item = next(
+        i for i in bundled_library().standard("zj-future-factory").items if i.id == "FF-001"
     )
-    assert len(options.splitlines()) == 6
+    assert isinstance(item.rule, ChoiceRule)
+    a, b, c = item.rule.options[:3]
+    lines = options.splitlines()
+    assert lines[0] == f"A　{a.text.zh}"
+    # each option's thresholds follow it as a checklist: B has one, C three
+    assert lines[1:3] == [f"B　{b.text.zh}", "　　☐ 新一代信息技术 ≥ 1种"]
+    assert lines[3] == f"C　{c.text.zh}"
+    assert lines[4:7] == [f"　　☐ {t.describe('zh')}" for t in c.thresholds]
+    assert "　　☐ 新一代信息技术 ≥ 4种" in lines
+    assert len(lines) == 6 + 4
     english = sheet.cell(row=row, column=column_of(sheet, "选项说明（英文）")).value
-    assert english.startswith("A　No IoT, cloud")
+    assert english.startswith(f"A　{a.text.en}")
+    assert "　　☐ new-generation IT ≥ 4 kinds" in english.splitlines()
     assert sheet.cell(row=row, column=column_of(sheet, "选项说明")).alignment.wrap_text
     answer = sheet.cell(row=row, column=column_of(sheet, "答案"))
     assert answer.fill.fgColor.rgb.endswith("FFF2CC")  # yellow: to be filled
@@ -254,7 +264,9 @@ def test_cli_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     )
     captured = capsys.readouterr()
     assert code == 0
-    assert "zj-future-factory 2025-trial · sf · discrete — 77 items on 3 sheet(s)" in captured.out
+    assert (
+        "zj-future-factory 2025-trial-r2 · sf · discrete — 77 items on 3 sheet(s)" in captured.out
+    )
     assert out.read_bytes()[:2] == b"PK"
     code = main(["template", "zj-future-factory", "--profile", "xx", "--out", str(out)])
     assert code == 1

@@ -282,3 +282,26 @@ def test_a_firm_reads_the_text_of_its_industry(industry: IndustryType, marker: s
     # without an industry (the public library) both variants are shown
     assert "滚动排产" in e.text_for(None).zh
     assert "生产管控一体化平台" in e.text_for(None).zh
+
+
+def test_standards_show_prints_options_with_links_and_thresholds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from assessment.cli import main  # noqa: PLC0415 - the command line, as a user runs it
+
+    assert (
+        main(["standards", "show", "zj-future-factory", "--item", "FF-094", "--item", "FF-035"])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "  C  3.33 · 未来工厂" in out
+    assert "☐ 国际市场占有率前10" in out
+    assert "☐ 国内市场占有率前5" in out
+    assert "  D  3.75 · 未来工厂 · builds on C" in out
+    assert "[discrete] 在D的基础上" in out.replace("\n       ", "")
+    assert "[process] 在D的基础上" in out.replace("\n       ", "")
+    assert "question bank 未来工厂评分表, question 94 option B" in out
+    assert main(["standards", "show", "zj-future-factory", "--item", "FF-007", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "☐ counting period: the last 5 years" in out
+    assert main(["standards", "show", "zj-future-factory", "--item", "FF-999"]) == 1

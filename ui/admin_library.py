@@ -1,23 +1,121 @@
-"""Administrator: the standards library — what is installed, and checking a corrected YAML file
+"""Administrator: the standards library — what is installed, the values it leaves NOT FOUND (and
+setting one from an official text without editing YAML), and checking a corrected YAML file
 (every validation problem with its line) before it goes into the repository."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from assessment.identity import Role
+from assessment import configured
+from assessment.errors import LifecycleError
+from assessment.identity import Principal, Role
 from assessment.library_check import check_upload
-from standards import bundled_library
+from standards import Standard, bundled_library
 from ui import auth
-from ui.common import md, t, tr
+from ui.common import (
+    db,
+    flash,
+    labeller,
+    md,
+    number,
+    profile_name,
+    show_error,
+    show_flashes,
+    t,
+    tr,
+)
 from ui.library import library_table
+
+
+def parameter_name(std: Standard, path: str) -> str:
+    """A NOT FOUND parameter in words: the gate and profile it belongs to, or its path."""
+    parts = path.split(".")
+    if parts[0] == "gates" and len(parts) == 5:
+        gate = next((g for g in std.gates if g.id == parts[1]), None)
+        if gate is not None:
+            variant = gate.variants.get(parts[4])
+            where = tr(variant) if variant else t("admin_library.variant_default")
+            return f"{tr(gate.title)} · {profile_name(std, parts[3])} · {where}"
+    if path == "scoring.tier_rule.mandatory_share":
+        return t("admin_library.param_mandatory_share")
+    if parts[0] == "parameters" and len(parts) == 2:
+        return t("admin_library.param_named", name=parts[1])
+    return path
+
+
+def configured_values(user: Principal) -> None:
+    """Values the library leaves NOT FOUND: what is in force, and a form to set one."""
+    st.subheader(t("admin_library.pending"))
+    st.caption(t("admin_library.pending_intro"))
+    found = configured.list_configurable(user, db())
+    standards = bundled_library().standards
+    st.dataframe(
+        [
+            {
+                t("admin_library.standard"): f"{c.standard_id} {c.edition}",
+                t("admin_library.parameter"): parameter_name(standards[c.standard_id], c.path),
+                t("admin_library.in_force"): (
+                    f"{number(c.value)} {c.sourced.unit or ''} ({c.label})".strip()
+                    if c.value is not None
+                    else t("admin_library.pending_value")
+                ),
+                t("admin_library.source"): c.source or "",
+            }
+            for c in found
+        ],
+        hide_index=True,
+        width="stretch",
+        key="configured_values",
+    )
+    options = list(range(len(found)))
+    with st.form("configured-value", border=True):
+        chosen = st.selectbox(
+            t("admin_library.parameter"),
+            options,
+            format_func=labeller(
+                options,
+                lambda i: (
+                    f"{found[i].standard_id} · {parameter_name(standards[found[i].standard_id], found[i].path)}"
+                ),
+            ),
+            key="cv_parameter",
+        )
+        value = st.number_input(t("admin_library.value"), min_value=0.0, value=None, key="cv_value")
+        labels = ["OFFICIAL", "NEWS", "THIRD-PARTY", "UNVERIFIED", "INFERRED"]
+        label = st.selectbox(
+            t("admin_library.label"),
+            labels,
+            format_func=labeller(labels, lambda v: t(f"admin_library.label_{v}")),
+            key="cv_label",
+        )
+        source = st.text_input(
+            t("admin_library.source"), help=t("admin_library.source_help"), key="cv_source"
+        )
+        left, right = st.columns(2)
+        save = left.form_submit_button(t("admin_library.set"), type="primary")
+        withdraw = right.form_submit_button(t("admin_library.withdraw"))
+    if not (save or withdraw) or chosen is None:
+        return
+    item = found[chosen]
+    try:
+        configured.set_value(
+            user, db(), standard_id=item.standard_id, path=item.path,
+            value=None if withdraw else value, label=label, source=source,
+        )  # fmt: skip
+    except LifecycleError as exc:
+        show_error(exc)
+        return
+    flash(t("admin_library.withdrawn" if withdraw else "admin_library.saved"))
+    st.rerun()
 
 
 def render() -> None:
     user = auth.require_role(Role.ADMINISTRATOR)
+    show_flashes()
     st.title(t("admin_library.title"))
     standards = sorted(bundled_library().standards.values(), key=lambda s: s.id)
     library_table(standards)
+    configured_values(user)
     st.subheader(t("admin_library.check"))
     st.caption(t("admin_library.check_intro"))
     upload = st.file_uploader(t("admin_library.upload"), type=["yaml", "yml"], key="library_upload")

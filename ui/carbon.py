@@ -14,7 +14,19 @@ from assessment.identity import Role
 from scoring.carbon import CarbonResult, green_figures, known_keys
 from standards import bundled_library
 from ui import auth
-from ui.common import db, flash, md, number, show_error, show_flashes, standard_title, t, tr
+from ui.common import (
+    db,
+    flash,
+    labeller,
+    lang,
+    md,
+    number,
+    show_error,
+    show_flashes,
+    standard_title,
+    t,
+    tr,
+)
 from ui.widgets import pick_submission
 
 MAIN_KEYS = (
@@ -99,9 +111,10 @@ def activity_form(sid: int, stored: dict[str, Any] | None, editable: bool) -> di
             t("carbon.grid_factor"),
             choices,
             index=choices.index(data.get("grid_factor", "grid_region")),
-            format_func=lambda c: t(f"carbon.grid_factor_{c}"),
+            format_func=labeller(choices, lambda c: t(f"carbon.grid_factor_{c}")),
             horizontal=True,
             help=t("carbon.grid_factor_help"),
+            key=f"grid-factor-{sid}-{lang()}",
         )
         st.markdown(f"**{t('carbon.energy')}**")
         energy = dict(data.get("energy") or {})

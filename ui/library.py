@@ -22,6 +22,7 @@ from standards.models import (
     YesNoRule,
 )
 from ui.common import lang, md, t, tr
+from ui.widgets import thresholds_checklist
 
 
 def num(value: float | int | str | bool | None) -> str:
@@ -128,10 +129,16 @@ def option_lines(std: Standard, item: Item) -> list[str]:
                 lines.append(f"*{md(t('library.exclusive', keys=', '.join(rule.exclusive)))}*")
         for option in rule.options:
             tier = f" · {md(tiers.get(option.tier, option.tier))}" if option.tier else ""
-            lines.append(
-                f"- **{option.key}** · {t('library.points', p=num(option.points))}{tier} — "
-                f"{md(tr(option.text))}"
-            )
+            head = f"- **{option.key}** · {t('library.points', p=num(option.points))}{tier} — "
+            if option.text_by_industry:  # the public library shows both variants, named
+                lines.append(head)
+                lines += [
+                    f"    - {t(f'library.industry_{kind.value}')}: {md(tr(text))}"
+                    for kind, text in option.text_by_industry.items()
+                ]
+            else:
+                lines.append(head + md(tr(option.text)))
+            lines += [f"    - {md(line)}" for line in thresholds_checklist(option)]
     elif isinstance(rule, YesNoRule):
         tier = f" · {md(tiers.get(rule.tier, rule.tier))}" if rule.tier else ""
         lines.append(f"- {t('library.yes', p=num(rule.points))}{tier}")
@@ -252,6 +259,8 @@ def gate_lines(std: Standard, gate: Gate) -> str:
                 for v, s in by_variant.items()
             )
         bullets.append(f"- {md(profiles.get(profile, profile))}: {md(values)}")
+        explanations = {tr(v.explanation) for v in by_variant.values() if v.explanation}
+        bullets += [f"    - {md(text)}" for text in sorted(explanations)]
     if gate.minimum is not None:
         bullets.append(f"- {gate.standard} {gate.metric} ≥ {md(threshold(gate.minimum, None))}")
     if bullets:

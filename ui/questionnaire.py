@@ -22,6 +22,7 @@ from standards.models import (
     GateKind,
     Item,
     MultiRule,
+    Option,
     QuantityRule,
     SatisfactionRule,
     YesNoRule,
@@ -42,7 +43,7 @@ from ui.common import (
     tier_name,
     tr,
 )
-from ui.widgets import comments_box, pick_submission
+from ui.widgets import comments_box, option_text, pick_submission, thresholds_checklist
 
 GATES = "__gates__"
 
@@ -118,7 +119,11 @@ def _on_item(sid: int, item: Item) -> None:
 
 
 def _on_gate(sid: int, gate: Gate) -> None:
-    _save(sid, gates={gate.id: st.session_state.get(_k(sid, "gate", gate.id))})
+    value = st.session_state.get(_k(sid, "gate", gate.id))
+    if gate.kind is GateKind.MIN_VALUE and gate.variants:
+        variant = st.session_state.get(_k(sid, "gate", gate.id, "variant")) or "default"
+        value = None if value is None else {"value": value, "variant": variant}
+    _save(sid, gates={gate.id: value})
 
 
 def _on_upload(sid: int, item_id: str, nonce: int) -> None:
@@ -190,9 +195,15 @@ def draw_score(slot: Any, std: Standard, result: Result, profile: str) -> None:
             )
 
 
-def _option_label(std: Standard, key: str, points: float, tier: str | None, text: str) -> str:
-    mark = f" · {tier_name(std, tier)}" if tier else ""
-    return f"**{key}** · {t('q.points', p=number(points))}{mark} — {text}"
+def _option_label(std: Standard, option: Option, industry: str | None) -> str:
+    """Letter, points, tier and descriptor, then the option's thresholds as a checklist."""
+    mark = f" · {tier_name(std, option.tier)}" if option.tier else ""
+    label = (
+        f"**{option.key}** · {t('q.points', p=number(option.points))}{mark} — "
+        f"{md(option_text(option, industry))}"
+    )
+    checklist = thresholds_checklist(option)
+    return "  \n".join([label, *(md(line) for line in checklist)])
 
 
 def draw_item(
@@ -205,6 +216,8 @@ def draw_item(
     mandatory: bool,
     below: bool,
     files: list[evidence.EvidenceView],
+    industry: str | None,
+    reread: bool = False,
 ) -> None:
     title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
     if item.industry is not None and item.industry in item.text_by_industry:
@@ -217,6 +230,8 @@ def draw_item(
         badges.append(f":orange-badge[{t('q.below_target')}]")
     if given is None and mandatory:
         badges.append(f":red-badge[{t('q.unanswered')}]")
+    if reread:
+        badges.append(f":violet-badge[{t('q.reread')}]")
     rule = item.rule
     disabled = not editable
     with st.container(border=True, key=f"item-{item.id}"):
@@ -226,10 +241,7 @@ def draw_item(
         label = md(title)
         if isinstance(rule, ChoiceRule):
             keys = [o.key for o in rule.options]
-            text = {
-                o.key: _option_label(std, o.key, o.points, o.tier, md(tr(o.text)))
-                for o in rule.options
-            }
+            text = {o.key: _option_label(std, o, industry) for o in rule.options}
             st.radio(
                 label,
                 keys,
@@ -245,7 +257,7 @@ def draw_item(
             chosen = set(given or [])
             for o in rule.options:
                 st.checkbox(
-                    _option_label(std, o.key, o.points, o.tier, md(tr(o.text))),
+                    _option_label(std, o, industry),
                     value=o.key in chosen,
                     key=_k(sid, item.id, o.key),
                     on_change=_on_item,
@@ -354,7 +366,14 @@ def draw_item(
 
 
 def draw_gate(
-    sid: int, std: Standard, gate: Gate, gates: dict[str, Any], *, editable: bool, outcome: Any
+    sid: int,
+    std: Standard,
+    gate: Gate,
+    gates: dict[str, Any],
+    *,
+    editable: bool,
+    outcome: Any,
+    profile: str,
 ) -> None:
     given = gates.get(gate.id)
     state = {
@@ -382,6 +401,27 @@ def draw_gate(
             )
         elif gate.kind is GateKind.MIN_VALUE:
             value = given.get("value") if isinstance(given, dict) else given
+            if gate.variants:  # e.g. the lower floors of mountain and island counties
+                variants = ["default", *gate.variants]
+                chosen = given.get("variant", "default") if isinstance(given, dict) else "default"
+                st.radio(
+                    t("q.gate_variant"),
+                    variants,
+                    index=variants.index(chosen) if chosen in variants else 0,
+                    format_func=labeller(
+                        variants,
+                        lambda v: (
+                            tr(gate.variants[v])
+                            if v in gate.variants
+                            else t("q.gate_variant_default")
+                        ),
+                    ),
+                    horizontal=True,
+                    key=_k(sid, "gate", gate.id, "variant"),
+                    on_change=_on_gate,
+                    args=(sid, gate),
+                    disabled=not editable,
+                )
             st.number_input(
                 f"{label} ({gate.unit or ''})",
                 value=value,
@@ -390,6 +430,13 @@ def draw_gate(
                 args=(sid, gate),
                 disabled=not editable,
             )
+            pending = {
+                tr(v.explanation)
+                for v in gate.thresholds.get(profile, {}).values()
+                if v.effective is None and v.explanation is not None
+            }
+            for text in sorted(pending):
+                st.info(text, icon=":material/hourglass_top:")
         else:
             st.markdown(f"**{label}**")
             st.caption(t("q.gate_computed"))
@@ -402,6 +449,8 @@ def domain_fragment(
     std: Standard,
     group: appdata.Group | None,
     profile: str,
+    industry: str | None,
+    reread: frozenset[str],
     editable: bool,
     score_slot: Any,
     only_open: bool,
@@ -428,7 +477,10 @@ def domain_fragment(
         outcomes = {g.id: g for g in result.gates}
         for gate in std.gates:
             if gate.id in outcomes or not gate.profiles or profile in gate.profiles:
-                draw_gate(sid, std, gate, gates, editable=editable, outcome=outcomes.get(gate.id))
+                draw_gate(
+                    sid, std, gate, gates, editable=editable, outcome=outcomes.get(gate.id),
+                    profile=profile,
+                )  # fmt: skip
         return
     traces = {tr_.id: tr_ for tr_ in result.items}
     below = appdata.below_target(std, result)
@@ -461,9 +513,43 @@ def domain_fragment(
             mandatory=mandatory,
             below=item.id in below,
             files=files.get(item.id, []),
+            industry=industry,
+            reread=item.id in reread,
         )
     if shown == 0:
         st.success(t("q.group_done"))
+
+
+def edition_box(user: Principal, sub: workflow.SubmissionView, std: Standard) -> None:
+    """A draft on an older edition may move to the current one; after a move, what to re-read."""
+    applicable = [i.id for i, _ in appdata.applicable_items(std, sub.profile, sub.industry_type)]
+    status = workflow.edition_status(user, db(), sub.id)
+    if not status.current:
+        reread = [i for i in applicable if i in status.reread]
+        with st.container(border=True, key="edition-box"):
+            st.markdown(
+                t("q.edition_newer", old=status.edition, new=status.current_edition, n=len(reread))
+            )
+            if status.summary is not None:
+                st.caption(tr(status.summary))
+            if reread:
+                st.caption(t("q.edition_items", items="、".join(reread)))
+            if st.button(t("q.edition_move", new=status.current_edition), key="edition-move"):
+                try:
+                    workflow.move_to_edition(
+                        user, db(), sub.id, expected_version=_state(sub.id)["version"]
+                    )
+                except Conflict:
+                    _state(sub.id)["conflict"] = True
+                except LifecycleError as exc:
+                    show_error(exc)
+                    return
+                _reload(sub.id)
+                flash(t("q.edition_moved", new=status.current_edition))
+                st.rerun()
+    reread_now = [i for i in applicable if i in sub.reread_items]
+    if reread_now:
+        st.warning(t("q.reread_list", n=len(reread_now), items="、".join(reread_now)))
 
 
 def _live(user: Principal, sid: int) -> Result:
@@ -508,6 +594,8 @@ def render() -> None:
         comments_box(user, sub.id, title_key="q.evaluator_comments")
     elif not editable:
         st.info(t("q.read_only", status=status_label(sub.status)))
+    if editable:
+        edition_box(user, sub, std)
     offline.section(user, sub, std, editable=editable, on_imported=_reload)
     score_slot = st.empty()
     result = _live(user, sub.id)
@@ -541,7 +629,11 @@ def render() -> None:
     group = by_id.get(current)
     if group is not None:
         st.subheader(f"{group.number or ''} {tr(group.name)}".strip())
-    domain_fragment(user, sub.id, std, group, sub.profile, editable, score_slot, only_open)
+    reread = frozenset(sub.reread_items) if editable else frozenset()
+    domain_fragment(
+        user, sub.id, std, group, sub.profile, sub.industry_type, reread, editable, score_slot,
+        only_open,
+    )  # fmt: skip
     position = ids.index(current)
     prev_col, next_col, _ = st.columns([1, 1, 3])
     if position > 0:

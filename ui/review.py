@@ -31,7 +31,14 @@ from ui.common import (
     tr,
 )
 from ui.downloads import export_button, report_button
-from ui.widgets import answer_text, comments_box, pick_submission, scale_grades
+from ui.widgets import (
+    answer_text,
+    comments_box,
+    option_text,
+    pick_submission,
+    scale_grades,
+    thresholds_checklist,
+)
 
 PREVIEW_MAX_BYTES = (
     5 * 1024 * 1024
@@ -39,13 +46,16 @@ PREVIEW_MAX_BYTES = (
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
-def adjusted_widget(item: Item, original: Any, key: str) -> Any:
+def adjusted_widget(item: Item, original: Any, key: str, industry: str | None) -> Any:
     """The evaluator's corrected answer for an item (same shapes as the firm's answers)."""
     rule = item.rule
     label = t("review.corrected")
     if isinstance(rule, ChoiceRule):
         keys = [o.key for o in rule.options]
-        texts = {o.key: f"{o.key} · {number(o.points)} · {tr(o.text)}" for o in rule.options}
+        texts = {
+            o.key: f"{o.key} · {number(o.points)} · {option_text(o, industry)}"
+            for o in rule.options
+        }
         return st.selectbox(
             label,
             keys,
@@ -55,7 +65,7 @@ def adjusted_widget(item: Item, original: Any, key: str) -> Any:
         )
     if isinstance(rule, MultiRule):
         keys = [o.key for o in rule.options]
-        texts = {o.key: f"{o.key} · {tr(o.text)}" for o in rule.options}
+        texts = {o.key: f"{o.key} · {option_text(o, industry)}" for o in rule.options}
         return st.multiselect(
             label,
             keys,
@@ -87,6 +97,21 @@ def adjusted_widget(item: Item, original: Any, key: str) -> Any:
         value = st.number_input(f"{label} ({rule.unit})", value=current.get("value"), key=key)
         return {**current, "value": value}
     return original
+
+
+def chosen_checklist(item: Item, answer: Any) -> list[str]:
+    """What the evaluator checks for the firm's option(s): each threshold and what proves it."""
+    rule = item.rule
+    if not isinstance(rule, ChoiceRule | MultiRule) or answer is None:
+        return []
+    chosen = set(answer) if isinstance(answer, list) else {answer}
+    lines = []
+    for option in rule.options:
+        if option.key in chosen:
+            lines += [
+                f"{option.key} {line}" for line in thresholds_checklist(option, evidence=True)
+            ]
+    return lines
 
 
 def show_evidence(user: Principal, files: list[evidence.EvidenceView]) -> None:
@@ -128,10 +153,16 @@ def item_panel(
                 else f":orange-badge[{t('review.adjusted')}] "
             )
         st.markdown(f"{badge}**{md(title)}** `{item.id}`")
-        st.markdown(f"{t('review.firm_answer')}: {md(answer_text(item, original))}")
+        industry = sub.industry_type
+        st.markdown(f"{t('review.firm_answer')}: {md(answer_text(item, original, industry))}")
+        checklist = chosen_checklist(item, original)
+        if checklist:
+            st.markdown(
+                f"{t('review.thresholds')}  \n" + "  \n".join(md(line) for line in checklist)
+            )
         if decision is not None and decision.decision == "adjust":
             st.markdown(
-                f"{t('review.evaluated_answer')}: {md(answer_text(item, decision.value))}  \n{t('review.reason')}: {md(decision.reason or '')}"
+                f"{t('review.evaluated_answer')}: {md(answer_text(item, decision.value, industry))}  \n{t('review.reason')}: {md(decision.reason or '')}"
             )
         with st.expander(t("review.evidence", n=len(files)), icon=":material/attach_file:"):
             show_evidence(user, files)
@@ -145,7 +176,7 @@ def item_panel(
                 horizontal=True,
                 key=f"d-{item.id}",
             )
-            value = adjusted_widget(item, original, f"v-{item.id}")
+            value = adjusted_widget(item, original, f"v-{item.id}", industry)
             reason = st.text_input(t("review.reason_input"), key=f"why-{item.id}")
             public = st.text_input(t("review.public_comment"), key=f"pub-{item.id}")
             internal = st.text_input(t("review.internal_note"), key=f"int-{item.id}")

@@ -11,7 +11,15 @@ from assessment import workflow
 from assessment.errors import NotFound
 from assessment.identity import Principal
 from standards import bundled_library
-from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
+from standards.models import (
+    ChoiceRule,
+    Item,
+    MultiRule,
+    Option,
+    QuantityRule,
+    SatisfactionRule,
+    YesNoRule,
+)
 from ui.common import db, lang, number, standard, submission_label, t, tr, when
 
 CURRENT = "current_submission"
@@ -80,7 +88,23 @@ def scale_grades(rule: SatisfactionRule) -> dict[str, str]:
     return {g.key: tr(g.text) for g in (scale.grades if scale else [])}
 
 
-def answer_text(item: Item, value: Any) -> str:
+def option_text(option: Option, industry: str | None) -> str:
+    """The descriptor a firm of this industry type reads, in the page's language."""
+    return tr(option.text_for(industry))
+
+
+def thresholds_checklist(option: Option, *, evidence: bool = False) -> list[str]:
+    """The option's numeric criteria as checklist lines (with what proves each, for evaluators)."""
+    lines = []
+    for threshold in option.thresholds:
+        line = f"☐ {threshold.describe(lang())}"
+        if evidence and threshold.evidence is not None:
+            line += f" — {t('review.threshold_evidence')}{tr(threshold.evidence)}"
+        lines.append(line)
+    return lines
+
+
+def answer_text(item: Item, value: Any, industry: str | None = None) -> str:
     """An answer in words, in the page's language (review page, import preview)."""
     rule = item.rule
     if value is None:
@@ -89,9 +113,9 @@ def answer_text(item: Item, value: Any) -> str:
         return t("common.not_applicable", reason=value.get("reason") or "—")
     if isinstance(rule, ChoiceRule):
         option = next((o for o in rule.options if o.key == value), None)
-        return f"{value} · {tr(option.text)}" if option else str(value)
+        return f"{value} · {option_text(option, industry)}" if option else str(value)
     if isinstance(rule, MultiRule) and isinstance(value, list):
-        texts = {o.key: tr(o.text) for o in rule.options}
+        texts = {o.key: option_text(o, industry) for o in rule.options}
         return "；".join(f"{k} · {texts.get(k, k)}" for k in value)
     if isinstance(rule, YesNoRule):
         return t("common.yes") if value else t("common.no")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import Any
 
 from assessment.commands.output import fail, print_json
@@ -11,6 +12,7 @@ from standards import Label, Standard, bundled_library, sha256_of
 from standards.checks import item_max_points
 from standards.cli import validate_main
 from standards.loader import DOCUMENT_TYPES
+from standards.models import ChoiceRule, MultiRule
 from standards.schema import json_schema_text
 
 
@@ -25,6 +27,16 @@ def register(sub: Any) -> None:
     show = group.add_parser("show", help="show one standard's structure")
     show.add_argument("id")
     show.add_argument("--json", action="store_true", help="print the full standard as JSON")
+    show.add_argument(
+        "--item",
+        action="append",
+        metavar="ID",
+        help="print these items' options whole: descriptor, builds-on link, thresholds, source "
+        "(repeatable; FF-004 shows both industry variants)",
+    )
+    show.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help="language of the descriptors"
+    )
     show.set_defaults(handler=_show)
 
     validate = group.add_parser(
@@ -76,6 +88,8 @@ def _show(args: argparse.Namespace) -> int:
         std = bundled_library().standard(args.id)
     except KeyError as exc:
         return fail(str(exc.args[0]))
+    if args.item:
+        return _show_items(std, args.item, args.lang)
     if args.json:
         print_json(std.model_dump(mode="json", by_alias=True, exclude_none=True))
         return 0
@@ -112,4 +126,35 @@ def _show(args: argparse.Namespace) -> int:
     print(
         f"{len(std.items)} items, max total {std.scoring.max_total if std.scoring.max_total is not None else '—'}"
     )
+    return 0
+
+
+def _show_items(std: Standard, wanted: list[str], lang: str) -> int:
+    items = [i for i in std.items if i.id in wanted or i.variant_of in wanted]
+    unknown = [w for w in wanted if not any(w in (i.id, i.variant_of) for i in items)]
+    if unknown:
+        return fail(f"{std.id} has no item {', '.join(unknown)}")
+    tiers = {t.id: t.name.get(lang) for t in std.tiers}
+    for item in items:
+        print(f"{item.id}  {item.title.get(lang)}")
+        if isinstance(item.rule, ChoiceRule | MultiRule):
+            for option in item.rule.options:
+                tier = f" · {tiers.get(option.tier, option.tier)}" if option.tier else ""
+                link = f" · builds on {option.builds_on}" if option.builds_on else ""
+                print(f"  {option.key}  {option.points:g}{tier}{link}")
+                texts = option.text_by_industry or {None: option.text}
+                for industry, text in texts.items():
+                    where = f"[{industry.value}] " if industry is not None else ""
+                    width = 38 if lang == "zh" else 76  # Chinese characters are double width
+                    for line in textwrap.wrap(where + text.get(lang), width):
+                        print(f"       {line}")
+                for threshold in option.thresholds:
+                    print(f"       ☐ {threshold.describe(lang)}")
+                if option.provenance is not None:
+                    print(
+                        f"       source: {option.provenance.label.value} — {option.provenance.source}"
+                    )
+                if option.note:
+                    print(f"       note: {option.note}")
+        print()
     return 0

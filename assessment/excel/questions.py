@@ -104,11 +104,20 @@ def grade_label(scale: Scale, key: str, lang: str) -> str:
     return key
 
 
-def options_text(item: Item, scales: Mapping[str, Scale], lang: str) -> str:
-    """The descriptors: option key → what must be true (or the guidance for other rules)."""
+def options_text(
+    item: Item, scales: Mapping[str, Scale], lang: str, industry: str | None = None
+) -> str:
+    """The descriptors: option key → what must be true (or the guidance for other rules).
+
+    A descriptor is the one for the firm's industry type; an option's numeric criteria follow it
+    as a checklist (☐ …), so a printed workbook can be ticked off against evidence.
+    """
     rule = item.rule
     if isinstance(rule, ChoiceRule | MultiRule):
-        lines = [f"{o.key}　{o.text.get(lang)}" for o in rule.options]
+        lines = []
+        for o in rule.options:
+            lines.append(f"{o.key}　{o.text_for(industry).get(lang)}")
+            lines += [f"　　☐ {t.describe(lang)}" for t in o.thresholds]
         if isinstance(rule, MultiRule) and rule.exclusive:
             alone = ", ".join(rule.exclusive)
             lines.append(
