@@ -28,6 +28,7 @@ from standards.models import (
     Sourced,
     Standard,
     ThresholdOp,
+    TierRule,
     TierRuleKind,
     YesNoRule,
 )
@@ -179,6 +180,8 @@ def check_standard(
     for index, gate in enumerate(std.gates):
         problems.extend(_gate_problems(gate, ("gates", index), profiles, units))
     problems.extend(_tier_rule_problems(std, tiers, units))
+    if std.scoring.tier_rule is not None:
+        problems.extend(_score_band_problems(std.scoring.tier_rule))
     for key, value in std.parameters.items():
         problems.extend(_sourced_problems(value, ("parameters", key), units))
     problems.extend(
@@ -365,6 +368,23 @@ def _changes_problems(changes: EditionChanges, items: Mapping[str, Item]) -> Ite
         for o_index, key in enumerate(changed.options):
             if key not in keys:
                 yield (*path, "options", o_index), f"{changed.item} has no option {key!r}"
+
+
+def _score_band_problems(rule: TierRule) -> Iterator[Problem]:
+    path: Path = ("scoring", "tier_rule", "score_bands")
+    if not rule.score_bands:
+        return
+    if rule.kind is not TierRuleKind.MATURITY:
+        yield path, "score_bands belong to a maturity tier rule"
+    if rule.score_bands_provenance is None:
+        yield path, "score_bands need score_bands_provenance (where the bands are stated)"
+    for index, band in enumerate(rule.score_bands):
+        if not band.low < band.high:
+            yield (*path, index, "high"), "a band's high must be above its low"
+        if index and band.level != rule.score_bands[index - 1].level + 1:
+            yield (*path, index, "level"), "bands list the levels in order, one each"
+        if index and band.low != rule.score_bands[index - 1].high:
+            yield (*path, index, "low"), "bands must meet: each low is the previous band's high"
 
 
 def _tier_rank(tier: str | None, tiers: Mapping[str, object]) -> int | None:

@@ -464,12 +464,32 @@ class TierRule(Strict):
         default=None, description="maturity: 'level_plus_next' = n + score of level n+1."
     )
     bands: list[Band] = Field(default_factory=list, description="total_bands: lower bounds.")
+    score_bands: list[ScoreBand] = Field(
+        default_factory=list,
+        exclude_if=is_unset,
+        description="maturity: the final-score band of each level as a source states it "
+        "(e.g. 三级 2.8–3.8). A cross-check of the pass rule and the final score, not a rule: "
+        "the level comes from the pass rule, and the tests hold the two to agree.",
+    )
+    score_bands_provenance: Provenance | None = Field(default=None, exclude_if=is_unset)
     provenance: Provenance
 
 
 class Band(Strict):
     tier: Identifier
     min_percent: Sourced
+
+
+class ScoreBand(Strict):
+    """Level `level` covers final scores from `low` (included) to `high` (excluded; the top band
+    includes its upper bound)."""
+
+    level: int = Field(ge=1, le=9)
+    low: float = Field(ge=0)
+    high: float = Field(gt=0)
+
+    def holds(self, score: float, *, top: bool = False) -> bool:
+        return self.low <= score < self.high or (top and score == self.high)
 
 
 TierRule.model_rebuild()

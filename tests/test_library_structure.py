@@ -293,15 +293,19 @@ def test_ff_investment_gate_with_mountain_island_variant() -> None:
     assert values == {
         "dws": {"default": 2000, "mountain_island": 1500},
         "sf": {"default": 4000, "mountain_island": 3000},
-        "ff": {"default": None},
+        "ff": {"default": None, "mountain_island": None},
     }
     for profile in ("dws", "sf"):
         for threshold in gate.thresholds[profile].values():
             assert threshold.provenance.label is Label.OFFICIAL
             assert threshold.unit == "万元"
-    ff = gate.thresholds["ff"]["default"]
-    assert ff.provenance.label is Label.NOT_FOUND
-    assert ff.default is None, "no future-factory investment floor may be invented"
+    for ff in gate.thresholds["ff"].values():
+        assert ff.provenance.label is Label.NOT_FOUND
+        assert ff.default is None, "no future-factory investment floor may be invented"
+        # the pending value is explained in plain words: why, the 2022 floors (NEWS), who sets it
+        assert ff.explanation is not None
+        for fact in ("待定", "8000万元", "6000万元", "2022", "管理员"):
+            assert fact in ff.explanation.zh
 
 
 def test_ff_digitalisation_gate_thresholds() -> None:
@@ -416,3 +420,25 @@ def test_crosswalk_maps_questions_to_cmmm_subdomains_once() -> None:
     sources = [link.source_item for link in cw.links]
     assert len(sources) == len(set(sources)), "each question is linked once"
     assert cw.provenance.label is Label.INFERRED, "no official mapping exists"
+
+
+def test_miit_ai_shares_and_scene_coverage_are_gates_with_their_labels() -> None:
+    """future-factory.md §9: AI-scenario shares (NEWS) and scene coverage per tier (THIRD-PARTY)."""
+    miit = _std("miit-smart-factory")
+    gates = {g.id: g for g in miit.gates}
+    share = gates["ai-scenario-share"]
+    assert share.kind is GateKind.MIN_VALUE
+    assert {p: by["default"].value for p, by in share.thresholds.items()} == {
+        "excellent": 20,
+        "leading": 60,
+    }
+    assert {by["default"].provenance.label for by in share.thresholds.values()} == {Label.NEWS}
+    scenes = {g.id: g for g in miit.gates if g.id.startswith("scenes-")}
+    assert {g.profiles[0]: g.veto for g in scenes.values()} == {
+        "basic": True, "advanced": True, "excellent": False, "leading": True,
+    }  # fmt: skip
+    assert {g.provenance.label for g in scenes.values()} == {Label.THIRD_PARTY}
+    assert "五个环节" in scenes["scenes-leading"].title.zh
+    advanced = next(t for t in miit.tiers if t.id == "advanced")
+    assert advanced.description is not None
+    assert "来源不一致" in advanced.description.zh  # who recognises 先进级 is disputed

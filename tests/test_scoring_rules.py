@@ -334,15 +334,17 @@ def test_gates_only_tiers_from_a_related_cmmm_level() -> None:
     library = bundled_library()
     miit = library.standard("miit-smart-factory")
     declarations = {g.id: True for g in miit.gates if g.kind.value == "declaration"}
-    for level, expected_rank in ((1, 0), (2, 2), (3, 3)):
+    # 卓越级 needs AI in ≥ 20 % of scenarios and 领航级 ≥ 60 % (NEWS, future-factory.md §9)
+    for level, share, expected_rank in ((1, 25, 0), (2, 25, 2), (3, 25, 3), (3, 15, 2), (4, 59, 3),
+                                        (4, 60, 4)):  # fmt: skip
         data = {
             "answers": {},
-            "gates": declarations,
+            "gates": {**declarations, "ai-scenario-share": share},
             "related_results": {"gbt39116-2020": {"level": level}},
             "profile": miit.profiles[0].id,
         }
         result = score(miit, parse_answers(data, miit))
-        assert (result.tier_rank or 0) == expected_rank, (level, result.gates)
+        assert (result.tier_rank or 0) == expected_rank, (level, share, result.gates)
 
 
 # --- maturity levels ---------------------------------------------------------------------------

@@ -502,7 +502,7 @@ SEMANTIC_CASES = [
     ),
     Case(
         "not-found-value-not-null",
-        "  - id: investment\n", "ff:\n        default: {value: null", "ff:\n        default: {value: 5000",
+        "  - id: investment\n", "ff:\n        default:\n          value: null", "ff:\n        default:\n          value: 5000",
         "a NOT FOUND value must be null (never invent it)", "value: 5000",
     ),
     Case(

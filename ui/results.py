@@ -17,7 +17,7 @@ from standards.models import ChoiceRule, MultiRule
 from ui import auth
 from ui.common import db, md, number, profile_name, standard_title, status_label, t, tier_name, tr
 from ui.downloads import certificate_button, certificate_line, report_button
-from ui.widgets import comments_box, pick_submission
+from ui.widgets import comments_box, option_text, pick_submission
 
 
 def _item_title(std: Standard, item_id: str) -> str:
@@ -27,12 +27,12 @@ def _item_title(std: Standard, item_id: str) -> str:
     return f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
 
 
-def _option_text(std: Standard, item_id: str, key: object) -> str:
+def _option_text(std: Standard, item_id: str, key: object, industry: str | None) -> str:
     item = next((i for i in std.items if i.id == item_id), None)
     if item is not None and isinstance(item.rule, ChoiceRule | MultiRule) and isinstance(key, str):
         option = next((o for o in item.rule.options if o.key == key), None)
         if option is not None:
-            return f"{key} · {tr(option.text)}"
+            return f"{key} · {option_text(option, industry)}"
     if isinstance(key, bool) or key in ("yes", "no"):
         return t("common.yes") if key in (True, "yes") else t("common.no")
     if isinstance(key, list):
@@ -184,8 +184,10 @@ def render() -> None:
                 [
                     {
                         t("results.item"): _item_title(std, u.item),
-                        t("results.current"): _option_text(std, u.item, u.current),
-                        t("results.to"): _option_text(std, u.item, u.to),
+                        t("results.current"): _option_text(
+                            std, u.item, u.current, sub.industry_type
+                        ),
+                        t("results.to"): _option_text(std, u.item, u.to, sub.industry_type),
                         t("results.gain"): u.points_gain,
                         t("results.effort"): u.effort,
                     }
@@ -200,8 +202,8 @@ def render() -> None:
             [
                 {
                     t("results.item"): _item_title(std, g.item),
-                    t("results.answer"): _option_text(std, g.item, g.answer),
-                    t("results.best"): _option_text(std, g.item, g.best),
+                    t("results.answer"): _option_text(std, g.item, g.answer, sub.industry_type),
+                    t("results.best"): _option_text(std, g.item, g.best, sub.industry_type),
                     t("results.lost"): g.points_lost,
                 }
                 for g in main.gaps[:10]

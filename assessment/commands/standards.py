@@ -77,9 +77,9 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"{'id':<26} {'edition':<12} {'items':>5}  title")
+    print(f"{'id':<26} {'edition':<14} {'items':>5}  title")
     for row in rows:
-        print(f"{row['id']:<26} {row['edition']:<12} {row['items']:>5}  {row['title']['zh']}")
+        print(f"{row['id']:<26} {row['edition']:<14} {row['items']:>5}  {row['title']['zh']}")
     return 0
 
 
