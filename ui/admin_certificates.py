@@ -61,7 +61,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
         elif issuer.demo:
             st.caption(t("certs.issuer_demo", fingerprint=issuer.fingerprint[:16]))
         else:
-            st.caption(t("certs.issuer", name=issuer.name, fingerprint=issuer.fingerprint[:16]))
+            st.caption(t("certs.issuer", name=md(issuer.name), fingerprint=issuer.fingerprint[:16]))
     holding = {c.submission_id for c in certs if c.status != "revoked"}
     waiting = [
         s

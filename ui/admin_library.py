@@ -124,12 +124,12 @@ def render() -> None:
     result = check_upload(user, upload.name, upload.getvalue())
     if result.library is not None:
         found = [f"{tr(s.title)} ({s.id} {s.edition})" for s in result.library.standards.values()]
-        st.success(t("admin_library.valid", name=result.filename, n=len(found)))
+        st.success(t("admin_library.valid", name=md(result.filename), n=len(found)))
         for line in found:
             st.markdown(f"- {md(line)}")
         st.caption(t("admin_library.install_hint"))
         return
-    st.error(t("admin_library.invalid", name=result.filename, n=len(result.issues)))
+    st.error(t("admin_library.invalid", name=md(result.filename), n=len(result.issues)))
     st.dataframe(
         [
             {

@@ -9,7 +9,7 @@ from assessment.classifications import SizeClass, divisions, regions
 from assessment.errors import LifecycleError
 from assessment.identity import Role, generate_password
 from ui import auth
-from ui.common import db, labeller, lang, show_error, show_flashes, t, when
+from ui.common import db, labeller, lang, md, show_error, show_flashes, t, when
 
 
 def org_section(user: auth.Principal) -> None:
@@ -96,7 +96,7 @@ def org_section(user: auth.Principal) -> None:
             except LifecycleError as exc:
                 show_error(exc)
             else:
-                st.success(t("orgs.created", name=org.name, id=org.id))
+                st.success(t("orgs.created", name=md(org.name), id=org.id))
 
 
 def user_section(user: auth.Principal) -> None:
@@ -165,7 +165,7 @@ def user_section(user: auth.Principal) -> None:
             except LifecycleError as exc:
                 show_error(exc)
             else:
-                st.success(t("orgs.user_created", email=created.email))
+                st.success(t("orgs.user_created", email=md(created.email)))
                 st.code(password, language=None)
 
 

@@ -9,7 +9,7 @@ from assessment.errors import LifecycleError
 from assessment.identity import Role
 from standards import bundled_library
 from ui import auth
-from ui.common import db, flash, labeller, lang, show_error, t, tr
+from ui.common import db, flash, labeller, lang, md, show_error, t, tr
 from ui.widgets import open_submission
 
 
@@ -18,7 +18,7 @@ def render() -> None:
     st.title(t("new.title"))
     st.caption(t("new.intro"))
     org = organisations.get_organisation(user, db(), user.org_id or 0)
-    st.markdown(f"**{t('new.organisation')}:** {org.name}")
+    st.markdown(f"**{t('new.organisation')}:** {md(org.name)}")
     library = bundled_library()
     standards = sorted(
         library.standards.values(), key=lambda s: (s.id != "zj-future-factory", s.id)

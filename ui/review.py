@@ -337,7 +337,7 @@ def render() -> None:
         return
     std = appdata.submission_standard(user, db(), sub.id)
     st.caption(
-        f"{sub.organisation_name} · {standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
+        f"{md(sub.organisation_name)} · {standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
     )
     with st.container(horizontal=True, key="review_documents"):
         export_button(user, sub.id, key=f"export-{sub.id}")
