@@ -12,9 +12,11 @@ Run: `make run`, or `python -m streamlit run streamlit_app.py`.
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from assessment.identity import Role
 from ui import auth
@@ -106,4 +108,10 @@ if user is not None:
         )
     menu[t("nav.section.more")] = extra
 
-st.navigation(menu).run()
+try:
+    st.navigation(menu).run()
+except SQLAlchemyError:
+    # A storage failure (a busy or unreachable database, a constraint the services did not
+    # foresee) is logged whole for the operator; the person sees a plain message, never SQL.
+    logging.getLogger("zhizao").exception("storage error while drawing a page")
+    st.error(t("common.storage_error"))
