@@ -79,6 +79,7 @@ from assessment.tables import (
     SubmissionActivity,
     User,
 )
+from assessment.text import MAX_NOTE, clean_text
 from assessment.workflow import APPROVED, answer_document, score_document, snapshot_standard
 from scoring import Result
 from standards import canonical_json
@@ -304,7 +305,7 @@ def revoke_certificate(
     """Revoke one certificate at once (administrators, with a reason). The submission stays
     approved; issuing again gives a new number. The public check and `zhizao cert verify` report
     the revocation from the next request on."""
-    text = (reason or "").strip()
+    text = clean_text(reason or "", "revoke: reason", max_length=MAX_NOTE, multiline=True)
     now = clock()
     with db.write() as session:
         cert = session.scalars(

@@ -49,6 +49,7 @@ from assessment.tables import (
     Submission,
     User,
 )
+from assessment.text import clean_text
 from scoring import AnswerError, Result, parse_answers, score
 from standards import Library, Standard, Text, bundled_library, sha256_of
 from standards.editions import items_to_reread
@@ -325,11 +326,10 @@ def _current_review(session: Session, sub: Submission) -> Review:
 
 
 def _require_text(value: str | None, what: str) -> str:
-    text = (value or "").strip()
+    """A required multi-line text (reason, comment): not blank, no control characters, capped."""
+    text = clean_text(value or "", what, max_length=MAX_COMMENT, multiline=True)
     if not text:
         raise InvalidInput(f"{what}: required, and may not be blank")
-    if len(text) > MAX_COMMENT:
-        raise InvalidInput(f"{what}: at most {MAX_COMMENT} characters (got {len(text)})")
     return text
 
 
@@ -853,7 +853,8 @@ def decide_item(
             )
         }
         original = (sub.self_answers or {}).get("answers" if kind == "item" else "gates", {})[key]
-        text = (reason or "").strip() or None
+        text = clean_text(reason or "", f"{kind} {key}: reason", max_length=MAX_COMMENT,
+                          multiline=True) or None  # fmt: skip
         if decision == "adjust":
             if value is None:
                 raise InvalidInput(f"{kind} {key}: an adjustment needs the corrected answer")

@@ -342,3 +342,24 @@ def test_the_standard_is_snapshotted_by_its_hash(world: World) -> None:
         standard, _ = workflow.snapshot_standard(session, view.standard_sha256)
     assert sha256_of(standard) == view.standard_sha256
     assert counts(w.db)["standard_snapshots"] == 1
+
+
+@pytest.mark.parametrize("bad", ["NUL\x00byte", "bidi \u202eoverride", "bell \x07"])
+def test_reasons_and_comments_refuse_control_characters(world: World, bad: str) -> None:
+    """NUL crashed PostgreSQL writes; every reason and comment is checked before anything is
+    written, on both databases, and the message names the field."""
+    w = world
+    sid = w.submission("in_review")
+    before = snapshot(w.db)
+    with pytest.raises(InvalidInput, match="control character"):
+        workflow.add_comment(w.eval_1, w.db, sid, body=bad, visibility="public")
+    with pytest.raises(InvalidInput, match="reason: contains the control character"):
+        workflow.reject(w.eval_1, w.db, sid, reason=bad, expected_version=w.version(sid))
+    with pytest.raises(InvalidInput, match="FF|production-safety: reason"):
+        workflow.decide_item(
+            w.eval_1, w.db, sid, key="production-safety", decision="adjust", value=False,
+            reason=bad, expected_version=w.version(sid),
+        )  # fmt: skip
+    assert snapshot(w.db) == before
+    # line breaks and tabs are text, not control characters, in a comment
+    workflow.add_comment(w.eval_1, w.db, sid, body="line one\n\tline two", visibility="public")
