@@ -34,6 +34,9 @@ def organisation_filter(actor: Principal) -> ColumnElement[bool]:
         return true()
     if actor.role is Role.ENTERPRISE:
         return Organisation.id == actor.org_id if actor.org_id is not None else false()
+    if actor.user_id is None:
+        # Compared with NULL, the assignment test would pick the unassigned submissions.
+        return false()
     return exists(
         select(Submission.id).where(
             Submission.organisation_id == Organisation.id,

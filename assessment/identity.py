@@ -6,6 +6,11 @@ passwords with OIDC later means replacing `authenticate()` (and account creation
 Passwords are hashed with scrypt (hashlib) and a per-user random salt; the cost parameters are stored
 in the hash string, so raising them later keeps old hashes verifiable. After `max_failures` wrong
 passwords in a row an account is locked for `lock_minutes`; every failure, lock and success is audited.
+
+A failed sign-in says one thing and costs one scrypt check, whatever the reason (unknown email,
+wrong password, inactive or locked account, characters no account can have), so neither the answer
+nor its timing tells whether an account exists. Each account has a credential version, raised when
+its password changes; a session keeps the version it signed in with and ends when it is outdated.
 """
 
 from __future__ import annotations
@@ -16,16 +21,18 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, update
 
 from assessment import audit
 from assessment.db import Database, utcnow
 from assessment.errors import AuthenticationFailed, InvalidInput
 from assessment.tables import User
+from assessment.text import text_problems
 
 Clock = Callable[[], datetime]
 
@@ -38,12 +45,17 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is acting. `org_id` is set for enterprise members only."""
+    """Who is acting. `org_id` is set for enterprise members only.
+
+    `credential_version` is the account's credential version when the Principal was read (None for
+    the local operator); it is not part of who is acting, so it takes no part in comparisons.
+    """
 
     user_id: int | None
     role: Role
     org_id: int | None
     name: str
+    credential_version: int | None = field(default=None, compare=False)
 
     @classmethod
     def system(cls, name: str) -> Principal:
@@ -61,6 +73,7 @@ SCRYPT_N = int(os.environ.get("ZHIZAO_SCRYPT_N", str(2**15)))
 SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
 
 
 def hash_password(password: str, *, n: int | None = None) -> str:
@@ -94,11 +107,24 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, key)
 
 
-# A hash to spend the same time on when the email is unknown (no account enumeration by timing).
-_DUMMY_HASH = hash_password(secrets.token_hex(8))
+# Hashes of no account, one per cost: a sign-in that cannot check a real hash (unknown email, locked
+# account, refused characters) checks one of these at the cost new passwords are hashed with.
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    cost = SCRYPT_N
+    if cost not in _dummy_hashes:
+        _dummy_hashes[cost] = hash_password(secrets.token_hex(8), n=cost)
+    return _dummy_hashes[cost]
+
+
+_dummy_hash()
 
 
 def password_problem(password: str) -> str | None:
+    if problems := text_problems(password, "password", max_length=MAX_PASSWORD_LENGTH):
+        return problems[0]
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"password: at least {MIN_PASSWORD_LENGTH} characters, please (got {len(password)})"
     if password.strip() != password:
@@ -137,7 +163,14 @@ class LockoutPolicy:
         )
 
 
-WRONG_CREDENTIALS = "wrong email or password"
+SIGN_IN_FAILED = (
+    "wrong email or password, or the account is locked for a while after repeated failures; "
+    "try again later or ask an administrator"
+)
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(row.id, Role(row.role), row.organisation_id, row.email, row.credential_version)
 
 
 def authenticate(
@@ -148,61 +181,89 @@ def authenticate(
     clock: Clock = utcnow,
     policy: LockoutPolicy | None = None,
 ) -> Principal:
-    """The Principal for a correct email and password; AuthenticationFailed otherwise.
+    """The Principal for a correct email and password; AuthenticationFailed (SIGN_IN_FAILED)
+    otherwise. The failure count and lock are committed even though the login fails.
 
-    The failure count and lock are committed even though the login fails.
+    Parallel guesses must not outrun the lock: the attempt is counted first, by one UPDATE that
+    takes the account's row lock (PostgreSQL; SQLite's write transaction serialises anyway) and
+    skips a locked account. A concurrent attempt on the same account waits for this one to commit,
+    then sees its count or its lock, so at most `max_failures` guesses are checked against the
+    account's hash before the lock holds.
     """
     policy = policy or LockoutPolicy.from_env()
+    if text_problems(email, "email") or text_problems(
+        password, "password", max_length=MAX_PASSWORD_LENGTH
+    ):
+        # Such text is in no account (and NUL would break a PostgreSQL query): fail as alike.
+        verify_password("refused input", _dummy_hash())
+        raise AuthenticationFailed(SIGN_IN_FAILED)
     now = clock()
-    failure: str | None = None
     principal: Principal | None = None
     with db.write() as session:
-        user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
-        if user is None:
-            verify_password(password, _DUMMY_HASH)
-            failure = WRONG_CREDENTIALS
-        elif user.locked_until is not None and user.locked_until > now:
-            failure = (
-                f"account locked after {policy.max_failures} failed logins until "
-                f"{user.locked_until:%Y-%m-%d %H:%M} UTC; try again later or ask an administrator"
+        attempt = session.execute(
+            update(User)
+            .where(
+                User.email == normalise_email(email),
+                or_(User.locked_until.is_(None), User.locked_until <= now),
             )
-        elif not verify_password(password, user.password_hash) or not user.active:
-            actor = Principal(user.id, Role(user.role), user.organisation_id, user.email)
-            user.failed_logins += 1
-            failure = WRONG_CREDENTIALS
-            audit.record(
-                session, actor, "login.failed", "user", user.id, at=now,
-                after={"failed_logins": user.failed_logins},
-            )  # fmt: skip
-            if user.failed_logins >= policy.max_failures:
-                user.locked_until = now + timedelta(minutes=policy.lock_minutes)
-                user.failed_logins = 0
-                audit.record(
-                    session, actor, "login.locked", "user", user.id, at=now,
-                    after={"locked_until": user.locked_until},
-                )  # fmt: skip
-                failure = (
-                    f"{WRONG_CREDENTIALS}; the account is now locked for {policy.lock_minutes} "
-                    "minutes"
-                )
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(
+                User.id, User.email, User.role, User.organisation_id, User.password_hash,
+                User.active, User.failed_logins, User.credential_version,
+            )
+            .execution_options(synchronize_session=False)
+        ).first()  # fmt: skip
+        if attempt is None:  # no such account, or locked
+            verify_password(password, _dummy_hash())
+        elif verify_password(password, attempt.password_hash) and attempt.active:
+            principal = _principal(attempt)
+            session.execute(
+                update(User)
+                .where(User.id == attempt.id)
+                .values(failed_logins=0, locked_until=None, last_login_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(session, principal, "login.ok", "user", attempt.id, at=now)
         else:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            principal = Principal(user.id, Role(user.role), user.organisation_id, user.email)
-            audit.record(session, principal, "login.ok", "user", user.id, at=now)
+            actor = _principal(attempt)
+            audit.record(
+                session, actor, "login.failed", "user", attempt.id, at=now,
+                after={"failed_logins": attempt.failed_logins},
+            )  # fmt: skip
+            if attempt.failed_logins >= policy.max_failures:
+                locked_until = now + timedelta(minutes=policy.lock_minutes)
+                session.execute(
+                    update(User)
+                    .where(User.id == attempt.id)
+                    .values(failed_logins=0, locked_until=locked_until)
+                    .execution_options(synchronize_session=False)
+                )
+                audit.record(
+                    session, actor, "login.locked", "user", attempt.id, at=now,
+                    after={"locked_until": locked_until},
+                )  # fmt: skip
     if principal is None:
-        raise AuthenticationFailed(failure or WRONG_CREDENTIALS)
+        raise AuthenticationFailed(SIGN_IN_FAILED)
     return principal
 
 
-def principal_for(db: Database, user_id: int) -> Principal:
-    """The Principal of an existing, active account (e.g. a remembered session)."""
+def principal_for(
+    db: Database, user_id: int, *, credential_version: int | None = None
+) -> Principal:
+    """The Principal of an existing, active account (e.g. a remembered session).
+
+    With `credential_version` (the one a session signed in with), an account whose credentials
+    changed since is refused too: that session has ended.
+    """
     with db.read() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
             raise AuthenticationFailed(f"account {user_id} does not exist or is inactive")
-        return Principal(user.id, Role(user.role), user.organisation_id, user.email)
+        if credential_version is not None and user.credential_version != credential_version:
+            raise AuthenticationFailed(
+                f"account {user_id}: the password changed since this session signed in"
+            )
+        return _principal(user)
 
 
 def check_new_account(email: str, password: str) -> None:

@@ -125,6 +125,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Raised whenever the account's credentials change (a new password): a session remembers the
+    # value it signed in with and ends once the account's value has moved on.
+    credential_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class StandardSnapshot(Base):

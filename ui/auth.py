@@ -3,7 +3,9 @@
 Local accounts through `assessment.identity.authenticate` today; an OIDC backend (st.login /
 st.user mapped to an account) would replace `sign_in` and `current_user` here and nowhere else.
 The session keeps only plain ids (never a database object) and the account is re-read on every run,
-so a deactivated account is signed out at once.
+so a deactivated account is signed out at once. The session also keeps the account's credential
+version from signing in: once the password changes, the version moves on and the next run of every
+other session signed in with the old password finds itself signed out.
 """
 
 from __future__ import annotations
@@ -12,26 +14,36 @@ import streamlit as st
 
 from assessment.errors import AuthenticationFailed
 from assessment.identity import Principal, Role, authenticate, principal_for
-from ui.common import LANGUAGE_NAMES, db, t
+from ui.common import LANGUAGE_NAMES, db, md, t
 
 SESSION_KEY = "auth_user_id"
+VERSION_KEY = "auth_credential_version"
 
 
 def current_user() -> Principal | None:
     user_id = st.session_state.get(SESSION_KEY)
     if user_id is None:
         return None
+    signed_in_with = st.session_state.get(VERSION_KEY)
     try:
-        return principal_for(db(), int(user_id))
+        user = principal_for(db(), int(user_id), credential_version=signed_in_with)
     except AuthenticationFailed:
         st.session_state.pop(SESSION_KEY, None)
+        st.session_state.pop(VERSION_KEY, None)
         return None
+    if signed_in_with is None:
+        # An account id put into the session by other means than `sign_in` (the app tests do)
+        # is held to the credentials the account has now.
+        st.session_state[VERSION_KEY] = user.credential_version
+    return user
 
 
 def sign_in(email: str, password: str) -> Principal:
-    """Check the password (lockout and audit are the service's); remember the account."""
+    """Check the password (lockout and audit are the service's); remember the account and the
+    credential version it signed in with."""
     principal = authenticate(db(), email, password)
     st.session_state[SESSION_KEY] = principal.user_id
+    st.session_state[VERSION_KEY] = principal.credential_version
     return principal
 
 
@@ -67,7 +79,7 @@ def sidebar_controls(user: Principal | None) -> None:
             bind="query-params",
         )
         if user is not None:
-            st.caption(t("auth.signed_in_as", name=user.name, role=t(f"role.{user.role.value}")))
+            st.caption(t("auth.signed_in_as", name=md(user.name), role=t(f"role.{user.role.value}")))
             if st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:"):
                 sign_out()
                 st.rerun()

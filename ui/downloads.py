@@ -28,8 +28,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _acting(user: Principal, database: Database) -> Principal:
-    """The account as it is now (deactivated meanwhile: AuthenticationFailed, no file)."""
-    return principal_for(database, user.user_id) if user.user_id is not None else user
+    """The account as it is now (deactivated or its password changed meanwhile:
+    AuthenticationFailed, no file)."""
+    if user.user_id is None:
+        return user
+    return principal_for(database, user.user_id, credential_version=user.credential_version)
 
 
 def _button(

@@ -1,4 +1,8 @@
-"""Sign in with a local account (email and password); lockout is the identity service's."""
+"""Sign in with a local account (email and password); lockout is the identity service's.
+
+Every failed sign-in shows the same text (wrong, unknown, locked or inactive alike), with a hint
+about the lock that is shown to everyone, so the page reveals nothing about which accounts exist.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,10 @@ def render() -> None:
     if submitted:
         try:
             auth.sign_in(email, password)
-        except AuthenticationFailed as exc:
-            key = "signin.locked" if "locked" in str(exc) else "signin.wrong"
-            st.error(t(key))
+        except AuthenticationFailed:
+            # One answer for every failure, so the page never tells whether an account exists.
+            st.error(t("signin.wrong"))
+            st.caption(t("signin.lockout_hint"))
         else:
             st.rerun()
     st.divider()
