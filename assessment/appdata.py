@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from assessment.access import load_submission, submission_filter
 from assessment.db import Database
 from assessment.errors import InvalidInput, NotFound
-from assessment.identity import Principal
+from assessment.identity import Principal, Role
 from assessment.tables import Answer, ItemDecision, Organisation, Review, Submission, User
 from assessment.workflow import answer_document, snapshot_standard
 from scoring import AnswerError, Result, parse_answers, score
@@ -54,12 +54,16 @@ def _live(session: Session, sub: Submission) -> tuple[dict[str, Any], dict[str, 
     return answers, gates
 
 
-def _open_decisions(session: Session, sub: Submission) -> list[ItemDecision]:
-    review = session.scalars(
+def _open_review(session: Session, sub: Submission) -> Review | None:
+    return session.scalars(
         select(Review)
         .where(Review.submission_id == sub.id, Review.finished_at.is_(None))
         .order_by(Review.round.desc())
     ).first()
+
+
+def _open_decisions(session: Session, sub: Submission) -> list[ItemDecision]:
+    review = _open_review(session, sub)
     if review is None:
         return []
     return list(session.scalars(select(ItemDecision).where(ItemDecision.review_id == review.id)))
@@ -70,11 +74,15 @@ def result_for(actor: Principal, db: Database, submission_id: int, which: Which)
 
     - `live`: the current answers (a draft's live score);
     - `self`: what the firm submitted (None before the first submission);
-    - `evaluated`: the submitted answers with the open review's adjustments applied;
+    - `evaluated`: the submitted answers with the open review's adjustments applied — for the
+      evaluator and administrators; a firm's members get None while a round is open (the round's
+      decisions are the evaluator's until it is finished, as in `workflow.list_decisions`);
     - `final`: the evaluated answers an evaluator approved (None before approval).
     """
     with db.read() as session:
         sub = load_submission(session, actor, submission_id)
+        if which == "evaluated" and actor.role is Role.ENTERPRISE and _open_review(session, sub):
+            return None
         if which == "live":
             answers, gates = _live(session, sub)
             return _score(session, sub, answer_document(sub, answers, gates))

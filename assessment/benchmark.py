@@ -10,6 +10,14 @@ Who sees what:
 - administrators (provincial staff) see any cohort, with or without a firm;
 - nobody sees a single peer: only aggregates of cohorts that pass the k = 5 and differencing
   rule, and anonymous, rounded points in the intelligence × carbon scatter.
+
+A firm belongs to the cohorts of the classification its benchmark row was written with (what the
+population counts it under), not to whatever its organisation says now; and only administrators
+change an organisation's classification (assessment/organisations.py).
+
+Figures are those of the last refresh point (midnight, China time; `benchmark_store.
+refresh_point`), never live, and say so (`Benchmark.as_of` and a note): two queries on either
+side of one approval give the same figures until the next refresh point.
 """
 
 from __future__ import annotations
@@ -17,14 +25,15 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from assessment import benchmark_store
 from assessment.access import load_organisation, require_admin
-from assessment.db import Database
+from assessment.db import Database, utcnow
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
-from assessment.identity import Principal, Role
+from assessment.identity import Clock, Principal, Role
 from scoring.benchmark import (
     MIN_COHORT,
     Benchmark,
@@ -68,7 +77,8 @@ class Query:
 
 @dataclass(frozen=True)
 class FirmFacts:
-    """What the page needs to offer cohorts a firm belongs to."""
+    """What the page needs to offer cohorts a firm belongs to: the classification of the row the
+    firm is counted with (the organisation's own when it has none in the population asked for)."""
 
     org_id: int
     name: str
@@ -101,20 +111,43 @@ def _check(cohort: Cohort) -> Cohort:
         raise InvalidInput(str(exc)) from None
 
 
-def firm_facts(actor: Principal, db: Database, org_id: int) -> FirmFacts:
+def firm_facts(
+    actor: Principal,
+    db: Database,
+    org_id: int,
+    query: Query | None = None,
+    *,
+    clock: Clock = utcnow,
+) -> FirmFacts:
+    """The firm's classification for the population `query` names (standard, edition, year; unset:
+    the firm's newest), as its benchmark row holds it at the current refresh point."""
+    as_of = benchmark_store.refresh_point(clock())
     with db.read() as session:
-        org = load_organisation(session, actor, org_id)
-        lat = lattice()
-        industry = org.industry_code[:3] if len(org.industry_code) >= 3 else org.industry_code
-        return FirmFacts(
-            org.id,
-            org.name,
-            org.industry_code,
-            org.region_code,
-            org.size_class,
-            lat.industry.chain(industry),
-            lat.region.chain(org.region_code),
-        )
+        return _facts(session, actor, org_id, query or Query(), as_of)
+
+
+def _facts(session: Any, actor: Principal, org_id: int, query: Query, as_of: datetime) -> FirmFacts:
+    org = load_organisation(session, actor, org_id)  # NotFound for a firm one may not see
+    industry, region, size = org.industry_code, org.region_code, org.size_class
+    try:
+        standard_id, edition, year = _which(session, query, org.id, as_of)
+    except NotFound:
+        pass  # nothing to compare yet: the organisation's classification
+    else:
+        row = benchmark_store.firm_rows(session, org.id, standard_id, edition, as_of).get(year)
+        if row is not None:
+            industry, region, size = row["industry_code"], row["region_code"], row["size_class"]
+    lat = lattice()
+    group = industry[:3] if len(industry) >= 3 else industry
+    return FirmFacts(
+        org.id,
+        org.name,
+        industry,
+        region,
+        size,
+        lat.industry.chain(group),
+        lat.region.chain(region),
+    )
 
 
 def _belongs(facts: FirmFacts, cohort: Cohort) -> bool:
@@ -125,39 +158,48 @@ def _belongs(facts: FirmFacts, cohort: Cohort) -> bool:
     )
 
 
-def editions(db: Database) -> list[benchmark_store.Edition]:
-    """Standard editions and years that have results to compare (anyone signed in)."""
+def editions(db: Database, *, clock: Clock = utcnow) -> list[benchmark_store.Edition]:
+    """Standard editions and years that have results to compare at the current refresh point
+    (anyone signed in)."""
     with db.read() as session:
-        return benchmark_store.editions(session)
+        return benchmark_store.editions(session, benchmark_store.refresh_point(clock()))
 
 
-def firm_benchmark(actor: Principal, db: Database, org_id: int, query: Query) -> Benchmark:
-    """The firm's position in a cohort it belongs to (administrators: in any cohort)."""
+def firm_benchmark(
+    actor: Principal, db: Database, org_id: int, query: Query, *, clock: Clock = utcnow
+) -> Benchmark:
+    """The firm's position in a cohort it belongs to (administrators: in any cohort), as of the
+    current refresh point."""
     cohort = _check(query.cohort)
-    facts = firm_facts(actor, db, org_id)  # NotFound for a firm the actor may not see
-    if actor.role is not Role.ADMINISTRATOR and not _belongs(facts, cohort):
-        raise PermissionDenied(
-            "benchmark: a firm is compared only with cohorts it belongs to; choose filters that "
-            f"contain its industry {facts.industry_code}, region {facts.region_code} and size "
-            f"class {facts.size_class or '—'}"
-        )
+    as_of = benchmark_store.refresh_point(clock())
     with db.read() as session:
-        standard_id, edition, year = _which(session, query, org_id)
-        return _run(session, standard_id, edition, year, cohort, query.metric, org_id)
+        facts = _facts(session, actor, org_id, query, as_of)
+        if actor.role is not Role.ADMINISTRATOR and not _belongs(facts, cohort):
+            raise PermissionDenied(
+                "benchmark: a firm is compared only with cohorts it belongs to; choose filters "
+                f"that contain its industry {facts.industry_code}, region {facts.region_code} "
+                f"and size class {facts.size_class or '—'}"
+            )
+        standard_id, edition, year = _which(session, query, org_id, as_of)
+        return _run(session, standard_id, edition, year, cohort, query.metric, org_id, as_of)
 
 
-def cohort_benchmark(actor: Principal, db: Database, query: Query) -> Benchmark:
-    """Provincial view: the aggregates of any cohort, without any firm (administrators)."""
+def cohort_benchmark(
+    actor: Principal, db: Database, query: Query, *, clock: Clock = utcnow
+) -> Benchmark:
+    """Provincial view: the aggregates of any cohort, without any firm (administrators), as of the
+    current refresh point."""
     require_admin(actor, "benchmark a region or industry")
     cohort = _check(query.cohort)
+    as_of = benchmark_store.refresh_point(clock())
     with db.read() as session:
-        standard_id, edition, year = _which(session, query, None)
-        return _run(session, standard_id, edition, year, cohort, query.metric, None)
+        standard_id, edition, year = _which(session, query, None, as_of)
+        return _run(session, standard_id, edition, year, cohort, query.metric, None, as_of)
 
 
-def _which(session: Any, query: Query, org_id: int | None) -> tuple[str, str, int]:
+def _which(session: Any, query: Query, org_id: int | None, as_of: datetime) -> tuple[str, str, int]:
     """Standard, edition and year: as asked, else the firm's newest counted row, else the newest
-    population."""
+    population (at the refresh point)."""
     found = None
     for firm in (org_id, None) if org_id is not None else (None,):
         found = benchmark_store.newest(
@@ -166,6 +208,7 @@ def _which(session: Any, query: Query, org_id: int | None) -> tuple[str, str, in
             edition=query.edition,
             year=query.year,
             org_id=firm,
+            as_of=as_of,
         )
         if found is not None:
             break
@@ -176,6 +219,18 @@ def _which(session: Any, query: Query, org_id: int | None) -> tuple[str, str, in
     return found
 
 
+def as_of_note(as_of: datetime) -> Text:
+    """The refresh point, as shown with the figures."""
+    local = as_of.astimezone(benchmark_store.CHINA)
+    return Text(
+        zh=f"数据截至更新点 {local:%Y-%m-%d %H:%M}（北京时间）。对标数据每日零时更新一次，"
+        "此后审定的结果自下一更新点起计入。",
+        en=f"Figures as of the refresh point {local:%Y-%m-%d %H:%M} (China time). Cohort figures "
+        "are refreshed once a day at midnight; results decided since count from the next "
+        "refresh point.",
+    )
+
+
 def _run(
     session: Any,
     standard_id: str,
@@ -184,18 +239,21 @@ def _run(
     cohort: Cohort,
     metric: Metric | None,
     org_id: int | None,
+    as_of: datetime,
 ) -> Benchmark:
     standard = _standard(standard_id)
     chosen = metric or default_metric(standard.scoring.method)
     lat = lattice()
-    population = benchmark_store.load_population(session, lat, standard_id, edition, year, chosen)
+    population = benchmark_store.load_population(
+        session, lat, standard_id, edition, year, chosen, as_of
+    )
     history = (
-        benchmark_store.firm_history(session, org_id, standard_id, edition, chosen)
+        benchmark_store.firm_history(session, org_id, standard_id, edition, chosen, as_of)
         if org_id is not None
         else []
     )
     factors = bundled_library().factors
-    return compute(
+    result = compute(
         lattice=lat,
         population=population,
         cohort=cohort,
@@ -209,6 +267,7 @@ def _run(
         history=history,
         efficiency=factors.carbon_efficiency if factors else None,
     )
+    return replace(result, as_of=as_of, notes=[*result.notes, as_of_note(as_of)])
 
 
 def with_suggestion(query: Query, result: Benchmark) -> Query | None:
@@ -227,6 +286,7 @@ def csv_text(result: Benchmark, lang: str = "zh") -> str:
         f"# zhizao benchmark · {result.standard} {result.edition} · {result.year} · "
         f"industry={cohort['industry'] or 'all'} region={cohort['region'] or 'all'} "
         f"size={cohort['size'] or 'all'} basis={cohort['basis']} · k={result.k}"
+        f"{' · as of ' + result.as_of.isoformat() if result.as_of else ''}"
         f"{' · synthetic demo data' if result.synthetic else ''}\n"
     )
     rows = [

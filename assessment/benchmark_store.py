@@ -14,6 +14,11 @@ edition, one year) is read with one indexed query and no JSON.
 
 The year of a row is the calendar year (China Standard Time) of the decision — approval for an
 approved result, submission for a self-assessment.
+
+Figures are published as of a refresh point (`refresh_point`: midnight, China time, once a day),
+not live: `load_population(..., as_of=R)` gives the population as it stood at R — each firm with
+the row it was counted with then — so that two queries on either side of one approval cannot be
+subtracted to give that firm's result. What this leaves possible is in docs/benchmark.md.
 """
 
 from __future__ import annotations
@@ -51,6 +56,12 @@ COUNTED_STATES = (APPROVED, *SELF_STATES)
 
 def decision_year(at: datetime) -> int:
     return at.astimezone(CHINA).year
+
+
+def refresh_point(now: datetime) -> datetime:
+    """The refresh point in force at `now`: the last midnight (China Standard Time) at or before
+    it. Benchmark figures read at any time of a day are those of that day's midnight."""
+    return now.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # --- what a row holds --------------------------------------------------------------------------
@@ -398,12 +409,18 @@ class Edition:
     years: list[int]
 
 
-def editions(session: Session) -> list[Edition]:
-    """Every standard edition with counted rows, and its years (newest first)."""
+def _published(as_of: datetime | None) -> Any:
+    """Rows counted now, or (with a refresh point) rows written by then."""
+    return BenchmarkFact.counted.is_(True) if as_of is None else BenchmarkFact.at <= as_of
+
+
+def editions(session: Session, as_of: datetime | None = None) -> list[Edition]:
+    """Every standard edition with counted rows (as of a refresh point: with rows written by
+    then), and its years (newest first)."""
     found: dict[tuple[str, str], list[int]] = {}
     for standard_id, edition, year in session.execute(
         select(BenchmarkFact.standard_id, BenchmarkFact.edition, BenchmarkFact.year)
-        .where(BenchmarkFact.counted.is_(True))
+        .where(_published(as_of))
         .distinct()
     ):
         found.setdefault((standard_id, edition), []).append(year)
@@ -429,12 +446,14 @@ def load_population(
     edition: str,
     year: int,
     metric: Metric,
+    as_of: datetime | None = None,
 ) -> Population:
-    """Every counted row of a standard edition and year, as columns.
+    """Every counted row of a standard edition and year, as columns — as counted now, or as
+    counted at the refresh point `as_of` (see `read_population`).
 
-    A process keeps the last few populations it read, keyed by the database, the generation
-    counter and the population's row count: any change to the rows raises the counter (and an
-    import changes the count), so a kept population is never out of date."""
+    A process keeps the last few populations it read, keyed by the database, the refresh point,
+    the generation counter and the population's row count: any change to the rows raises the
+    counter (and an import changes the count), so a kept population is never out of date."""
     count = session.scalar(
         select(func.count())
         .select_from(BenchmarkFact)
@@ -447,7 +466,7 @@ def load_population(
     )
     bind = session.get_bind()
     key = (
-        str(bind.engine.url), standard_id, edition, year, metric, lattice,
+        str(bind.engine.url), standard_id, edition, year, metric, lattice, as_of,
         generation(session), count,
     )  # fmt: skip
     with _CACHE_LOCK:
@@ -455,7 +474,7 @@ def load_population(
         if found is not None:
             _CACHE.move_to_end(key)
             return found
-    population = read_population(session, lattice, standard_id, edition, year, metric)
+    population = read_population(session, lattice, standard_id, edition, year, metric, as_of)
     for value in vars(population).values():
         if isinstance(value, np.ndarray):
             value.flags.writeable = False  # shared by every request of the process
@@ -478,23 +497,47 @@ def read_population(
     edition: str,
     year: int,
     metric: Metric,
+    as_of: datetime | None = None,
 ) -> Population:
     """Every counted row of a standard edition and year, as columns: one query of six columns,
     the numbers unpacked from each row's vector (rows without one — written before it existed —
-    read as having no values until `rebuild`)."""
-    sql = (
-        "SELECT organisation_id, size_class, basis, synthetic, domain_ids, vector "
-        "FROM benchmark_facts WHERE standard_id = :standard AND edition = :edition "
-        "AND year = :year AND counted = :yes ORDER BY submission_id"
-    )
+    read as having no values until `rebuild`).
+
+    With a refresh point `as_of`, the population as it was counted then: the rows written by
+    then, each firm with its best one (approved first, then the newest), and the
+    self-assessments of that time whose submission has been approved or rejected since (their
+    rows have moved on, their self-assessed results are still stored). Everything decided later
+    waits for the next refresh point; a revocation takes effect at once."""
+    params: dict[str, Any] = {"standard": standard_id, "edition": edition, "year": year}
+    if as_of is None:
+        sql = (
+            "SELECT organisation_id, size_class, basis, synthetic, domain_ids, vector "
+            "FROM benchmark_facts WHERE standard_id = :standard AND edition = :edition "
+            "AND year = :year AND counted = :yes ORDER BY submission_id"
+        )
+        params["yes"] = True
+    else:
+        sql = (
+            "SELECT organisation_id, size_class, basis, synthetic, domain_ids, vector, "
+            "submission_id, at FROM benchmark_facts WHERE standard_id = :standard "
+            "AND edition = :edition AND year = :year AND at <= :as_of"
+        )
+        params["as_of"] = _stamp(session, as_of)
     # tens of thousands of small tuples: without the cyclic collector in between (nothing here
     # forms cycles), reading them costs a third of the time
     collecting = gc.isenabled()
     gc.disable()
     try:
-        rows = _fetch(
-            session, sql, {"standard": standard_id, "edition": edition, "year": year, "yes": True}
-        )
+        rows = _fetch(session, sql, params)
+        if as_of is not None:
+            then = [
+                (
+                    r["organisation_id"], r["size_class"], r["basis"], r["synthetic"],
+                    r["domain_ids"], r["vector"], r["submission_id"], _stamp(session, r["at"]),
+                )
+                for r in self_assessed_then(session, standard_id, edition, as_of, year=year)
+            ]  # fmt: skip
+            rows = [row[:6] for row in _best_per_firm([*rows, *then])]
         n = len(rows)
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if n else [()] * 6
         del rows
@@ -553,6 +596,79 @@ def _fetch(session: Session, sql: str, params: Mapping[str, Any]) -> list[tuple[
         cursor.close()
 
 
+def _stamp(session: Session, at: datetime) -> Any:
+    """A time as the database stores it, for comparing with `at` as the driver returns it (text
+    on SQLite, a timestamp on PostgreSQL)."""
+    dialect = session.get_bind().dialect
+    column = BenchmarkFact.__table__.c.at.type
+    process = column.dialect_impl(dialect).bind_processor(dialect)
+    return process(at) if process is not None else at
+
+
+def _best_per_firm(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Of rows (organisation_id, size_class, basis, …, submission_id, at), the one each firm is
+    counted with — its approved result if any, then the newest (as `recount` picks) — in
+    submission order."""
+    best: dict[Any, tuple[Any, ...]] = {}
+    for row in rows:
+        rank = (row[2] == APPROVED, row[7], row[6])
+        kept = best.get(row[0])
+        if kept is None or rank > (kept[2] == APPROVED, kept[7], kept[6]):
+            best[row[0]] = row
+    return sorted(best.values(), key=lambda r: r[6])
+
+
+def self_assessed_then(
+    session: Session,
+    standard_id: str,
+    edition: str,
+    as_of: datetime,
+    *,
+    year: int | None = None,
+    org_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """The self-assessment rows of `as_of` that are gone from the table since: submitted by then
+    and approved or rejected after it. A revoked result is not among them — a revocation
+    withdraws the result at once. Each keeps the classification its row had (the organisation's
+    for a rejected one, whose row is gone)."""
+    query = (
+        select(Submission, Organisation, BenchmarkFact)
+        .join(Organisation, Organisation.id == Submission.organisation_id)
+        .outerjoin(BenchmarkFact, BenchmarkFact.submission_id == Submission.id)
+        .where(
+            Submission.standard_id == standard_id,
+            Submission.edition == edition,
+            Submission.status.in_((APPROVED, "rejected")),
+            Submission.submitted_at <= as_of,
+            Submission.decided_at > as_of,
+            Submission.self_result.is_not(None),
+        )
+    )
+    if year is not None:
+        query = query.where(
+            Submission.submitted_at >= datetime(year, 1, 1, tzinfo=CHINA),
+            Submission.submitted_at < datetime(year + 1, 1, 1, tzinfo=CHINA),
+        )
+    if org_id is not None:
+        query = query.where(Submission.organisation_id == org_id)
+    rows = []
+    for sub, org, fact in session.execute(query.order_by(Submission.id)):
+        if sub.submitted_at is None or sub.self_result is None:  # the query leaves these out
+            continue
+        where = fact if fact is not None else org
+        rows.append(
+            fact_row(
+                submission_id=sub.id, organisation_id=org.id, standard_id=sub.standard_id,
+                edition=sub.edition, basis="self", source_version=sub.version,
+                at=sub.submitted_at, industry_code=where.industry_code,
+                region_code=where.region_code, size_class=where.size_class,
+                synthetic=sub.synthetic, result=sub.self_result,
+                activity=_newest_activity(session, sub.id), counted=False,
+            )
+        )  # fmt: skip
+    return rows
+
+
 def _vectors(
     ids: Sequence[str], vectors: Sequence[bytes | None], n: int
 ) -> tuple[tuple[str, ...], np.ndarray[Any, np.dtype[np.float64]]]:
@@ -596,26 +712,61 @@ def _prefixes(
     return out
 
 
-def firm_history(
-    session: Session, org_id: int, standard_id: str, edition: str, metric: Metric
-) -> list[FirmPoint]:
-    """The firm's counted rows in every year of a standard edition (read by the firm's index)."""
-    column = METRIC_COLUMNS[metric]
-    rows = session.execute(
+_FIRM_COLUMNS = (
+    "submission_id", "year", "basis", "at", "counted", "industry_code", "region_code",
+    "size_class", "percent", "maturity_score", "tier_rank", "tier", "carbon_l",
+)  # fmt: skip
+
+
+def firm_rows(
+    session: Session,
+    org_id: int,
+    standard_id: str,
+    edition: str,
+    as_of: datetime | None = None,
+) -> dict[int, dict[str, Any]]:
+    """The row the firm is counted with in each year of a standard edition (read by the firm's
+    index) — now, or at the refresh point `as_of` (as `read_population` counts it)."""
+    found: list[dict[str, Any]] = []
+    for row in session.scalars(
         select(BenchmarkFact).where(BenchmarkFact.organisation_id == org_id)
-    ).scalars()
-    points = []
-    for row in rows:
-        if row.standard_id != standard_id or row.edition != edition or not row.counted:
+    ):
+        if row.standard_id != standard_id or row.edition != edition:
             continue
-        value = getattr(row, column)
+        if (not row.counted) if as_of is None else row.at > as_of:
+            continue
+        found.append({key: getattr(row, key) for key in _FIRM_COLUMNS})
+    if as_of is not None:
+        found += self_assessed_then(session, standard_id, edition, as_of, org_id=org_id)
+    best: dict[int, dict[str, Any]] = {}
+    for row in found:
+        rank = (row["basis"] == APPROVED, row["at"], row["submission_id"])
+        kept = best.get(row["year"])
+        if kept is None or rank > (kept["basis"] == APPROVED, kept["at"], kept["submission_id"]):
+            best[row["year"]] = row
+    return best
+
+
+def firm_history(
+    session: Session,
+    org_id: int,
+    standard_id: str,
+    edition: str,
+    metric: Metric,
+    as_of: datetime | None = None,
+) -> list[FirmPoint]:
+    """The firm's counted rows in every year of a standard edition (now, or at `as_of`)."""
+    column = METRIC_COLUMNS[metric]
+    points = []
+    for year, row in firm_rows(session, org_id, standard_id, edition, as_of).items():
+        value = row[column]
         points.append(
             FirmPoint(
-                row.year,
+                year,
                 float(value) if value is not None else None,
-                row.carbon_l,
-                row.tier,
-                row.basis != APPROVED,
+                row["carbon_l"],
+                row["tier"],
+                row["basis"] != APPROVED,
             )
         )
     return sorted(points, key=lambda p: p.year)
@@ -628,9 +779,11 @@ def newest(
     edition: str | None,
     year: int | None,
     org_id: int | None,
+    as_of: datetime | None = None,
 ) -> tuple[str, str, int] | None:
     """(standard, edition, year) of the firm's newest counted row matching what is given (by the
-    firm's index), or of the newest population when no firm is given."""
+    firm's index), or of the newest population when no firm is given — with a refresh point
+    `as_of`, among the rows written by then."""
 
     def wanted(s: str, e: str, y: int) -> bool:
         return (
@@ -646,14 +799,19 @@ def newest(
                 BenchmarkFact.at, BenchmarkFact.counted,
             ).where(BenchmarkFact.organisation_id == org_id)
         ).all()  # fmt: skip
-        mine = [r for r in rows if r.counted and wanted(r.standard_id, r.edition, r.year)]
+        mine = [
+            r
+            for r in rows
+            if (r.counted if as_of is None else r.at <= as_of)
+            and wanted(r.standard_id, r.edition, r.year)
+        ]
         if not mine:
             return None
         best = max(mine, key=lambda r: (r.year, r.at))
         return best.standard_id, best.edition, best.year
     stmt = select(
         BenchmarkFact.standard_id, BenchmarkFact.edition, func.max(BenchmarkFact.year)
-    ).where(BenchmarkFact.counted.is_(True))
+    ).where(_published(as_of))
     if standard_id is not None:
         stmt = stmt.where(BenchmarkFact.standard_id == standard_id)
     if edition is not None:

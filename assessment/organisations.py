@@ -30,6 +30,7 @@ from assessment.identity import (
     verify_password,
 )
 from assessment.tables import Organisation, User
+from assessment.text import text_problems
 
 INDUSTRY_TYPES = ("discrete", "process")
 
@@ -98,8 +99,11 @@ def _user_view(user: User) -> UserView:
 
 def _org_fields_problems(fields: dict[str, Any]) -> list[str]:
     problems: list[str] = []
-    if "name" in fields and not str(fields["name"] or "").strip():
-        problems.append("name: the organisation needs a name")
+    if "name" in fields:
+        if not str(fields["name"] or "").strip():
+            problems.append("name: the organisation needs a name")
+        else:
+            problems += text_problems(fields["name"], "name", max_length=200)
     if "industry_code" in fields and (p := industry_problem(str(fields["industry_code"]))):
         problems.append(p)
     if "region_code" in fields and (p := region_problem(str(fields["region_code"]))):
@@ -201,8 +205,11 @@ def create_organisation(
         return view
 
 
-EDITABLE = (
-    "name",
+# What decides the benchmark cohorts a firm is counted in (industry, region, size class — and
+# the employees and revenue the size class follows from), and the industry type that decides
+# which items it answers. A firm that could change these could step from cohort to cohort and
+# compare itself with each, so they are an administrator's to change.
+CLASSIFICATION = (
     "industry_code",
     "industry_type",
     "region_code",
@@ -210,12 +217,15 @@ EDITABLE = (
     "employees",
     "revenue_wan",
 )
+MEMBER_EDITABLE = ("name",)
+EDITABLE = (*MEMBER_EDITABLE, *CLASSIFICATION)
 
 
 def update_organisation(
     actor: Principal, db: Database, org_id: int, *, clock: Clock = utcnow, **changes: Any
 ) -> OrganisationView:
-    """Change an organisation's descriptive fields (its own members, or an administrator).
+    """Change an organisation's fields: its name (its own members, or an administrator) and its
+    classification (administrators only).
 
     The credit code is not editable: a wrong code means a different organisation.
     """
@@ -225,12 +235,21 @@ def update_organisation(
     problems = _org_fields_problems(changes)
     if problems:
         raise InvalidInput(problems)
+    if isinstance(changes.get("name"), str):
+        changes["name"] = changes["name"].strip()
     now = clock()
     with db.write() as session:
         org = load_organisation(session, actor, org_id)
         if not (actor.is_admin or (actor.role is Role.ENTERPRISE and actor.org_id == org.id)):
             raise PermissionDenied(
                 "edit an organisation: only its members or an administrator may do this"
+            )
+        reserved = [k for k in CLASSIFICATION if k in changes]
+        if reserved and not actor.is_admin:
+            raise PermissionDenied(
+                f"{', '.join(reserved)}: the classification decides the benchmark cohorts the "
+                "firm is counted in; only an administrator may change it (a member may change: "
+                f"{', '.join(MEMBER_EDITABLE)})"
             )
         before = {k: getattr(org, k) for k in changes}
         for key, value in changes.items():
@@ -278,6 +297,13 @@ def create_user(
         raise InvalidInput(
             f"role {role!r}: expected one of {', '.join(r.value for r in Role)}"
         ) from None
+    # Checked as typed (before normalising), so a refused character's position is where it was
+    # typed; the password's own characters are checked with its other rules.
+    typed = text_problems(email, "email")
+    if display_name is not None:
+        typed += text_problems(display_name, "display name", max_length=200)
+    if typed:
+        raise InvalidInput(typed)
     address = normalise_email(email)
     check_new_account(address, password)
     if role is Role.ENTERPRISE and org_id is None:
@@ -341,7 +367,11 @@ def unlock_user(actor: Principal, db: Database, user_id: int, *, clock: Clock = 
 def change_password(
     actor: Principal, db: Database, *, old: str, new: str, clock: Clock = utcnow
 ) -> None:
-    """Change one's own password (the old one is asked again)."""
+    """Change one's own password (the old one is asked again).
+
+    Raises the account's credential version, which ends every session signed in with the old
+    password (the next run of such a session finds its version outdated).
+    """
     if actor.user_id is None:
         raise PermissionDenied("change password: the local operator has no password")
     if problem := password_problem(new):
@@ -353,4 +383,5 @@ def change_password(
         if user is None or not verify_password(old, user.password_hash):
             raise InvalidInput("current password: wrong password")
         user.password_hash = new_hash
+        user.credential_version = User.credential_version + 1
         audit.record(session, actor, "user.password_change", "user", user.id, at=now)

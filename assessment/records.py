@@ -1,4 +1,10 @@
-"""Reading certificates, the audit trail and the anonymous peer cohort (tenant-filtered)."""
+"""Reading certificates and the audit trail (tenant-filtered).
+
+Peers' results are read only through the benchmark (assessment/benchmark.py), as aggregates of
+cohorts that pass the k = 5 and differencing rule — never as rows, however anonymous: most
+combinations of industry, county and size class hold fewer than five firms, so a row with them
+names its firm.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from assessment.access import load_submission, submission_filter
 from assessment.db import Database
 from assessment.errors import NotFound, PermissionDenied
 from assessment.identity import Principal, Role
-from assessment.tables import AuditEntry, Certificate, Organisation, Submission
+from assessment.tables import AuditEntry, Certificate, Review, Submission
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,11 @@ def get_certificate(actor: Principal, db: Database, number: str) -> CertificateV
         return _cert_view(cert)
 
 
+# The audit actions of an evaluator's decisions on items and gates (workflow.decide_item and
+# accept_remaining), each with its review round in `after`.
+REVIEW_DECISION = "review."
+
+
 @dataclass(frozen=True)
 class AuditView:
     id: int
@@ -102,63 +113,42 @@ def audit_trail(
     actor: Principal, db: Database, *, submission_id: int | None = None, limit: int = 1000
 ) -> list[AuditView]:
     """Administrators: the whole log (or one submission's). Evaluators and firms: the history of a
-    submission they may see — firms without internal comments."""
+    submission they may see — firms without internal comments and without the decisions of a
+    review round that is still open (they see them once the round is finished, as
+    `workflow.list_decisions` shows them)."""
     with db.read() as session:
-        query = select(AuditEntry).order_by(AuditEntry.id).limit(limit)
-        if submission_id is not None:
-            sub = load_submission(session, actor, submission_id)
-            query = query.where(AuditEntry.submission_id == sub.id)
-            if actor.role is Role.ENTERPRISE:
-                query = query.where(AuditEntry.action != "comment.internal")
-        elif actor.role is not Role.ADMINISTRATOR:
-            raise PermissionDenied("the whole audit log is for administrators; name a submission")
-        return [_audit_view(e) for e in session.scalars(query)]
-
-
-@dataclass(frozen=True)
-class CohortRow:
-    """One approved result, without anything that names the firm."""
-
-    standard_id: str
-    profile: str
-    industry_type: str | None
-    industry_code: str
-    region_code: str
-    size_class: str | None
-    synthetic: bool
-    total: float
-    max_total: float
-    percent: float | None
-    tier: str | None
-    level: int | None
-
-
-def cohort(_actor: Principal, db: Database, standard_id: str) -> list[CohortRow]:
-    """Approved results of one standard for benchmarking (every role; anonymous by construction)."""
-    with db.read() as session:
-        rows = session.execute(
-            select(Submission, Organisation)
-            .join(Organisation, Organisation.id == Submission.organisation_id)
-            .where(Submission.standard_id == standard_id, Submission.status == "approved")
-            .order_by(Submission.id)
-        )
-        found = []
-        for sub, org in rows:
-            result = sub.final_result or {}
-            found.append(
-                CohortRow(
-                    sub.standard_id,
-                    sub.profile,
-                    sub.industry_type,
-                    org.industry_code,
-                    org.region_code,
-                    org.size_class,
-                    sub.synthetic,
-                    float(result.get("total", 0.0)),
-                    float(result.get("max_total", 0.0)),
-                    result.get("percent"),
-                    result.get("tier"),
-                    result.get("level"),
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if submission_id is None:
+            if actor.role is not Role.ADMINISTRATOR:
+                raise PermissionDenied(
+                    "the whole audit log is for administrators; name a submission"
+                )
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        sub = load_submission(session, actor, submission_id)
+        query = query.where(AuditEntry.submission_id == sub.id)
+        if actor.role is not Role.ENTERPRISE:
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        query = query.where(AuditEntry.action != "comment.internal")
+        open_rounds = set(
+            session.scalars(
+                select(Review.round).where(
+                    Review.submission_id == sub.id, Review.finished_at.is_(None)
                 )
             )
-        return found
+        )
+        if not open_rounds:
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        # The round number is in each decision's entry; filtering here, not in SQL, keeps the
+        # query free of JSON functions that SQLite and PostgreSQL spell differently.
+        shown = [e for e in session.scalars(query) if not _of_open_round(e, open_rounds)]
+        return [_audit_view(e) for e in shown[:limit]]
+
+
+def _of_open_round(entry: AuditEntry, open_rounds: set[int]) -> bool:
+    """A decision (accept, adjust, accept the rest) made in a review round not finished yet."""
+    if not entry.action.startswith(REVIEW_DECISION):
+        return False
+    after = entry.after if isinstance(entry.after, dict) else {}
+    round_ = after.get("round")
+    # an entry that does not say its round is hidden while any round is open
+    return round_ in open_rounds or not isinstance(round_, int)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from itertools import product
 from typing import Any
@@ -748,6 +749,8 @@ class Benchmark:
     quadrants: Quadrants
     trajectory: list[Movement]
     notes: list[Text] = field(default_factory=list)
+    # the refresh point the population was counted at (the service sets it; None: counted now)
+    as_of: datetime | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -786,6 +789,7 @@ class Benchmark:
                 "sector_average": SECTOR_AVERAGE_METHOD,
             },
             "notes": [n.model_dump() for n in self.notes],
+            "as_of": self.as_of.isoformat() if self.as_of is not None else None,
         }
 
 

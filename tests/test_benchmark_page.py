@@ -52,6 +52,7 @@ def test_a_firm_sees_where_it_stands(bench_world: World) -> None:
     shown = texts(at)
     assert "对标分析" in shown
     assert "合成示例企业" in shown  # the synthetic cohort is labelled
+    assert "数据截至更新点" in shown  # the figures are those of the last refresh point
     firm = bench_world.user("firm")
     expected = firm_benchmark(firm, bench_world.db, firm.org_id or 0, Query())
     assert metric(at, "群体企业数") == str(expected.cohort_size)

@@ -264,6 +264,7 @@ def test_cli_prints_the_figures_as_json(cli_db: str, capsys: pytest.CaptureFixtu
     assert {"id", "n", "percentile", "quartiles", "spread", "suppressed"} <= set(data["domains"][0])
     assert data["synthetic"] == data["cohort_size"]
     assert data["carbon"]["quartiles"] is not None
+    assert data["as_of"].endswith("T00:00:00+08:00")  # the last refresh point, midnight China time
 
 
 def smallest_cell(url: str) -> tuple[int, str, str, str]:
@@ -289,6 +290,7 @@ def test_cli_explains_a_suppressed_cohort_and_suggests_a_wider_one(
     code, out, _ = zhizao(capsys, "benchmark", "--database-url", cli_db, "--org", str(org), *flags)
     assert code == 0
     assert "suppressed (too_small)" in out
+    assert "China time (refreshed daily at midnight)" in out  # the refresh point, shown
     assert "fewer than 5 firms" in out
     assert "suggested wider cohort" in out
     code, out, _ = zhizao(

@@ -603,7 +603,9 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
             if org_id is None:
                 st.info(t("bench.no_data"))
                 return
-            facts = firm_facts(user, database, org_id)
+            facts = firm_facts(
+                user, database, org_id, Query(standard=standard_id, edition=edition, year=year)
+            )
             options = _firm_options(facts)
         else:
             options = _region_options()

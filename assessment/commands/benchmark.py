@@ -6,7 +6,8 @@
     zhizao benchmark --rebuild                                        (rewrite benchmark_facts)
 
 The command line acts as the local operator (an administrator): it may look at any cohort. The
-figures and the k = 5 / differencing rule are the same as on the page (docs/benchmark.md).
+figures, the k = 5 / differencing rule and the refresh point they are counted at (the last
+midnight, China time) are the same as on the page (docs/benchmark.md).
 """
 
 from __future__ import annotations
@@ -156,6 +157,9 @@ def render(result: Benchmark, *, with_firm: bool = True) -> str:
         f"{result.total.name.zh} / {result.total.name.en}",
         f"cohort: {_cohort_text(result.cohort)}",
     ]
+    if result.as_of is not None:
+        local = result.as_of.astimezone(benchmark_store.CHINA)
+        lines.append(f"as of: {local:%Y-%m-%d %H:%M} China time (refreshed daily at midnight)")
     if result.suppressed:
         message = result.suppression.message
         lines += [
