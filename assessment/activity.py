@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from assessment import audit
 from assessment.access import is_member, load_submission
 from assessment.db import Database, utcnow
 from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
 from assessment.identity import Clock, Principal
-from assessment.tables import SubmissionActivity
+from assessment.tables import Submission, SubmissionActivity
 from assessment.workflow import EDITABLE_STATES
-from scoring.carbon import CarbonInputError, CarbonResult, account, green_figures, parse_activity
+from scoring.carbon import CarbonInputError, CarbonResult, check_activity, green_figures
 from standards import Standard, bundled_library
 from standards.models import QuantityRule
 
@@ -45,6 +45,26 @@ def _problems(exc: CarbonInputError) -> list[str]:
     ]
 
 
+def account_data(
+    data: Mapping[str, Any], sector_average: float | None = None
+) -> tuple[CarbonResult | None, list[str]]:
+    """Check and account activity data with the bundled factors: (result, []) or (None, problems).
+
+    The check is `scoring.carbon.check_activity`, the one `zhizao carbon` and the workbook import
+    use: the shape, the keys, the region, the exports against what the firm has and the range of
+    every figure that follows.
+    """
+    factors = bundled_library().factors
+    if factors is None:
+        return None, ["the factor library has no `factors` document (carbon-factors.yaml)"]
+    try:
+        return check_activity(dict(data), factors, sector_average_L=sector_average), []
+    except CarbonInputError as exc:
+        return None, _problems(exc)
+    except ValueError as exc:  # a broken factor library, e.g. no factor_lag_years
+        return None, [str(exc)]
+
+
 def save_activity(
     actor: Principal,
     db: Database,
@@ -53,11 +73,11 @@ def save_activity(
     *,
     clock: Clock = utcnow,
 ) -> ActivityView:
-    """Store (or replace) a year of activity data; the data is checked first, whole."""
-    try:
-        activity = parse_activity(dict(data))
-    except CarbonInputError as exc:
-        raise InvalidInput(_problems(exc)) from None
+    """Store (or replace) a year of activity data; the data is checked first, whole, exactly as
+    `zhizao carbon` checks it, and nothing is stored when any of it is wrong."""
+    result, problems = account_data(data)
+    if result is None:
+        raise InvalidInput(problems)
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
@@ -65,7 +85,16 @@ def save_activity(
             raise PermissionDenied(
                 f"carbon data: only a member of the firm may enter it for submission {sub.id}"
             )
-        if sub.status not in EDITABLE_STATES:
+        # The state is guarded in the statement that touches the submission row, not on the row
+        # read above: a save that took long can never land after the submission was handed in.
+        touched = session.execute(
+            update(Submission)
+            .where(Submission.id == sub.id, Submission.status.in_(sorted(EDITABLE_STATES)))
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if touched.rowcount != 1:  # type: ignore[attr-defined]
+            session.refresh(sub)
             raise InvalidTransition(
                 f"carbon data: submission {sub.id} is {sub.status}; activity data can be changed "
                 "only while it is a draft or returned to the firm"
@@ -73,7 +102,7 @@ def save_activity(
         row = session.scalars(
             select(SubmissionActivity).where(
                 SubmissionActivity.submission_id == sub.id,
-                SubmissionActivity.year == activity.year,
+                SubmissionActivity.year == result.year,
             )
         ).first()
         before = dict(row.data) if row is not None else None
@@ -81,7 +110,7 @@ def save_activity(
         if row is None:
             row = SubmissionActivity(
                 submission_id=sub.id,
-                year=activity.year,
+                year=result.year,
                 data=stored,
                 updated_at=now,
                 updated_by=actor.user_id,
@@ -92,7 +121,7 @@ def save_activity(
         session.flush()
         audit.record(
             session, actor, "activity.save", "submission", sub.id, at=now, submission_id=sub.id,
-            before=before, after={"year": activity.year, "data": stored},
+            before=before, after={"year": result.year, "data": stored},
         )  # fmt: skip
         return ActivityView(sub.id, row.year, dict(row.data), row.updated_at, row.updated_by)
 
@@ -115,22 +144,6 @@ def list_activity(actor: Principal, db: Database, submission_id: int) -> list[Ac
 def latest_activity(actor: Principal, db: Database, submission_id: int) -> ActivityView | None:
     found = list_activity(actor, db, submission_id)
     return found[0] if found else None
-
-
-def account_data(
-    data: Mapping[str, Any], sector_average: float | None = None
-) -> tuple[CarbonResult | None, list[str]]:
-    """Account activity data with the bundled factors: (result, []) or (None, problems)."""
-    factors = bundled_library().factors
-    if factors is None:
-        return None, ["the factor library has no `factors` document (carbon-factors.yaml)"]
-    try:
-        activity = parse_activity(dict(data))
-        return account(activity, factors, sector_average_L=sector_average), []
-    except CarbonInputError as exc:
-        return None, _problems(exc)
-    except ValueError as exc:
-        return None, [str(exc)]
 
 
 def carbon_for(

@@ -41,7 +41,7 @@ from typing import Any, TextIO, TypeVar
 from scoring import AnswerError, parse_answers, score_summary
 from standards import DocumentError, Library, Standard, bundled_library
 from standards.models import Scale
-from standards.yamlsafe import parse_file
+from standards.yamlsafe import parse_file, parse_json
 
 SUMMARY_FIELDS = (
     "row",
@@ -184,9 +184,11 @@ class _Worker:
             return error
         if line is not None:
             try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                return f"not valid JSON: {exc.msg} (column {exc.colno})"
+                text = line.decode("utf-8") if isinstance(line, bytes) else line
+                data = parse_json(text, "row")
+            except DocumentError as exc:  # numbers are held to the YAML loader's rules too
+                issue = exc.issues[0]
+                return f"{issue.message} (column {issue.column})"
             except UnicodeDecodeError as exc:
                 return f"not valid UTF-8: byte {exc.start + 1} of the line ({exc.reason})"
             if not isinstance(data, dict):

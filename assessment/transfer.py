@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from assessment.db import Database, current_revision, head_revision
 from assessment.errors import InvalidInput
 from assessment.tables import TABLE_ORDER, Base, UTCDateTime
+from standards import DocumentError
+from standards.yamlsafe import parse_json
 
 FORMAT = "zhizao-export"
 FORMAT_VERSION = 1
@@ -172,7 +174,6 @@ def _reset_sequences(session: Session) -> None:
 
 def read_export(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path}: not JSON ({exc})") from None
+        return parse_json(path.read_text(encoding="utf-8"), str(path))
+    except DocumentError as exc:
+        raise InvalidInput([f"{issue}" for issue in exc.issues]) from None

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from standards.canonical import canonical_json
 from standards.models import (
     ChoiceRule,
+    Direction,
     GateKind,
     IndustryType,
     Item,
@@ -420,8 +421,66 @@ def _parse_measures(
         if len(entries) > 1 and (fields["weight"] is None or fields["weight"] <= 0):
             problems.append(f"{here}.weight: each product needs a positive weight (e.g. its tce)")
             return None
+        sector = _sector_problem(rule, here, fields["baseline"], fields["leading"])
+        if sector is not None:
+            problems.append(sector)
+            return None
         measures.append(Measure(value, fields["baseline"], fields["leading"], fields["weight"]))
     return tuple(measures)
+
+
+def _standard_value(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _sector_problem(
+    rule: QuantityRule, here: str, baseline: float | None, leading: float | None
+) -> str | None:
+    """Sector values that could not score honestly: outside the physical range, equal (no line
+    to score along) or the wrong way round for the direction (a value worse than the baseline
+    would earn points)."""
+    for name, given in (("baseline", baseline), ("leading value", leading)):
+        if given is not None and rule.minimum is not None and given < rule.minimum:
+            return (
+                f"{here}: the {name} {given:g} {rule.unit} is below the physical minimum "
+                f"{rule.minimum:g}"
+            )
+        if given is not None and rule.maximum is not None and given > rule.maximum:
+            return (
+                f"{here}: the {name} {given:g} {rule.unit} is above the physical maximum "
+                f"{rule.maximum:g}"
+            )
+    base = (
+        baseline
+        if baseline is not None
+        else _standard_value(rule.baseline.effective if rule.baseline else None)
+    )
+    lead = (
+        leading
+        if leading is not None
+        else _standard_value(rule.leading.effective if rule.leading else None)
+    )
+    if base is None or lead is None:
+        return None  # scored 0 with a note asking for the sector values
+    unit = rule.unit
+    if base == lead:
+        return (
+            f"{here}: the baseline and the leading value are both {base:g} {unit}; they must "
+            "differ, since points run from the baseline to the leading value"
+        )
+    if not math.isfinite(lead - base):
+        return f"{here}: the baseline ({base:g}) and the leading value ({lead:g}) are too far apart"
+    if rule.direction is Direction.NEGATIVE and lead > base:
+        return (
+            f"{here}: lower is better here, so the leading value ({lead:g} {unit}) must be below "
+            f"the baseline ({base:g} {unit})"
+        )
+    if rule.direction is Direction.POSITIVE and lead < base:
+        return (
+            f"{here}: higher is better here, so the leading value ({lead:g} {unit}) must be above "
+            f"the baseline ({base:g} {unit})"
+        )
+    return None
 
 
 def _parse_gates(raw: Any, standard: Standard, problems: list[str]) -> dict[str, GateAnswer]:
@@ -454,6 +513,13 @@ def _parse_gates(raw: Any, standard: Standard, problems: list[str]) -> dict[str,
             if variant != "default" and variant not in gate.variants:
                 problems.append(
                     f"gates.{key}.variant: {variant!r} unknown; expected one of {['default', *gate.variants]}"
+                )
+                continue
+            if number < 0:
+                # Every min_value gate measures an amount (万元, %, a level): none is below 0.
+                unit = f" {gate.unit}" if gate.unit else ""
+                problems.append(
+                    f"gates.{key}: {number:g}{unit} is negative; expected an amount of 0 or more"
                 )
                 continue
             parsed[gate.id] = GateAnswer(number, variant)

@@ -1,9 +1,11 @@
 """Carbon accounting and 碳效码 grading from a year of a firm's energy data. Pure: no I/O.
 
-`parse_activity(data)` checks the raw activity data (a mapping read from YAML/JSON by the shell);
-`account(activity, factors)` computes comprehensive energy consumption (GB/T 2589), scope 1,
-scope 2 (location- and market-based), intensities and the Zhejiang 碳效码 figures L / K; and
-`green_figures(result)` gives the GB/T 36132-2025 quantitative figures that follow from them.
+`parse_activity(data)` checks the shape of raw activity data (a mapping read from YAML/JSON by the
+shell); `account(activity, factors)` checks what needs the factor library (keys, units, region,
+exports against what the firm has, the range of every figure) and computes comprehensive energy
+consumption (GB/T 2589), scope 1, scope 2 (location- and market-based), intensities and the
+Zhejiang 碳效码 figures L / K; `check_activity(data, factors)` is both in one, the check every way
+in uses; and `green_figures(result)` gives the GB/T 36132-2025 quantitative figures that follow.
 
 Every factor comes from the factor library (standards/library/carbon-factors.yaml) and is reported
 with its year, region, series, label and source. Only unit conversions (powers of 1000) are
@@ -13,7 +15,7 @@ written here. Figures are plain floats, never rounded: rounding is for display.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -430,9 +432,32 @@ def known_keys(factors: FactorLibrary) -> list[str]:
     return [f"{i}_{unit.lower()}" for i, (_, _, unit) in _activity_ids(factors).items()]
 
 
+# GB/T 2260 provinces that belong to no mainland grid region (Taiwan, Hong Kong, Macao); every other
+# province is in a grid region of the factor library, which is where the region check looks.
+_PROVINCES_OUTSIDE_THE_GRID = frozenset({"710000", "810000", "820000"})
+
+
+def _region_problems(region: str | None, factors: FactorLibrary) -> list[tuple[Path, str]]:
+    """A six-digit code is not yet a region: its first two digits must name a province."""
+    if region is None:
+        return []
+    province = region[:2] + "0000"
+    known = {p for grid_region in factors.grid_regions for p in grid_region.provinces}
+    if province in known | _PROVINCES_OUTSIDE_THE_GRID:
+        return []
+    return [
+        (
+            ("region",),
+            f"{region} is not a GB/T 2260 region code: there is no province {province}; "
+            "give the code of the province, city or county (e.g. 330206), or null for the "
+            "national average",
+        )
+    ]
+
+
 def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
     ids = _activity_ids(factors)
-    problems: list[tuple[Path, str]] = []
+    problems: list[tuple[Path, str]] = _region_problems(activity.region, factors)
     keys: list[_Key] = []
     seen: dict[str, str] = {}
     for key, quantity in activity.energy.items():
@@ -473,9 +498,80 @@ def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
                     f"electricity {name} ({total:g} {green.unit}); green power is a part of it",
                 )
             )
+    problems.extend(_export_problems(keys))
     if problems:
         raise CarbonInputError(problems)
     return keys
+
+
+def _tce(key: _Key) -> float:
+    """The key's quantity in tce at its standard-coal coefficient (0 while that is NOT FOUND,
+    which is reported where the key is accounted)."""
+    if key.energy is None:
+        return 0.0
+    coefficient = _numeric(key.energy.coal_coefficient)
+    if coefficient is None:
+        return 0.0
+    return convert(
+        key.quantity, key.unit, coefficient, key.energy.coal_coefficient.unit or "", "tce"
+    )
+
+
+def _export_problems(keys: Sequence[_Key]) -> list[tuple[Path, str]]:
+    """What leaves the site must have entered it or been made on it.
+
+    Electricity: a firm exports only power it generated itself, so exported electricity is at most
+    the self-generated (zero-carbon) electricity. Heat: a firm exports heat it bought, or made from
+    fuels or electricity used on site, so exported heat (in tce) is at most the energy consumed on
+    site, less the electricity exported. Both keep comprehensive energy consumption at or above 0.
+    """
+    problems: list[tuple[Path, str]] = []
+    generated = sum(
+        _to_unit(k.quantity, k.unit, "kWh")
+        for k in keys
+        if k.role == "consumed" and k.energy is not None and k.energy.zero_carbon_self_generation
+    )
+    names = [
+        f"{k.activity_id}_{k.unit.lower()}"
+        for k in keys
+        if k.role == "consumed" and k.energy is not None and k.energy.zero_carbon_self_generation
+    ]
+    exported_power = [
+        k for k in keys if k.role == "exported" and k.energy is not None and k.energy.grid
+    ]
+    for export in exported_power:
+        kwh = _to_unit(export.quantity, export.unit, "kWh")
+        if _above(kwh, generated):
+            source = ", ".join(names) if names else "no self_generated_renewable_kwh"
+            problems.append(
+                (
+                    ("energy", export.key),
+                    f"exported electricity ({kwh:g} kWh) is more than the electricity generated "
+                    f"on site ({generated:g} kWh, {source}); only power generated on site can be "
+                    "exported",
+                )
+            )
+    used = sum(_tce(k) for k in keys if k.role == "consumed")
+    kept = used - sum(_tce(k) for k in exported_power)
+    for export in keys:
+        if export.role != "exported" or export in exported_power:
+            continue
+        heat = _tce(export)
+        if _above(heat, kept):
+            problems.append(
+                (
+                    ("energy", export.key),
+                    f"exported heat ({export.quantity:g} {export.unit}, {heat:g} tce) is more "
+                    f"than the energy used on site to make it ({max(kept, 0.0):g} tce of purchased "
+                    "heat, fuels and electricity); heat that leaves the site must come from energy "
+                    "that entered it",
+                )
+            )
+    return problems
+
+
+def _above(value: float, limit: float) -> bool:
+    return value > limit and not math.isclose(value, limit, rel_tol=BOUND_TOLERANCE, abs_tol=0.0)
 
 
 def _factor_entry(
@@ -505,6 +601,14 @@ def _factor_entry(
         year=year,
         region=region,
         series=series,
+    )
+
+
+def _too_large(key: _Key) -> tuple[Path, str]:
+    return (
+        ("energy", key.key),
+        f"{key.quantity:g} {key.unit} is too large to account: its tce or CO2 is beyond any "
+        "number (check the quantity and its unit)",
     )
 
 
@@ -615,6 +719,9 @@ def account(
         energy = k.energy
         if energy is None:  # process emissions
             tco2 = _to_unit(k.quantity, k.unit, "tCO2")
+            if not math.isfinite(tco2):
+                problems.append(_too_large(k))
+                continue
             lines.append(
                 EnergyLine(
                     key=k.key,
@@ -687,6 +794,9 @@ def account(
                 factor,
                 ef.unit,
             )
+        if not all(math.isfinite(v) for v in (tce, loc, mkt)):
+            problems.append(_too_large(k))
+            continue
         lines.append(
             EnergyLine(
                 key=k.key,
@@ -710,20 +820,74 @@ def account(
     scope2_location = sum(line.tco2_location for line in consumed if line.scope == "scope2")
     scope2_market = sum(line.tco2_market for line in consumed if line.scope == "scope2")
     exported = 0.0 - sum(line.tco2_location for line in lines if line.role == "exported")
-    total = scope1 + scope2_location - exported
-    total_market = scope1 + scope2_market - exported
-    energy_tce = sum(line.tce for line in lines)
+    netted = scope1 + scope2_location - exported
+    netted_market = scope1 + scope2_market - exported
+    # 碳效码: energy CO2 only (process CO2 is not energy use).
+    netted_energy = netted - process
+    # Exports credited at the grid or heat factor can outweigh what a firm emits (a plant that
+    # sells most of its solar power); its emissions are then none, not fewer than none.
+    total, total_market, energy_tco2 = (max(0.0, v) for v in (netted, netted_market, netted_energy))
+    below = [
+        name
+        for name, value in (
+            ("total", netted),
+            ("market-based total", netted_market),
+            ("碳效码 energy CO2", netted_energy),
+        )
+        if value < 0
+    ]
+    if below:
+        listed = " and the ".join([", the ".join(below[:-1]), below[-1]] if below[:-1] else below)
+        notes.append(
+            f"exports ({exported:g} tCO2) are more than the emissions they are netted off "
+            f"against: the {listed} {'are' if len(below) > 1 else 'is'} counted as 0, never below"
+        )
+    energy_tce = max(0.0, sum(line.tce for line in lines))
 
     output = activity.output_value_10k_yuan
     value_added = activity.value_added_10k_yuan
+    # Self-generated zero-carbon power enters L at zero, which is the deduction the method asks
+    # for, shown here explicitly.
+    deduction = 0.0
+    if location is not None and grid_kwh["self"] > 0:
+        deduction = convert(grid_kwh["self"], "kWh", location.value, location.series.unit, "tCO2")
+    big_l = energy_tco2 / value_added
+    average = sector_average_L if sector_average_L is not None else activity.sector_average_L
+    big_k = big_l / average if average is not None else None
+    product = activity.product_output
+    figures: list[tuple[str, float | None, Path]] = [
+        ("comprehensive energy consumption (tce)", energy_tce, ("energy",)),
+        ("scope 1 CO2", scope1, ("energy",)),
+        ("scope 2 CO2 (location-based)", scope2_location, ("energy",)),
+        ("scope 2 CO2 (market-based)", scope2_market, ("energy",)),
+        ("CO2 of exports", exported, ("energy",)),
+        ("total CO2", total, ("energy",)),
+        ("market-based total CO2", total_market, ("energy",)),
+        ("self-generation deduction", deduction, ("energy",)),
+        ("energy CO2 before the deduction", energy_tco2 + deduction, ("energy",)),
+        ("CO2 per 10k yuan of output value", total / output, ("output_value_10k_yuan",)),
+        ("tce per 10k yuan of output value", energy_tce / output, ("output_value_10k_yuan",)),
+        ("CO2 per 10k yuan of value added", total / value_added, ("value_added_10k_yuan",)),
+        ("tce per 10k yuan of value added", energy_tce / value_added, ("value_added_10k_yuan",)),
+        ("L", big_l, ("value_added_10k_yuan",)),
+        ("K", big_k, ("sector_average_L",)),
+    ]
+    if product is not None:
+        figures += [
+            ("CO2 per product unit", total / product.quantity, ("product_output", "quantity")),
+            ("tce per product unit", energy_tce / product.quantity, ("product_output", "quantity")),
+        ]
+    out_of_range = _figure_problems(figures)
+    if out_of_range:
+        raise CarbonInputError(out_of_range)
+
     per_product = None
-    if activity.product_output is not None:
-        quantity = activity.product_output.quantity
+    if product is not None:
         per_product = PerProduct(
-            unit=activity.product_output.unit,
-            quantity=quantity,
-            tco2_per_unit=total / quantity,
-            tce_per_unit=energy_tce / quantity,
+            unit=product.unit,
+            quantity=product.quantity,
+            tco2_per_unit=total / product.quantity,
+            tce_per_unit=energy_tce / product.quantity,
         )
     intensity = Intensity(
         tco2_per_10k_yuan_output=total / output,
@@ -733,20 +897,11 @@ def account(
         per_product=per_product,
     )
 
-    # 碳效码: energy CO2 only (process CO2 is not energy use); self-generated zero-carbon power
-    # enters at zero, which is the deduction the method asks for, shown here explicitly.
     efficiency = factors.carbon_efficiency
     labels.add(efficiency.provenance.label)
-    energy_tco2 = total - process
-    deduction = 0.0
-    if location is not None and grid_kwh["self"] > 0:
-        deduction = convert(grid_kwh["self"], "kWh", location.value, location.series.unit, "tCO2")
-    big_l = energy_tco2 / value_added
     band = classify(big_l, efficiency.level_bands)
-    average = sector_average_L if sector_average_L is not None else activity.sector_average_L
-    big_k = grade = grade_name = None
-    if average is not None:
-        big_k = big_l / average
+    grade = grade_name = None
+    if big_k is not None:
         grade_band = classify(big_k, efficiency.grade_bands)
         grade, grade_name = int(grade_band.key), grade_band.name
     carbon_efficiency = CarbonEfficiency(
@@ -767,7 +922,7 @@ def account(
     factors_used = list(used.values())
     labels.update(f.label for f in factors_used)
     order = list(Label)
-    return CarbonResult(
+    result = CarbonResult(
         year=activity.year,
         name=activity.name,
         region=activity.region,
@@ -799,6 +954,50 @@ def account(
             label.value for label in sorted(labels, key=order.index) if label.is_flagged
         ],
     )
+    green_factory = green_figures(result)
+    out_of_range = _figure_problems(
+        [(f"green-factory figure {n}", v, ("energy",)) for n, v in green_factory.items()],
+        upper={"green-factory figure renewable_share": 100.0},
+    )
+    if out_of_range:
+        raise CarbonInputError(out_of_range)
+    return result
+
+
+def _figure_problems(
+    figures: Sequence[tuple[str, float | None, Path]], upper: Mapping[str, float] | None = None
+) -> list[tuple[Path, str]]:
+    """Figures that follow from the data keep to their physical range: a finite number, not below
+    0 (and a share not above 100). One problem per input they point back to."""
+    problems: dict[Path, str] = {}
+    for name, value, path in figures:
+        if value is None or path in problems:
+            continue
+        limit = (upper or {}).get(name)
+        if not math.isfinite(value):
+            problems[path] = (
+                f"the {name} comes out beyond any number; check this value and the quantities' units"
+            )
+        elif value < 0:
+            problems[path] = f"the {name} comes out below 0 ({value:g}), which no firm can have"
+        elif limit is not None and value > limit:
+            problems[path] = f"the {name} comes out above {limit:g} ({value:g})"
+    return list(problems.items())
+
+
+def check_activity(
+    data: object,
+    factors: FactorLibrary,
+    *,
+    factor_year: int | None = None,
+    sector_average_L: float | None = None,
+) -> CarbonResult:
+    """The one check of a year of activity data, whichever way it comes in (`zhizao carbon`, the
+    activity service, a workbook): its shape, its keys and units, the region, that nothing leaves
+    the site that did not enter it, and that every figure that follows keeps to its physical
+    range. Returns the accounting; raises CarbonInputError naming every problem it finds."""
+    activity = parse_activity(data)
+    return account(activity, factors, factor_year=factor_year, sector_average_L=sector_average_L)
 
 
 # --- green factory ---------------------------------------------------------------------------

@@ -279,8 +279,16 @@ def _item_problems(
         yield from _sourced_problems(rule.leading, (*rule_path, "leading"), units)
         base = rule.baseline.effective if rule.baseline else None
         lead = rule.leading.effective if rule.leading else None
-        if isinstance(base, int | float) and isinstance(lead, int | float):
-            if base == lead:
+        outside = list(_range_problems(rule, rule_path))
+        yield from outside
+        # Values outside the physical range are wrong already; their order would say nothing.
+        if not outside and isinstance(base, int | float) and isinstance(lead, int | float):
+            if not math.isfinite(lead - base):
+                yield (
+                    (*rule_path, "leading"),
+                    f"the baseline ({base:g}) and the leading value ({lead:g}) are too far apart",
+                )
+            elif base == lead:
                 yield (
                     (*rule_path, "leading"),
                     "leading value equals the baseline; the item could not discriminate",
@@ -293,6 +301,40 @@ def _item_problems(
             yield (*rule_path, "maximum"), "maximum must be larger than minimum"
     if isinstance(rule, SatisfactionRule) and scales is not None and rule.scale not in scales:
         yield (*rule_path, "scale"), f"unknown scale {rule.scale!r}; known: {sorted(scales)}"
+
+
+def _effective_path(value: Sourced, path: Path) -> Path:
+    """Where a Sourced number is written: its `value`, or its `default` while that stands in."""
+    return (*path, "value") if value.value is not None else (*path, "default", "value")
+
+
+def _number(value: Sourced | None) -> float | None:
+    number = value.effective if value is not None else None
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return None
+    return float(number)
+
+
+def _range_problems(rule: QuantityRule, rule_path: Path) -> Iterator[Problem]:
+    """A baseline or leading value outside the item's physical range could never be met."""
+    for field, name in (("baseline", "baseline"), ("leading", "leading value")):
+        sourced: Sourced | None = getattr(rule, field)
+        number = _number(sourced)
+        if sourced is None or number is None:
+            continue
+        where = _effective_path(sourced, (*rule_path, field))
+        if rule.minimum is not None and number < rule.minimum:
+            yield (
+                where,
+                f"the {name} {number:g} {rule.unit} is below the item's physical minimum "
+                f"{rule.minimum:g}",
+            )
+        elif rule.maximum is not None and number > rule.maximum:
+            yield (
+                where,
+                f"the {name} {number:g} {rule.unit} is above the item's physical maximum "
+                f"{rule.maximum:g}",
+            )
 
 
 def _option_problems(
@@ -461,10 +503,26 @@ def _gate_problems(
                         f"variant {variant!r} is not declared in `variants`",
                     )
                 yield from _sourced_problems(value, (*path, "thresholds", profile, variant), units)
+                yield from _negative_threshold(value, (*path, "thresholds", profile, variant), gate)
     if gate.kind is GateKind.RESULT_MIN:
         if gate.standard is None or gate.metric is None or gate.minimum is None:
             yield path, "a result_min gate needs `standard`, `metric` and `minimum`"
         yield from _sourced_problems(gate.minimum, (*path, "minimum"), units)
+        if gate.minimum is not None:
+            yield from _negative_threshold(gate.minimum, (*path, "minimum"), gate)
+
+
+def _negative_threshold(value: Sourced, path: Path, gate: Gate) -> Iterator[Problem]:
+    # What a gate compares is an amount (万元, %, a level, a score): a threshold below 0 passes
+    # every firm, so it is a typing error, not a requirement.
+    number = _number(value)
+    if number is not None and number < 0:
+        unit = f" {gate.unit}" if gate.unit else ""
+        yield (
+            _effective_path(value, path),
+            f"the threshold {number:g}{unit} is negative; a {gate.kind.value} gate compares an "
+            "amount of 0 or more",
+        )
 
 
 def _tier_rule_problems(

@@ -26,7 +26,10 @@ Identifier = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # NaN and infinities are refused wherever a number is read, also when spelt as text ("NaN").
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 # Fields added after the first release are left out of a dump while unset, so the canonical JSON
@@ -395,7 +398,9 @@ class Condition(Strict):
     item: Identifier
     options: list[str] = Field(alias="in", min_length=1)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class Dependency(Strict):

@@ -3,11 +3,18 @@
 Only plain data is constructed (a SafeLoader subclass); aliases are refused, so an alias bomb cannot
 expand; duplicate keys are refused instead of silently keeping the last; only YAML 1.2 booleans are
 booleans, so an option called `No` or `on` stays a string. Sizes are checked before parsing.
+
+Every number read is a finite one a float can hold: NaN, infinities, numbers too large for a float
+and tagged text that is no number (`!!int abc`) are refused at their line and column, in YAML and
+in JSON (`parse_json`) alike.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +46,53 @@ class DocumentError(Exception):
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
+# --- numbers ---------------------------------------------------------------------------------------
+
+# The largest float has 309 digits before the point; a longer whole number could never be used as
+# one, and Python refuses to read more than 4300 digits anyway (with a ValueError, not a message).
+_MAX_DIGITS = len(str(int(sys.float_info.max)))
+_WHOLE = re.compile(r"[-+]?[0-9]+")
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?")
+NOT_A_NUMBER = "NaN (not a number) is not accepted; write a number"
+INFINITE = "infinity is not accepted; write a number"
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}… ({len(text):,} characters)"
+
+
+def whole_number_problem(text: str) -> str | None:
+    """Why `text` (decimal digits, an optional sign) cannot be read as a whole number, if it can't."""
+    if not _WHOLE.fullmatch(text):
+        return f"{_shown(text)!r} is not a whole number"
+    digits = len(text.lstrip("+-"))
+    if digits > _MAX_DIGITS or (digits == _MAX_DIGITS and abs(int(text)) > sys.float_info.max):
+        return f"a whole number of {digits:,} digits is too large"
+    return None
+
+
+def decimal_problem(text: str, written: str | None = None) -> str | None:
+    """Why `text` cannot be read as a finite decimal number, if it can't."""
+    if not _DECIMAL.fullmatch(text.lower()):
+        return f"{_shown(written or text)!r} is not a number"
+    if not math.isfinite(float(text)):
+        return f"{_shown(written or text)} is too large for a number"
+    return None
+
+
+class _Refused(Exception):
+    """A scalar that is valid YAML but no value zhizao reads; carries where it is."""
+
+    def __init__(self, mark: Any, message: str) -> None:
+        self.mark = mark
+        self.message = message
+        super().__init__(message)
+
+
+def _tag_name(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
 _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -60,7 +114,12 @@ class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
             raise yaml.constructor.ConstructorError(
                 None, None, "aliases (*name) are not allowed in zhizao files", node.start_mark
             )
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            # PyYAML's own scalar constructors (e.g. `!!timestamp abc`) fail with a bare Python
+            # error that knows no line.
+            raise _Refused(node.start_mark, _unreadable(node)) from None
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -76,7 +135,36 @@ class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
 
     def construct_yaml_int(self, node: Any) -> int:
         # YAML 1.2 core schema: decimal only, so `017` is 17 (not octal 15).
-        return int(str(self.construct_scalar(node)).replace("_", ""), 10)
+        text = str(self.construct_scalar(node)).replace("_", "")
+        problem = whole_number_problem(text)
+        if problem is not None:
+            raise _Refused(node.start_mark, problem)
+        return int(text, 10)
+
+    def construct_yaml_float(self, node: Any) -> float:
+        written = str(self.construct_scalar(node))
+        text = written.replace("_", "")
+        special = text.lower().lstrip("+-")
+        if special == ".nan":
+            raise _Refused(node.start_mark, NOT_A_NUMBER)
+        if special == ".inf":
+            raise _Refused(node.start_mark, INFINITE)
+        problem = decimal_problem(text, written)
+        if problem is not None:
+            raise _Refused(node.start_mark, problem)
+        return float(text)
+
+    def construct_yaml_bool(self, node: Any) -> bool:
+        text = str(self.construct_scalar(node))
+        value = self.bool_values.get(text.lower())
+        if value is None:
+            raise _Refused(node.start_mark, f"{_shown(text)!r} is not true or false")
+        return bool(value)
+
+
+def _unreadable(node: Any) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+    return f"{_shown(str(value))!r} cannot be read as {_tag_name(node.tag)}"
 
 
 def _refuse_aliases(text: str, file: str) -> None:
@@ -127,6 +215,8 @@ _StrictSafeLoader.add_implicit_resolver(
     list("-+0123456789."),
 )
 _StrictSafeLoader.add_constructor(_INT_TAG, _StrictSafeLoader.construct_yaml_int)
+_StrictSafeLoader.add_constructor(_FLOAT_TAG, _StrictSafeLoader.construct_yaml_float)
+_StrictSafeLoader.add_constructor(_BOOL_TAG, _StrictSafeLoader.construct_yaml_bool)
 # Dates stay strings: a standard's issue date is text, and JSON has no date type.
 _StrictSafeLoader.yaml_implicit_resolvers = {
     first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
@@ -177,7 +267,10 @@ def _build(loader: _StrictSafeLoader, node: yaml.Node) -> Any:
     if tag == _SEQ_TAG and isinstance(node, yaml.SequenceNode):
         return [_build(loader, child) for child in node.value]
     if tag in _PLAIN_SCALAR_TAGS and isinstance(node, yaml.ScalarNode):
-        return loader.yaml_constructors[tag](loader, node)
+        try:
+            return loader.yaml_constructors[tag](loader, node)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            raise _Refused(node.start_mark, _unreadable(node)) from None
     raise _Unusual
 
 
@@ -236,6 +329,9 @@ def parse_text(text: str, file: str) -> Parsed:
                     for mark, message in loader.duplicates
                 ]
             )
+    except _Refused as exc:
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+        raise DocumentError([Issue(file, line, column, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -281,6 +377,64 @@ def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     with path.open("rb") as handle:
         raw = handle.read(max_bytes + 1)
     return parse_bytes(raw, name, max_bytes)
+
+
+# JSON's own reader takes NaN and Infinity, and fails on a 5,000-digit number with a ValueError that
+# says neither where nor in which file. Tokens outside strings, to find the one a hook refused.
+_JSON_TOKENS = re.compile(
+    r'"(?:[^"\\]|\\.)*"|(?P<number>-?(?:Infinity|NaN|[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?))'
+)
+
+
+class _RefusedNumber(Exception):
+    def __init__(self, written: str, message: str) -> None:
+        self.written = written
+        self.message = message
+        super().__init__(message)
+
+
+def _json_int(written: str) -> int:
+    problem = whole_number_problem(written)
+    if problem is not None:
+        raise _RefusedNumber(written, problem)
+    return int(written)
+
+
+def _json_float(written: str) -> float:
+    problem = decimal_problem(written)
+    if problem is not None:
+        raise _RefusedNumber(written, problem)
+    return float(written)
+
+
+def _json_constant(written: str) -> float:
+    raise _RefusedNumber(written, NOT_A_NUMBER if written == "NaN" else INFINITE)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def parse_json(text: str, file: str) -> Any:
+    """Strict JSON: the numbers `parse_text` accepts and no others; DocumentError, located."""
+    try:
+        return json.loads(
+            text, parse_int=_json_int, parse_float=_json_float, parse_constant=_json_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            [Issue(file, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise DocumentError([Issue(file, 1, 1, "JSON nesting is too deep")]) from None
+    except _RefusedNumber as exc:
+        # The reader stops at the first refused token, so it is the first such one in the text.
+        where = next(
+            (m.start() for m in _JSON_TOKENS.finditer(text) if m["number"] == exc.written), 0
+        )
+        line, column = _position(text, where)
+        raise DocumentError([Issue(file, line, column, exc.message)]) from None
 
 
 def walk_keys(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:

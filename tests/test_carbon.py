@@ -304,10 +304,12 @@ def test_self_generated_renewable_power(factors: FactorLibrary) -> None:
 
 
 def test_exports_are_netted_off(factors: FactorLibrary) -> None:
+    # Only power generated on site can be exported (issue 14): 50 000 kWh of it, 20 000 sold.
     result = run(
         factors,
         {
             "electricity_kwh": 500_000,
+            "self_generated_renewable_kwh": 50_000,
             "exported_electricity_kwh": 20_000,
             "purchased_heat_gj": 1000,
             "exported_heat_gj": 100,
@@ -321,8 +323,8 @@ def test_exports_are_netted_off(factors: FactorLibrary) -> None:
     # the market total takes the same export credit (location-based factor)
     market = 500_000 * 0.6096 / 1000 + 1000 * 0.11
     assert result.total_market_tco2 == pytest.approx(market - 21.612, rel=REL)
-    # energy: (500 000 − 20 000) kWh × 0.1229 + (1000 − 100) GJ × 0.03412 tce/GJ
-    tce = 480_000 * 0.1229 / 1000 + 900 * 0.03412
+    # energy: (500 000 + 50 000 − 20 000) kWh × 0.1229 + (1000 − 100) GJ × 0.03412 tce/GJ
+    tce = 530_000 * 0.1229 / 1000 + 900 * 0.03412
     assert result.energy_tce == pytest.approx(tce, rel=REL)
 
 

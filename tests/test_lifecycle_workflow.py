@@ -355,7 +355,7 @@ def test_reasons_and_comments_refuse_control_characters(world: World, bad: str) 
         workflow.add_comment(w.eval_1, w.db, sid, body=bad, visibility="public")
     with pytest.raises(InvalidInput, match="reason: contains the control character"):
         workflow.reject(w.eval_1, w.db, sid, reason=bad, expected_version=w.version(sid))
-    with pytest.raises(InvalidInput, match="FF|production-safety: reason"):
+    with pytest.raises(InvalidInput, match="production-safety: reason"):
         workflow.decide_item(
             w.eval_1, w.db, sid, key="production-safety", decision="adjust", value=False,
             reason=bad, expected_version=w.version(sid),

@@ -79,7 +79,9 @@ def sidebar_controls(user: Principal | None) -> None:
             bind="query-params",
         )
         if user is not None:
-            st.caption(t("auth.signed_in_as", name=md(user.name), role=t(f"role.{user.role.value}")))
+            st.caption(
+                t("auth.signed_in_as", name=md(user.name), role=t(f"role.{user.role.value}"))
+            )
             if st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:"):
                 sign_out()
                 st.rerun()

@@ -9,13 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assessment.commands.output import print_json
-from scoring.carbon import (
-    CarbonInputError,
-    CarbonResult,
-    account,
-    green_figures,
-    parse_activity,
-)
+from scoring.carbon import CarbonInputError, CarbonResult, check_activity, green_figures
 from standards import DocumentError, bundled_library
 from standards.yamlsafe import parse_file
 
@@ -70,9 +64,8 @@ def read_carbon(
         data = parsed.data
         if grid_factor is not None and isinstance(data, dict):
             data = {**data, "grid_factor": grid_factor}
-        activity = parse_activity(data)
-        result = account(
-            activity, factors, factor_year=factor_year, sector_average_L=sector_average
+        result = check_activity(
+            data, factors, factor_year=factor_year, sector_average_L=sector_average
         )
     except CarbonInputError as exc:
         issues = []

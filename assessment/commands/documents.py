@@ -55,7 +55,7 @@ from assessment.tables import User
 from scoring import AnswerError, Result, parse_answers, score
 from scoring.carbon import CarbonResult, green_figures
 from standards import DocumentError, Standard, bundled_library
-from standards.yamlsafe import parse_file
+from standards.yamlsafe import parse_file, parse_json
 
 
 def register(sub: Any) -> None:
@@ -406,9 +406,11 @@ def _cert_record(args: argparse.Namespace) -> int:
 
 def _cert_render(args: argparse.Namespace) -> int:
     try:
-        data = json.loads(args.record.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = parse_json(args.record.read_text(encoding="utf-8"), str(args.record))
+    except OSError as exc:
         return fail(f"{args.record}: {exc}")
+    except DocumentError as exc:
+        return fail(str(exc))
     if not isinstance(data, dict):
         return fail(f"{args.record}: expected a JSON object")
     try:
@@ -601,9 +603,11 @@ def _report_export(args: argparse.Namespace) -> int:
     benchmark = None
     if args.benchmark is not None:
         try:
-            benchmark = json.loads(args.benchmark.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            benchmark = parse_json(args.benchmark.read_text(encoding="utf-8"), str(args.benchmark))
+        except OSError as exc:
             return fail(f"{args.benchmark}: {exc}")
+        except DocumentError as exc:
+            return fail(str(exc))
         if not isinstance(benchmark, dict):
             return fail(f"{args.benchmark}: expected a JSON object")
     firm = args.firm or data.get("firm")
@@ -641,9 +645,11 @@ def _report_from_database(args: argparse.Namespace) -> int:
     benchmark = None
     if args.benchmark is not None:
         try:
-            benchmark = json.loads(args.benchmark.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            benchmark = parse_json(args.benchmark.read_text(encoding="utf-8"), str(args.benchmark))
+        except OSError as exc:
             return fail(f"{args.benchmark}: {exc}")
+        except DocumentError as exc:
+            return fail(str(exc))
         if not isinstance(benchmark, dict):
             return fail(f"{args.benchmark}: expected a JSON object")
     db = open_from_args(args)

@@ -8,7 +8,9 @@ from typing import Any
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    # allow_nan=False: a NaN or an infinity that slipped past the checks fails here, loudly,
+    # instead of printing JSON no other program can read.
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
     sys.stdout.write("\n")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from assessment.documents.record import CertificateRecord
 from assessment.documents.signing import ALGORITHM, IssuerKey, public_key_b64
+from standards.yamlsafe import DocumentError, parse_json
 
 ENVELOPE_FORMAT = "zhizao.signed-certificate/1"
 ATTACHMENT_NAME = "zhizao-certificate.json"
@@ -63,12 +64,24 @@ def sign_record(record: CertificateRecord, key: IssuerKey) -> SignedRecord:
     )
 
 
+def read_json(text: str) -> Any:
+    """Strict JSON (no NaN, no infinities, no numbers too large for a float); EnvelopeError says
+    where the first problem is."""
+    try:
+        return parse_json(text, "envelope")
+    except DocumentError as exc:
+        first = exc.issues[0]
+        raise EnvelopeError(f"line {first.line}, column {first.column}: {first.message}") from None
+
+
 def parse_envelope(raw: bytes) -> dict[str, Any]:
     """The envelope's fields, checked for shape (not for validity: see verify.py)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = read_json(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise EnvelopeError(f"the embedded certificate data is not valid JSON ({exc})") from exc
+    except EnvelopeError as exc:
+        raise EnvelopeError(f"the embedded certificate data is not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != ENVELOPE_FORMAT:
         raise EnvelopeError(f"the embedded data is not a {ENVELOPE_FORMAT} envelope")
     for name in ("algorithm", "key_fingerprint", "public_key", "record_json", "signature"):

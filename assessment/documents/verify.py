@@ -12,13 +12,12 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from assessment.documents.envelope import EnvelopeError, parse_envelope
+from assessment.documents.envelope import EnvelopeError, parse_envelope, read_json
 from assessment.documents.pdffile import embedded_files
 from assessment.documents.record import CertificateRecord, RecordError
 from assessment.documents.signing import fingerprint, public_key_from_b64, signature_valid
@@ -117,8 +116,8 @@ def verify_envelope(
             key=claimed,
         )
     try:
-        record = CertificateRecord.from_dict(json.loads(signed))
-    except (json.JSONDecodeError, RecordError, TypeError) as exc:
+        record = CertificateRecord.from_dict(read_json(envelope["record_json"]))
+    except (EnvelopeError, RecordError, TypeError) as exc:
         return _fail(MALFORMED, f"the signed record does not read: {exc}", key=claimed)
     if record.issuer_key_fingerprint != claimed:
         return _fail(
