@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,10 +118,17 @@ def _org_fields_problems(fields: dict[str, Any]) -> list[str]:
     if kind is not None and kind not in INDUSTRY_TYPES:
         problems.append(f"industry type {kind!r}: expected discrete or process")
     employees = fields.get("employees")
-    if employees is not None and (not isinstance(employees, int) or employees < 0):
+    if employees is not None and (
+        isinstance(employees, bool) or not isinstance(employees, int) or employees < 0
+    ):
         problems.append(f"employees: expected a whole number ≥ 0, got {employees!r}")
     revenue = fields.get("revenue_wan")
-    if revenue is not None and (not isinstance(revenue, int | float) or revenue < 0):
+    if revenue is not None and (
+        isinstance(revenue, bool)
+        or not isinstance(revenue, int | float)
+        or not math.isfinite(revenue)
+        or revenue < 0
+    ):
         problems.append(f"revenue (万元): expected a number ≥ 0, got {revenue!r}")
     return problems
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ from assessment import (
 from assessment.benchmark import Query, cohort_benchmark, firm_benchmark, firm_facts, lattice
 from assessment.db import Database
 from assessment.demo import synthetic_cohort
-from assessment.errors import PermissionDenied
+from assessment.errors import InvalidInput, PermissionDenied
 from assessment.excel.service import export_submission
 from assessment.identity import Principal
 from scoring.benchmark import Metric
@@ -360,3 +361,23 @@ def test_the_system_operator_is_not_a_firm(db: Database) -> None:
     w = build_world(db, FixedClock())
     sid = _open_round(w)
     assert _evaluated_mes(w, OPERATOR, sid) is False
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "甲\x00公司"}, "name: contains the control character U+0000"),
+        ({"name": "甲公司\u202e"}, "name: contains the control character U+202E"),
+        ({"revenue_wan": float("nan")}, "revenue"),
+        ({"revenue_wan": float("inf")}, "revenue"),
+        ({"employees": True}, "employees"),
+    ],
+)
+def test_organisation_fields_refuse_control_characters_and_non_numbers(
+    world: World, fields: dict[str, object], message: str
+) -> None:
+    """NUL crashed PostgreSQL writes; NaN and infinities are no revenue (both backends)."""
+    before = snapshot(world.db)
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        organisations.update_organisation(world.admin, world.db, world.org_a, **fields)
+    assert snapshot(world.db) == before
