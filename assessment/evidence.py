@@ -3,7 +3,9 @@
 Accepted: PDF, PNG / JPEG / GIF / WebP images, Office Open XML documents (.docx/.xlsx/.pptx: a zip
 with [Content_Types].xml) and legacy Office documents (.doc/.xls/.ppt: an OLE compound file). The
 type is decided from the content, never from the name; a name whose extension claims another type
-is rejected as well, so what an evaluator downloads is what its name says.
+is rejected as well, so what an evaluator downloads is what its name says. Macro-enabled Office
+files (a VBA project or a macro content type, whatever the name says) are refused. File names and
+notes are checked text: no control characters, capped lengths.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from assessment.errors import (
 )
 from assessment.identity import Clock, Principal
 from assessment.tables import EvidenceBlob, EvidenceFile, Submission
+from assessment.text import clean_text
 from assessment.workflow import EDITABLE_STATES, snapshot_standard
 
 MAX_BYTES = int(os.environ.get("ZHIZAO_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 MAX_NAME = 200
+MAX_PATH = 1_000  # a client may send its full path; only the last part is kept
+MAX_NOTE = 2_000  # what the file shows and where (a page, a table), not a document of its own
 
 
 @dataclass(frozen=True)
@@ -83,15 +88,29 @@ def _reject(filename: str, why: str) -> EvidenceRejected:
 
 
 def _ooxml(data: bytes, filename: str) -> Kind:
+    # The package checks live with the workbook reader, which refuses macros too; imported here
+    # only when a zip arrives, so that evidence of other kinds does not pay for openpyxl.
+    from assessment.excel.package import PackageRefused, macro_content  # noqa: PLC0415
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            if "[Content_Types].xml" not in names:
+                raise _reject(
+                    filename,
+                    "is a zip archive, not an Office document (no [Content_Types].xml); "
+                    f"accepted: {ACCEPTED}",
+                )
+            macros = macro_content(archive)
     except zipfile.BadZipFile:
         raise _reject(filename, "starts like a zip file but is not a readable one") from None
-    if "[Content_Types].xml" not in names:
+    except PackageRefused as exc:
+        raise _reject(filename, str(exc)) from None
+    if macros is not None:
         raise _reject(
             filename,
-            f"is a zip archive, not an Office document (no [Content_Types].xml); accepted: {ACCEPTED}",
+            f"holds macros ({macros}); macro-enabled Office files are not accepted — save it "
+            "without macros (as .docx, .xlsx or .pptx) and upload that",
         )
     if any(n.startswith("word/") for n in names):
         return DOCX
@@ -194,9 +213,12 @@ def add_evidence(
     clock: Clock = utcnow,
 ) -> EvidenceView:
     """Attach a file to a draft or returned submission (members of the firm)."""
-    name = PurePath(filename.replace("\\", "/")).name.strip()
+    given = clean_text(filename, "evidence file name", max_length=MAX_PATH)
+    name = PurePath(given.replace("\\", "/")).name.strip()
     if not name or len(name) > MAX_NAME:
         raise InvalidInput(f"evidence file name {filename!r}: 1–{MAX_NAME} characters")
+    if note is not None:
+        note = clean_text(note, "evidence note", max_length=MAX_NOTE, multiline=True)
     kind = sniff(data, name, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     now = clock()
@@ -239,7 +261,7 @@ def add_evidence(
             filename=name,
             media_type=kind.media_type,
             size=len(data),
-            note=(note or "").strip() or None,
+            note=note or None,
             uploaded_by=actor.user_id,
             uploaded_at=now,
         )

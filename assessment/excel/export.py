@@ -75,8 +75,8 @@ def write_summary(writer: _Writer, standard: Standard, filled: Filled) -> None:
     widths = (34, 46, 46)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[chr(64 + index)].width = width
-    sheet["A1"] = f"结果汇总 Summary · {standard.title.zh} {standard.title.en}"
-    sheet["A1"].font = L.TITLE
+    title = f"结果汇总 Summary · {standard.title.zh} {standard.title.en}"
+    L.put(sheet, 1, 1, title).font = L.TITLE
     sheet.row_dimensions[1].height = 24
     own, final = filled.self_result, filled.final_result
     row = 3
@@ -86,13 +86,13 @@ def write_summary(writer: _Writer, standard: Standard, filled: Filled) -> None:
     ) -> None:
         nonlocal row
         for index, text in enumerate((f"{zh} {en}", *columns), start=1):
-            L.style_header(sheet.cell(row=row, column=index, value=text))
+            L.style_header(L.put(sheet, row, index, text))
         row += 1
 
     def line(label: str, *values: Any, number_format: str = "General") -> None:
         nonlocal row
         for index, value in enumerate((label, *values), start=1):
-            cell = sheet.cell(row=row, column=index, value=value)
+            cell = L.put(sheet, row, index, value)
             L.style_body(cell)
             if index == 1:
                 cell.font = L.BOLD

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
@@ -25,6 +25,7 @@ FORMAT_VERSION = 1
 META_SHEET = "_zhizao"
 MAX_BYTES = 10 * 1024 * 1024  # the size cap of an uploaded workbook, checked before parsing
 MAX_UNPACKED = 200 * 1024 * 1024  # the unzipped parts together (a zip bomb stops here)
+MAX_NOTE = 5_000  # an evidence note in a cell; it becomes a comment (with room for its prefix)
 
 # Roles of sheets (kept in the metadata sheet next to each sheet's name).
 INSTRUCTIONS, GENERAL, GATES, ITEMS, PRODUCTS, ACTIVITY, SUMMARY = (
@@ -213,6 +214,33 @@ def sheet_title(text: str, taken: set[str]) -> str:
     return name
 
 
+# Text that a spreadsheet takes for a formula (or a DDE command such as =cmd|' /C calc'!A0) when it
+# starts a cell: "=" at once, "+ - @" as soon as someone edits the cell, tab and CR in CSV exports.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write `value` into a cell; text always stays text, shown exactly as written.
+
+    Every cell the writers fill goes through here, because much of what they write was typed by
+    someone (a firm's evidence notes and name, an evaluator's reasons): openpyxl would store
+    "=HYPERLINK(…)" as a live formula and "#N/A" as an error. Text is stored as a string cell, and
+    text starting like a formula also gets the quote prefix, so Excel and WPS keep it text when the
+    cell is edited. Characters a worksheet cannot hold (C0 controls) are shown as U+FFFD instead of
+    failing the whole export.
+    """
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.value = text
+        cell.data_type = "s"
+        if text.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
+
+
 def style_header(cell: Cell) -> None:
     cell.font = BOLD
     cell.fill = HEADER_FILL
@@ -302,10 +330,11 @@ def write_meta(workbook: Workbook, meta: WorkbookMeta) -> None:
 
     sheet = workbook.create_sheet(META_SHEET)
     sheet.sheet_state = "hidden"
-    sheet["A1"], sheet["B1"] = "key", "value"
+    put(sheet, 1, 1, "key")
+    put(sheet, 1, 2, "value")
     for row, (key, value) in enumerate(meta.as_rows(), start=2):
-        sheet.cell(row=row, column=1, value=key)
-        sheet.cell(row=row, column=2, value=value)
+        put(sheet, row, 1, key)
+        put(sheet, row, 2, value)
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["B"].width = 80
     sheet.protection.sheet = True  # read-only in Excel/WPS (no password: it only prevents slips)
@@ -315,23 +344,29 @@ def write_meta(workbook: Workbook, meta: WorkbookMeta) -> None:
 
 
 def _meta_values(workbook: Workbook) -> dict[str, str] | None:
-    if META_SHEET in workbook.sheetnames:
-        sheet = workbook[META_SHEET]
-        values: dict[str, str] = {}
-        for key, value in sheet.iter_rows(min_row=2, max_col=2, values_only=True):
-            if key is not None:
-                values[str(key)] = "" if value is None else str(value)
-        return values
-    props = {p.name: str(p.value) for p in workbook.custom_doc_props.props}
-    if props.get("zhizao.format") == FORMAT:
-        return {k.removeprefix("zhizao."): v for k, v in props.items() if k.startswith("zhizao.")}
-    return None
+    if META_SHEET not in workbook.sheetnames:
+        return None
+    values: dict[str, str] = {}
+    for key, value in workbook[META_SHEET].iter_rows(min_row=2, max_col=2, values_only=True):
+        if key is not None:
+            values[str(key)] = "" if value is None else str(value)
+    return values
 
 
 def read_meta(workbook: Workbook) -> WorkbookMeta:
     """The metadata of a zhizao workbook; MetaError saying what is missing or wrong."""
     values = _meta_values(workbook)
     if values is None:
+        props = {p.name: str(p.value) for p in workbook.custom_doc_props.props}
+        if props.get("zhizao.format") == FORMAT:
+            # The properties name the standard but not the sheets: read with them alone, the
+            # workbook would import as "ok — 0 answers".
+            raise MetaError(
+                f"this workbook is not a zhizao template any more: its hidden '{META_SHEET}' "
+                "sheet, which records the standard, its edition and the sheets to read, was "
+                "deleted; download a new template (zhizao template, or the app's download "
+                "button) and copy the answers over"
+            )
         raise MetaError(
             f"this workbook was not made by zhizao (it has no hidden '{META_SHEET}' sheet); "
             "download a template (zhizao template, or the app's download button) and fill that"
@@ -351,20 +386,23 @@ def read_meta(workbook: Workbook) -> WorkbookMeta:
     if missing:
         raise MetaError(f"sheet '{META_SHEET}': {', '.join(missing)} missing")
     sheets: list[SheetRecord] = []
-    raw = values.get("sheets")
-    if raw:
-        try:
-            for entry in json.loads(raw):
-                sheets.append(
-                    SheetRecord(
-                        str(entry["name"]),
-                        str(entry["role"]),
-                        entry.get("node"),
-                        tuple(str(i) for i in entry.get("items") or ()),
-                    )
+    try:
+        for entry in json.loads(values.get("sheets") or "[]"):
+            sheets.append(
+                SheetRecord(
+                    str(entry["name"]),
+                    str(entry["role"]),
+                    entry.get("node"),
+                    tuple(str(i) for i in entry.get("items") or ()),
                 )
-        except (ValueError, KeyError, TypeError):
-            raise MetaError(f"sheet '{META_SHEET}': the sheet list is damaged") from None
+            )
+    except (ValueError, KeyError, TypeError):
+        raise MetaError(f"sheet '{META_SHEET}': the sheet list is damaged") from None
+    if not sheets:  # nothing would be read: "ok — 0 answers" for any answers it holds
+        raise MetaError(
+            f"sheet '{META_SHEET}': the list of sheets is missing; download a new template and "
+            "copy the answers over"
+        )
     return WorkbookMeta(
         kind=values.get("kind") or "template",
         standard_id=values["standard_id"],

@@ -2,7 +2,8 @@
 
 Every problem is located by sheet, row and item, and all of them are reported together. The bytes
 are checked before anything is parsed: the size cap first, then that the content is an Excel
-workbook at all (not a CSV, an .xls, a PDF or a renamed zip), then that it was made by zhizao for
+workbook at all (not a CSV, an .xls, a PDF, a renamed zip or a macro-enabled .xlsm), that what
+openpyxl would build stays within the limits of `package`, then that it was made by zhizao for
 this standard and edition. Nothing here writes anywhere; callers decide what to save.
 """
 
@@ -23,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from assessment.excel import layout as L
 from assessment.excel.layout import Column, MetaError, SheetRecord, WorkbookMeta
+from assessment.excel.package import PackageRefused, check_workbook, macro_content
 from assessment.excel.questions import (
     ActivityRow,
     GateRow,
@@ -32,6 +34,7 @@ from assessment.excel.questions import (
     na_allowed,
     sourced_number,
 )
+from assessment.text import MAX_LINE, text_problems
 from scoring import AnswerError, parse_answers
 from scoring.carbon import CarbonInputError, account, parse_activity
 from standards import Library, Standard, bundled_library, sha256_of
@@ -137,7 +140,8 @@ def _megabytes(size: int) -> str:
 
 
 def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
-    """Size cap, then "is this an .xlsx workbook at all" — before anything parses the content."""
+    """Size cap, then "is this an .xlsx workbook at all", then no macros and every limit of
+    `package` (parts, shared strings, rows, cells) — before openpyxl parses the content."""
     if len(data) > max_bytes:
         return Problem(
             f"the file is {_megabytes(len(data))}; the limit is "
@@ -167,9 +171,15 @@ def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = archive.infolist()
+            return _check_package(archive)
     except zipfile.BadZipFile:
         return Problem("the file is damaged (not a readable .xlsx package)")
+    except PackageRefused as exc:
+        return Problem(str(exc))
+
+
+def _check_package(archive: zipfile.ZipFile) -> Problem | None:
+    infos = archive.infolist()
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         what = "a Word document" if "word/document.xml" in names else "a zip archive"
@@ -180,6 +190,13 @@ def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
             f"the workbook unpacks to {_megabytes(unpacked)}; the limit is "
             f"{_megabytes(L.MAX_UNPACKED)}"
         )
+    macros = macro_content(archive)
+    if macros is not None:
+        return Problem(
+            f"this is a macro-enabled workbook (.xlsm): it holds {macros}; zhizao does not "
+            "import workbooks with macros — save it as Excel Workbook (.xlsx) and import that"
+        )
+    check_workbook(archive)  # every limit on what openpyxl would build, before it builds it
     return None
 
 
@@ -233,6 +250,16 @@ def _number(value: Any, unit: str | None = None, number_format: str = "General")
         number = float(compact)
         return int(number) if number.is_integer() and "." not in compact else number
     raise _CellError(f"expected a number{_in(unit)}, got text {text!r}")
+
+
+def _typed_text(value: Any, *, multiline: bool, max_length: int = L.MAX_NOTE) -> str:
+    """Text a person typed into a cell, checked as every stored text is (no control characters,
+    a capped length); _CellError saying what is wrong."""
+    text = str(value).strip()
+    problems = text_problems(text, "cell", max_length=max_length, multiline=multiline)
+    if problems:
+        raise _CellError(problems[0].removeprefix("cell: "))
+    return text
 
 
 def _in(unit: str | None) -> str:
@@ -463,7 +490,12 @@ class _Reader:
             if not self.first_sighting(("gate", gate_id), record.name, row):
                 continue
             if not _blank(note):
-                self.result.notes[gate_id] = str(note).strip()
+                try:
+                    self.result.notes[gate_id] = _typed_text(note, multiline=True)
+                except _CellError as exc:
+                    self.error(str(exc), column=_h(L.GATE_COLUMNS, "notes"), **where)
+                    self.bad.add(("gate", gate_id))
+                    continue
             if _blank(answer):
                 if not _blank(variant):
                     self.error(
@@ -560,8 +592,19 @@ class _Reader:
             if not self.first_sighting(("item", item.id), record.name, row):
                 continue
             note = sheet.value(row, "notes")
-            if not _blank(note):
-                self.result.notes[item.id] = str(note).strip()
+            try:
+                if not _blank(note):
+                    self.result.notes[item.id] = _typed_text(note, multiline=True)
+            except _CellError as exc:
+                self.error(
+                    str(exc),
+                    sheet=record.name,
+                    row=row,
+                    item=item.id,
+                    column=_h(L.ITEM_COLUMNS, "notes"),
+                )
+                self.bad.add(("item", item.id))
+                continue
             try:
                 value = self.read_item(item, sheet, row)
             except _CellError as exc:
@@ -587,7 +630,11 @@ class _Reader:
                 raise _CellError(
                     "both an answer and a reason for 'not applicable' are given; keep one"
                 )
-            return {"na": True, "reason": str(reason).strip()}
+            try:
+                return {"na": True, "reason": _typed_text(reason, multiline=True)}
+            except _CellError as exc:
+                exc.column = "na_reason"  # type: ignore[attr-defined]
+                raise
         if isinstance(rule, QuantityRule):
             return self.read_quantity(item, rule, sheet, row)
         if _blank(answer):
@@ -719,9 +766,15 @@ class _Reader:
             if all(_blank(v) for v in cells.values()):
                 continue
             entry: dict[str, Any] = {}
-            if not _blank(cells["product"]):
-                entry["name"] = str(cells["product"]).strip()
             failed = False
+            if not _blank(cells["product"]):
+                try:
+                    entry["name"] = _typed_text(
+                        cells["product"], multiline=False, max_length=MAX_LINE
+                    )
+                except _CellError as exc:
+                    self.error(str(exc), column=_h(L.PRODUCT_COLUMNS, "product"), **where)
+                    failed = True
             for key in ("value", "baseline", "leading", "weight"):
                 if _blank(cells[key]):
                     continue

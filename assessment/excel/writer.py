@@ -149,10 +149,10 @@ class _Writer:
         return sheet
 
     def headers(self, sheet: Worksheet, columns: Sequence[Column], title: str) -> None:
-        sheet.cell(row=L.TITLE_ROW, column=1, value=title).font = L.TITLE
+        L.put(sheet, L.TITLE_ROW, 1, title).font = L.TITLE
         sheet.row_dimensions[L.TITLE_ROW].height = 24
         for index, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=L.HEADER_ROW, column=index, value=column.header)
+            cell = L.put(sheet, L.HEADER_ROW, index, column.header)
             L.style_header(cell)
             if column.entry:
                 cell.fill = L.ENTRY_FILL
@@ -245,10 +245,8 @@ class _Writer:
         sheet = self.new_sheet(L.INSTRUCTIONS)
         sheet.column_dimensions["A"].width = 62
         sheet.column_dimensions["B"].width = 70
-        sheet["A1"] = f"{self.standard.title.zh} — 填写说明"
-        sheet["A1"].font = L.TITLE
-        sheet["B1"] = f"{self.standard.title.en} — Instructions"
-        sheet["B1"].font = L.TITLE
+        L.put(sheet, 1, 1, f"{self.standard.title.zh} — 填写说明").font = L.TITLE
+        L.put(sheet, 1, 2, f"{self.standard.title.en} — Instructions").font = L.TITLE
         sheet.row_dimensions[1].height = 24
         flagged = self.standard.provenance.label.is_flagged or (
             self.standard.item_provenance is not None
@@ -345,7 +343,7 @@ class _Writer:
             )
         for row, (zh, en) in enumerate(paragraphs, start=3):
             for column, text in ((1, zh), (2, en)):
-                cell = sheet.cell(row=row, column=column, value=text)
+                cell = L.put(sheet, row, column, text)
                 cell.font = L.BODY
                 cell.alignment = L.WRAP_TOP
             L.fit_row(sheet, row, [(zh, 62), (en, 70)])
@@ -388,7 +386,7 @@ class _Writer:
             row = L.FIRST_ROW + offset
             values = {"key": key, "label_zh": zh, "label_en": en, "value": value, "how": how}
             for index, column in enumerate(columns, start=1):
-                cell = sheet.cell(row=row, column=index, value=values[column.key])
+                cell = L.put(sheet, row, index, values[column.key])
                 is_entry = entry and column.key == "value"
                 L.style_body(cell, entry=is_entry)
                 if column.key == "value" and not entry:
@@ -463,9 +461,7 @@ class _Writer:
                 values["self_outcome"] = _outcome(self_gates.get(gate_row.id))
                 values["evaluated_outcome"] = _outcome(final_gates.get(gate_row.id))
             for column in columns:
-                cell = sheet.cell(
-                    row=row, column=positions[column.key], value=values.get(column.key)
-                )
+                cell = L.put(sheet, row, positions[column.key], values.get(column.key))
                 entry = column.entry and not (column.key == "variant" and not variant_keys(gate))
                 L.style_body(cell, entry=entry, center=column.key in ("id", "answer", "unit"))
                 if column.key in L.GATE_RESULT_COLUMNS:
@@ -586,7 +582,7 @@ class _Writer:
                         cell.fill = L.GROUP_FILL
                         cell.border = L.BORDER
                     for key, text in (("question_zh", path_zh), ("question_en", path_en)):
-                        cell = sheet.cell(row=row, column=positions[key], value=text)
+                        cell = L.put(sheet, row, positions[key], text)
                         cell.font = L.BOLD
                         cell.fill = L.GROUP_FILL
                         cell.alignment = L.WRAP_TOP
@@ -624,7 +620,7 @@ class _Writer:
             values["notes"] = self.filled.notes.get(item.id)
             values |= self.result_cells(item)
         for key, index in positions.items():
-            cell = sheet.cell(row=row, column=index, value=values.get(key))
+            cell = L.put(sheet, row, index, values.get(key))
             column = L.ITEM_COLUMNS.get(key) or L.RESULT_COLUMNS[key]
             entry = column.entry
             if key in ("baseline", "leading"):
@@ -756,9 +752,7 @@ class _Writer:
             if offset == 0:
                 values = {**values, "how": guidance}
             for column in columns:
-                cell = sheet.cell(
-                    row=row, column=positions[column.key], value=values.get(column.key)
-                )
+                cell = L.put(sheet, row, positions[column.key], values.get(column.key))
                 L.style_body(cell, entry=column.entry or column.key == "id")
             self.choose(sheet, ids, f"A{row}", "选择题目编号 Item ID")
             for key in ("value", "baseline", "leading", "weight"):
@@ -800,9 +794,7 @@ class _Writer:
             else:
                 values["value"] = given.get(spec.key)
             for column in columns:
-                cell = sheet.cell(
-                    row=row, column=positions[column.key], value=values.get(column.key)
-                )
+                cell = L.put(sheet, row, positions[column.key], values.get(column.key))
                 entry = column.key == "value" or (column.key == "unit" and spec.kind == "energy")
                 L.style_body(cell, entry=entry, center=column.key == "unit")
                 if column.key == "value" and spec.kind == "text":
