@@ -11,18 +11,14 @@ Run: `make run`, or `python -m streamlit run streamlit_app.py`.
 
 from __future__ import annotations
 
-import importlib
 import logging
-from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessment.identity import Role
-from ui import auth
-from ui.common import t
-
-ROOT = Path(__file__).resolve().parent
+from ui.parts import auth
+from ui.parts.common import t
 
 st.set_page_config(page_title="智造评估 zhizao", page_icon="🏭", layout="wide")
 st.session_state.setdefault("lang", "zh")
@@ -39,17 +35,15 @@ def page(
     return st.Page(path, title=t(key), url_path=url, default=default, icon=icon)
 
 
-def _benchmark() -> None:
-    importlib.import_module("ui.benchmark").render()
-
-
-verify = page("ui/verify.py", "nav.verify", "verify", default=verifying, icon=":material/verified:")
-library = page("ui/library.py", "nav.library", "library", icon=":material/menu_book:")
+verify = page(
+    "ui/pages/verify.py", "nav.verify", "verify", default=verifying, icon=":material/verified:"
+)
+library = page("ui/pages/library.py", "nav.library", "library", icon=":material/menu_book:")
 menu: dict[str, list[st.Page]] = {}
 if user is None:
     menu[""] = [
         page(
-            "ui/sign_in.py",
+            "ui/pages/sign_in.py",
             "nav.sign_in",
             "sign-in",
             default=not verifying,
@@ -60,53 +54,61 @@ if user is None:
     ]
 elif user.role is Role.ENTERPRISE:
     menu[t("nav.section.assessment")] = [
-        page("ui/home.py", "nav.home", "home", default=not verifying, icon=":material/home:"),
-        page("ui/new_assessment.py", "nav.new", "new", icon=":material/add_circle:"),
+        page("ui/pages/home.py", "nav.home", "home", default=not verifying, icon=":material/home:"),
+        page("ui/pages/new_assessment.py", "nav.new", "new", icon=":material/add_circle:"),
         page(
-            "ui/questionnaire.py", "nav.questionnaire", "questionnaire", icon=":material/checklist:"
+            "ui/pages/questionnaire.py",
+            "nav.questionnaire",
+            "questionnaire",
+            icon=":material/checklist:",
         ),
-        page("ui/results.py", "nav.results", "results", icon=":material/bar_chart:"),
-        page("ui/carbon.py", "nav.carbon", "carbon", icon=":material/eco:"),
+        page("ui/pages/results.py", "nav.results", "results", icon=":material/bar_chart:"),
+        page("ui/pages/carbon.py", "nav.carbon", "carbon", icon=":material/eco:"),
     ]
 elif user.role is Role.EVALUATOR:
     menu[t("nav.section.review")] = [
-        page("ui/queue.py", "nav.queue", "queue", default=not verifying, icon=":material/inbox:"),
-        page("ui/review.py", "nav.review", "review", icon=":material/rate_review:"),
+        page(
+            "ui/pages/queue.py",
+            "nav.queue",
+            "queue",
+            default=not verifying,
+            icon=":material/inbox:",
+        ),
+        page("ui/pages/review.py", "nav.review", "review", icon=":material/rate_review:"),
     ]
 else:
     menu[t("nav.section.admin")] = [
         page(
-            "ui/admin_orgs.py",
+            "ui/pages/admin_orgs.py",
             "nav.orgs",
             "organisations",
             default=not verifying,
             icon=":material/domain:",
         ),
-        page("ui/admin_assign.py", "nav.assign", "assignments", icon=":material/assignment_ind:"),
         page(
-            "ui/admin_library.py", "nav.admin_library", "standards", icon=":material/library_books:"
+            "ui/pages/admin_assign.py",
+            "nav.assign",
+            "assignments",
+            icon=":material/assignment_ind:",
         ),
         page(
-            "ui/admin_certificates.py",
+            "ui/pages/admin_library.py",
+            "nav.admin_library",
+            "standards",
+            icon=":material/library_books:",
+        ),
+        page(
+            "ui/pages/admin_certificates.py",
             "nav.certificates",
             "certificates",
             icon=":material/workspace_premium:",
         ),
-        page("ui/admin_audit.py", "nav.audit", "audit", icon=":material/history:"),
+        page("ui/pages/admin_audit.py", "nav.audit", "audit", icon=":material/history:"),
     ]
 if user is not None:
-    extra = [library, verify]
-    if (ROOT / "ui" / "benchmark.py").exists():
-        extra.insert(
-            0,
-            st.Page(
-                _benchmark,
-                title=t("nav.benchmark"),
-                url_path="benchmark",
-                icon=":material/leaderboard:",
-            ),
-        )
-    menu[t("nav.section.more")] = extra
+    benchmark = page("ui/pages/benchmark.py", "nav.benchmark", "benchmark",
+                     icon=":material/leaderboard:")  # fmt: skip
+    menu[t("nav.section.more")] = [benchmark, library, verify]
 
 try:
     st.navigation(menu).run()

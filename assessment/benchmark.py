@@ -1,6 +1,6 @@
 """Benchmarking services: where a firm stands among its peers, in intelligence and in carbon.
 
-The page (ui/benchmark.py) and `zhizao benchmark` call these; the figures and the privacy rule
+The page (ui/pages/benchmark.py) and `zhizao benchmark` call these; the figures and the privacy rule
 are computed by scoring/benchmark.py from the rows of `benchmark_facts` (assessment/benchmark_store).
 
 Who sees what:

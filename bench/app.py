@@ -71,7 +71,7 @@ def main() -> int:
         at.session_state["lang"] = "zh"
         at.run()
         started = time.perf_counter()
-        at.switch_page("ui/questionnaire.py").run()
+        at.switch_page("ui/pages/questionnaire.py").run()
         first = (time.perf_counter() - started) * 1000
         if at.exception:
             print("page failed:", [e.value for e in at.exception])

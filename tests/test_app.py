@@ -1,4 +1,4 @@
-"""The criteria library page (public, ui/library.py), run headless with AppTest: the library in
+"""The criteria library page (public, ui/pages/library.py), run headless with AppTest: the library in
 Chinese by default, one standard's tree with its options and descriptors, and the switch to
 English."""
 
@@ -19,7 +19,7 @@ FF = "zj-future-factory"
 def start() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
-    at.switch_page("ui/library.py").run()
+    at.switch_page("ui/pages/library.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

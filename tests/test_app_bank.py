@@ -27,7 +27,7 @@ def open_questionnaire(world: World, sid: int, group: str, lang: str = "zh") -> 
     at = world.app("firm", lang=lang)
     at.session_state["current_submission"] = sid
     at.session_state[f"q_group::{sid}"] = group
-    return run(at.switch_page("ui/questionnaire.py"))
+    return run(at.switch_page("ui/pages/questionnaire.py"))
 
 
 def test_options_show_their_thresholds_and_the_firms_industry_text(app_world: World) -> None:
@@ -102,7 +102,7 @@ def test_the_pending_investment_floor_is_explained_and_the_county_variant_offere
 
 def test_an_administrator_sets_a_pending_value_in_the_library_page(app_world: World) -> None:
     at = run(app_world.app("admin"))
-    run(at.switch_page("ui/admin_library.py"))
+    run(at.switch_page("ui/pages/admin_library.py"))
     table = frame(at, "参数")
     row = table[table["参数"] == "软硬件投资额 · 未来工厂 · 一般地区"].iloc[0]
     assert row["现行设置"] == "待定"

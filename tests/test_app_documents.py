@@ -92,7 +92,7 @@ def test_a_draft_offers_the_self_assessment_report(
     app_world: World, deferred: dict[str, Callable[[], Any]]
 ) -> None:
     draft = app_world.submission("firm", "draft")
-    at = on_page(app_world, "firm", "ui/results.py", draft.id)
+    at = on_page(app_world, "firm", "ui/pages/results.py", draft.id)
     found = buttons(at)
     assert list(found) == [f"report-{draft.id}"]
     assert found[f"report-{draft.id}"].label == "下载自评报告（PDF）"
@@ -109,7 +109,7 @@ def test_an_approved_result_offers_the_report_and_its_certificate(
 ) -> None:
     sid, number = issue(app_world)
     firm = app_world.user("firm")
-    at = on_page(app_world, "firm", "ui/results.py", sid)
+    at = on_page(app_world, "firm", "ui/pages/results.py", sid)
     page = texts(at)
     assert f"证书编号 **{number}**" in page
     assert f"[公开验证页面 ↗](./?verify={number})" in page
@@ -123,14 +123,14 @@ def test_an_approved_result_offers_the_report_and_its_certificate(
     assert pdf.startswith(b"%PDF")
     assert pdf == certificates.certificate_pdf(firm, app_world.db, number)[1]
     # in English
-    at = on_page(app_world, "firm", "ui/results.py", sid, lang="en")
+    at = on_page(app_world, "firm", "ui/pages/results.py", sid, lang="en")
     assert [b.label for b in buttons(at).values()] == [
         "Assessment report (PDF)",
         "Certificate (PDF)",
     ]
     assert f"Certificate **{number}**" in texts(at)
     # the home page shows the number on the approved card only
-    home = on_page(app_world, "firm", "ui/home.py", None)
+    home = on_page(app_world, "firm", "ui/pages/home.py", None)
     assert texts(home).count(f"证书 {number} · 有效") == 1
 
 
@@ -138,23 +138,23 @@ def test_approved_without_a_certificate_and_a_revoked_certificate(
     app_world: World, deferred: dict[str, Callable[[], Any]]
 ) -> None:
     approved = app_world.submission("firm", "approved", FF)
-    at = on_page(app_world, "firm", "ui/results.py", approved.id)
+    at = on_page(app_world, "firm", "ui/pages/results.py", approved.id)
     assert "评审已通过，证书尚未颁发；管理员颁发后可在此下载。" in texts(at)
     assert list(buttons(at)) == [f"report-{approved.id}"]
     sid, number = issue(app_world)
     certificates.revoke_certificate(app_world.user("admin"), app_world.db, number, "企业名称有误")
-    at = on_page(app_world, "firm", "ui/results.py", sid)
+    at = on_page(app_world, "firm", "ui/pages/results.py", sid)
     assert f"证书 {number} 已于" in texts(at)
     assert "理由：企业名称有误" in texts(at)
     assert list(buttons(at)) == [f"report-{sid}"]
-    assert number not in texts(on_page(app_world, "firm", "ui/home.py", None))
+    assert number not in texts(on_page(app_world, "firm", "ui/pages/home.py", None))
 
 
 def test_a_firm_never_reaches_another_firms_certificate(
     app_world: World, deferred: dict[str, Callable[[], Any]]
 ) -> None:
     sid, number = issue(app_world)
-    for page in ("ui/home.py", "ui/results.py"):
+    for page in ("ui/pages/home.py", "ui/pages/results.py"):
         at = on_page(app_world, "firm2", page, sid)  # even with the other firm's id remembered
         assert number not in texts(at)
         assert not any(number in key for key in buttons(at))
@@ -165,7 +165,7 @@ def test_a_firm_never_reaches_another_firms_certificate(
     # evaluators and administrators have no Results page to download from (not routable)
     for who in ("evaluator", "admin"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            run(app_world.app(who)).switch_page("ui/results.py")
+            run(app_world.app(who)).switch_page("ui/pages/results.py")
 
 
 # --- evaluator ----------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_the_evaluator_downloads_the_export_and_the_report(
 ) -> None:
     in_review = app_world.submission("evaluator", "in_review")
     evaluator = app_world.user("evaluator")
-    at = on_page(app_world, "evaluator", "ui/review.py", in_review.id)
+    at = on_page(app_world, "evaluator", "ui/pages/review.py", in_review.id)
     assert buttons(at)[f"export-{in_review.id}"].label == "导出评估数据（Excel）"
     workbook = click(at, deferred, f"export-{in_review.id}")
     read = read_workbook(workbook)
@@ -189,9 +189,9 @@ def test_the_evaluator_downloads_the_export_and_the_report(
     assert pdf == certificates.report_pdf(evaluator, app_world.db, in_review.id).pdf
     # a submitted one too (before the review starts), and nothing for an unassigned evaluator
     submitted = app_world.submission("evaluator", "submitted")
-    at = on_page(app_world, "evaluator", "ui/review.py", submitted.id)
+    at = on_page(app_world, "evaluator", "ui/pages/review.py", submitted.id)
     assert {f"export-{submitted.id}", f"report-{submitted.id}"} <= set(buttons(at))
-    at = on_page(app_world, "evaluator2", "ui/review.py", in_review.id)
+    at = on_page(app_world, "evaluator2", "ui/pages/review.py", in_review.id)
     assert buttons(at) == {}
 
 
@@ -226,7 +226,7 @@ def test_the_questionnaire_offers_the_template_of_the_submission(
     app_world: World, deferred: dict[str, Callable[[], Any]]
 ) -> None:
     draft = app_world.submission("firm", "draft")
-    at = on_page(app_world, "firm", "ui/questionnaire.py", draft.id)
+    at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     assert buttons(at)[f"xl_template-{draft.id}"].label == "下载 Excel 模板"
     template = click(at, deferred, f"xl_template-{draft.id}")
     view = workflow.get_submission(app_world.user("firm"), app_world.db, draft.id)
@@ -240,7 +240,7 @@ def test_the_questionnaire_offers_the_template_of_the_submission(
     assert read.meta.lang == "zh"
     # not while the submission is read-only
     approved = app_world.submission("firm", "approved", FF)
-    at = on_page(app_world, "firm", "ui/questionnaire.py", approved.id)
+    at = on_page(app_world, "firm", "ui/pages/questionnaire.py", approved.id)
     assert not [k for k in buttons(at) if k.startswith("xl_")]
     assert not [u for u in at.file_uploader if u.key and u.key.startswith("xl_upload")]
 
@@ -252,7 +252,7 @@ def test_an_upload_is_previewed_and_imported_all_or_nothing(
     draft = app_world.submission("firm", "draft")
     data, document = filled_workbook(app_world, draft.id, spoil="FF-001")
     before = workflow.get_submission(firm, app_world.db, draft.id)
-    at = on_page(app_world, "firm", "ui/questionnaire.py", draft.id)
+    at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     run(
         at.file_uploader(key=f"xl_upload::{draft.id}::0").set_value(
             ("问卷.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -302,7 +302,7 @@ def test_an_import_after_someone_else_saved_is_a_conflict(
     firm = app_world.user("firm")
     draft = app_world.submission("firm", "draft")
     data, document = filled_workbook(app_world, draft.id)
-    at = on_page(app_world, "firm", "ui/questionnaire.py", draft.id)
+    at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     run(at.file_uploader(key=f"xl_upload::{draft.id}::0").set_value(("a.xlsx", data, None)))
     assert not at.button(key=f"xl_import::{draft.id}").disabled
     seen = workflow.get_submission(firm, app_world.db, draft.id)
@@ -325,7 +325,7 @@ def test_a_workbook_for_another_standard_cannot_be_imported(app_world: World) ->
     draft = app_world.submission("firm", "draft")
     returned = app_world.submission("firm", "returned")
     other = template_for_submission(firm, app_world.db, returned.id)  # another standard
-    at = on_page(app_world, "firm", "ui/questionnaire.py", draft.id)
+    at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     run(at.file_uploader(key=f"xl_upload::{draft.id}::0").set_value(("b.xlsx", other, None)))
     assert any("此工作簿无法导入" in e.value for e in at.error)
     assert not [t for t in at.toggle if t.key and t.key.startswith("xl_rows_only")]
@@ -342,7 +342,7 @@ def test_the_administrator_issues_downloads_and_revokes_a_certificate(
 
     admin = app_world.user("admin")
     approved = app_world.submission("admin", "approved", FF)
-    at = on_page(app_world, "admin", "ui/admin_certificates.py", None)
+    at = on_page(app_world, "admin", "ui/pages/admin_certificates.py", None)
     assert "未配置签发密钥" in texts(at)
     assert at.button(key="issue_button").disabled
     init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
@@ -385,9 +385,9 @@ def test_certificate_controls_are_the_administrators_only(app_world: World) -> N
     for who in ("firm", "evaluator"):
         at = run(app_world.app(who))
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page("ui/admin_certificates.py")
+            at.switch_page("ui/pages/admin_certificates.py")
     at = on_page(
-        app_world, "firm", "ui/results.py", app_world.submission("firm", "approved", FF).id
+        app_world, "firm", "ui/pages/results.py", app_world.submission("firm", "approved", FF).id
     )
     assert not [b for b in at.button if b.key == "issue_button"]
     assert not [a for a in at.text_area if a.key in ("cert_revoke_reason", "revoke_reason")]

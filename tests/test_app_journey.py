@@ -29,7 +29,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     assert [t.value for t in at.title] == ["我的评估"]
 
     # 2. a new future-factory assessment, target 未来工厂, discrete
-    run(at.switch_page("ui/new_assessment.py"))
+    run(at.switch_page("ui/pages/new_assessment.py"))
     at.selectbox(key="new_standard-zh").select(FF)
     run(at)
     at.radio(key=f"new_profile-{FF}-zh").set_value("ff")
@@ -55,7 +55,9 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     workflow.save_answers(
         firm, world.db, sub.id, expected_version=saved.version, answers=rest, gates=doc["gates"]
     )
-    run(at.switch_page("ui/questionnaire.py"))  # a stale page version: it takes the new answers
+    run(
+        at.switch_page("ui/pages/questionnaire.py")
+    )  # a stale page version: it takes the new answers
     assert "剩余必答 0 项" in texts(at)
     run(at.button(key="q_submit").click())
     assert workflow.get_submission(firm, world.db, sub.id).status == "submitted"
@@ -63,7 +65,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
 
     # 4. the administrator assigns the evaluator
     admin = run(world.app("admin"))
-    run(admin.switch_page("ui/admin_assign.py"))
+    run(admin.switch_page("ui/pages/admin_assign.py"))
     admin.selectbox(key="assign_sub-zh").select(sub.id)
     evaluator = world.user("evaluator")
     admin.selectbox(key="assign_eval-zh").select(evaluator.user_id)
@@ -98,7 +100,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     assert approved.final_result["total"] < approved.self_result["total"]
 
     # 6. the firm sees the evaluated result
-    run(at.switch_page("ui/results.py"))
+    run(at.switch_page("ui/pages/results.py"))
     page = texts(at)
     assert "以下为评审员评审通过的结果。" in page
     assert f"{approved.final_result['total']:g}".rstrip("0") in page.replace(",", "")

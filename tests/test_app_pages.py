@@ -27,65 +27,65 @@ from assessment.demo import _demo_pdf
 
 PAGES = {
     None: {
-        "ui/sign_in.py": "智造评估 · 登录",
-        "ui/verify.py": "证书验证",
-        "ui/library.py": "智造评估 · 标准库",
+        "ui/pages/sign_in.py": "智造评估 · 登录",
+        "ui/pages/verify.py": "证书验证",
+        "ui/pages/library.py": "智造评估 · 标准库",
     },
     "firm": {
-        "ui/home.py": "我的评估",
-        "ui/new_assessment.py": "新建评估",
-        "ui/questionnaire.py": "问卷填报",
-        "ui/results.py": "评估结果",
-        "ui/carbon.py": "碳核算",
-        "ui/library.py": "智造评估 · 标准库",
-        "ui/verify.py": "证书验证",
+        "ui/pages/home.py": "我的评估",
+        "ui/pages/new_assessment.py": "新建评估",
+        "ui/pages/questionnaire.py": "问卷填报",
+        "ui/pages/results.py": "评估结果",
+        "ui/pages/carbon.py": "碳核算",
+        "ui/pages/library.py": "智造评估 · 标准库",
+        "ui/pages/verify.py": "证书验证",
     },
     "evaluator": {
-        "ui/queue.py": "评审任务",
-        "ui/review.py": "评审",
-        "ui/library.py": "智造评估 · 标准库",
-        "ui/verify.py": "证书验证",
+        "ui/pages/queue.py": "评审任务",
+        "ui/pages/review.py": "评审",
+        "ui/pages/library.py": "智造评估 · 标准库",
+        "ui/pages/verify.py": "证书验证",
     },
     "admin": {
-        "ui/admin_orgs.py": "组织与用户",
-        "ui/admin_assign.py": "分配评审员",
-        "ui/admin_library.py": "标准库管理",
-        "ui/admin_certificates.py": "证书",
-        "ui/admin_audit.py": "审计日志",
-        "ui/library.py": "智造评估 · 标准库",
-        "ui/verify.py": "证书验证",
+        "ui/pages/admin_orgs.py": "组织与用户",
+        "ui/pages/admin_assign.py": "分配评审员",
+        "ui/pages/admin_library.py": "标准库管理",
+        "ui/pages/admin_certificates.py": "证书",
+        "ui/pages/admin_audit.py": "审计日志",
+        "ui/pages/library.py": "智造评估 · 标准库",
+        "ui/pages/verify.py": "证书验证",
     },
 }
 ENGLISH = {
-    "ui/sign_in.py": "zhizao · Sign in",
-    "ui/home.py": "My assessments",
-    "ui/new_assessment.py": "New assessment",
-    "ui/questionnaire.py": "Questionnaire",
-    "ui/results.py": "Results",
-    "ui/carbon.py": "Carbon accounting",
-    "ui/queue.py": "Review queue",
-    "ui/review.py": "Review",
-    "ui/admin_orgs.py": "Organisations and users",
-    "ui/admin_assign.py": "Assign evaluators",
-    "ui/admin_library.py": "Standards library",
-    "ui/admin_certificates.py": "Certificates",
-    "ui/admin_audit.py": "Audit log",
-    "ui/library.py": "zhizao · Standards library",
-    "ui/verify.py": "Verify a certificate",
+    "ui/pages/sign_in.py": "zhizao · Sign in",
+    "ui/pages/home.py": "My assessments",
+    "ui/pages/new_assessment.py": "New assessment",
+    "ui/pages/questionnaire.py": "Questionnaire",
+    "ui/pages/results.py": "Results",
+    "ui/pages/carbon.py": "Carbon accounting",
+    "ui/pages/queue.py": "Review queue",
+    "ui/pages/review.py": "Review",
+    "ui/pages/admin_orgs.py": "Organisations and users",
+    "ui/pages/admin_assign.py": "Assign evaluators",
+    "ui/pages/admin_library.py": "Standards library",
+    "ui/pages/admin_certificates.py": "Certificates",
+    "ui/pages/admin_audit.py": "Audit log",
+    "ui/pages/library.py": "zhizao · Standards library",
+    "ui/pages/verify.py": "Verify a certificate",
 }
 SENSITIVE = {
-    "ui/home.py": "firm",
-    "ui/new_assessment.py": "firm",
-    "ui/questionnaire.py": "firm",
-    "ui/results.py": "firm",
-    "ui/carbon.py": "firm",
-    "ui/queue.py": "evaluator",
-    "ui/review.py": "evaluator",
-    "ui/admin_orgs.py": "admin",
-    "ui/admin_assign.py": "admin",
-    "ui/admin_library.py": "admin",
-    "ui/admin_certificates.py": "admin",
-    "ui/admin_audit.py": "admin",
+    "ui/pages/home.py": "firm",
+    "ui/pages/new_assessment.py": "firm",
+    "ui/pages/questionnaire.py": "firm",
+    "ui/pages/results.py": "firm",
+    "ui/pages/carbon.py": "firm",
+    "ui/pages/queue.py": "evaluator",
+    "ui/pages/review.py": "evaluator",
+    "ui/pages/admin_orgs.py": "admin",
+    "ui/pages/admin_assign.py": "admin",
+    "ui/pages/admin_library.py": "admin",
+    "ui/pages/admin_certificates.py": "admin",
+    "ui/pages/admin_audit.py": "admin",
 }
 ALL_PAGES = sorted({p for pages in PAGES.values() for p in pages})
 CASES = [(who, page, title) for who, pages in PAGES.items() for page, title in pages.items()]
@@ -176,9 +176,9 @@ def test_another_firms_submission_is_not_reachable(app_world: World) -> None:
     at = app_world.app("firm")
     at.session_state["current_submission"] = theirs.id
     for page, key in (
-        ("ui/questionnaire.py", "q_pick"),
-        ("ui/results.py", "r_pick"),
-        ("ui/carbon.py", "c_pick"),
+        ("ui/pages/questionnaire.py", "q_pick"),
+        ("ui/pages/results.py", "r_pick"),
+        ("ui/pages/carbon.py", "c_pick"),
     ):
         run(at.switch_page(page))
         picker = at.selectbox(key=f"{key}-zh")
@@ -190,7 +190,7 @@ def test_another_firms_submission_is_not_reachable(app_world: World) -> None:
 def test_an_unassigned_evaluator_sees_nothing(app_world: World) -> None:
     at = run(app_world.app("evaluator2"))
     assert "没有符合条件的评审任务。" in [i.value for i in at.info]
-    run(at.switch_page("ui/review.py"))
+    run(at.switch_page("ui/pages/review.py"))
     assert "没有符合条件的评审任务。" in [i.value for i in at.info]
 
 
@@ -199,7 +199,7 @@ def test_the_questionnaire_says_so_when_someone_else_saved_meanwhile(app_world: 
     draft = app_world.submission("firm", "draft")
     at = app_world.app("firm")
     at.session_state["current_submission"] = draft.id
-    run(at.switch_page("ui/questionnaire.py"))
+    run(at.switch_page("ui/pages/questionnaire.py"))
     # a colleague saves in another tab
     view = workflow.get_submission(firm, app_world.db, draft.id)
     workflow.save_answers(
@@ -217,7 +217,7 @@ def test_a_returned_assessment_shows_the_public_comment_only(app_world: World) -
     returned = app_world.submission("firm", "returned")
     at = app_world.app("firm")
     at.session_state["current_submission"] = returned.id
-    run(at.switch_page("ui/questionnaire.py"))
+    run(at.switch_page("ui/pages/questionnaire.py"))
     page = texts(at)
     assert "评审员已退回此评估" in page
     assert "请补充设备联网率的统计口径说明与证明材料 (demo)" in page
@@ -230,7 +230,7 @@ def test_evidence_is_uploaded_per_item_in_the_questionnaire(app_world: World) ->
     draft = app_world.submission("firm", "draft")
     at = app_world.app("firm")
     at.session_state["current_submission"] = draft.id
-    run(at.switch_page("ui/questionnaire.py"))
+    run(at.switch_page("ui/pages/questionnaire.py"))
     uploader = next(
         u for u in at.file_uploader if u.key and u.key.startswith(f"q::{draft.id}::FF-001::upload")
     )
@@ -243,7 +243,7 @@ def test_results_show_chart_gaps_path_derived_views_and_flags(app_world: World) 
     approved = app_world.submission("firm", "approved", "zj-future-factory")
     at = app_world.app("firm")
     at.session_state["current_submission"] = approved.id
-    run(at.switch_page("ui/results.py"))
+    run(at.switch_page("ui/pages/results.py"))
     page = texts(at)
     for heading in (
         "各能力域得分率",
@@ -269,7 +269,7 @@ def test_carbon_data_is_stored_with_the_submission_and_feeds_the_green_factory(
     )
     at = app_world.app("firm")
     at.session_state["current_submission"] = sub.id
-    run(at.switch_page("ui/carbon.py"))
+    run(at.switch_page("ui/pages/carbon.py"))
     numbers = {n.label: n for n in at.number_input}
     numbers["工业总产值（万元）"].set_value(56000.0)
     numbers["工业增加值（万元，收入法）"].set_value(11800.0)
@@ -294,7 +294,7 @@ def test_review_shows_evidence_and_the_domain_difference(app_world: World) -> No
     in_review = app_world.submission("evaluator", "in_review")
     at = app_world.app("evaluator")
     at.session_state["current_submission"] = in_review.id
-    run(at.switch_page("ui/review.py"))
+    run(at.switch_page("ui/pages/review.py"))
     page = texts(at)
     assert "各能力域：自评与评审对比" in page
     assert frame(at, "差异").shape[0] == 14
@@ -319,7 +319,7 @@ def test_admin_sees_the_credit_code_message_and_creates_an_organisation(app_worl
 
 def test_admin_checks_a_broken_standard_and_sees_each_line(app_world: World) -> None:
     at = run(app_world.app("admin"))
-    run(at.switch_page("ui/admin_library.py"))
+    run(at.switch_page("ui/pages/admin_library.py"))
     raw = (ROOT / "standards" / "library" / "gbt37393-2019.yaml").read_bytes()
     broken = raw.replace(b"schema_version: 1", b"schema_version: 2", 1)
     run(
@@ -335,13 +335,13 @@ def test_admin_checks_a_broken_standard_and_sees_each_line(app_world: World) -> 
 def test_admin_revokes_and_the_audit_log_shows_it(app_world: World) -> None:
     approved = app_world.submission("admin", "approved")
     at = run(app_world.app("admin"))
-    run(at.switch_page("ui/admin_certificates.py"))
+    run(at.switch_page("ui/pages/admin_certificates.py"))
     at.selectbox(key="revoke_pick").select(approved.id)
     at.text_area(key="revoke_reason").input("抽查发现数据失实")
     submit_form(at, "revoke_form")
     admin = app_world.user("admin")
     assert workflow.get_submission(admin, app_world.db, approved.id).status == "revoked"
-    run(at.switch_page("ui/admin_audit.py"))
+    run(at.switch_page("ui/pages/admin_audit.py"))
     actions = list(frame(at, "变更内容")["操作"])
     assert actions[0] == "submission.revoke"
 
@@ -392,7 +392,7 @@ def test_verification_expired_unknown_and_malformed(app_world: World, tmp_path: 
         expires_on=today - dt.timedelta(days=1),
     )
     at = run(app_world.app())
-    run(at.switch_page("ui/verify.py"))
+    run(at.switch_page("ui/pages/verify.py"))
     at.text_input(key="verify_number").input("zz-0000-0000-0001")
     submit_form(at, "verify_form")
     assert next(w.value for w in at.warning) == "**已过期** · ZZ-0000-0000-0001"
@@ -416,7 +416,7 @@ def test_carbon_page_reads_activity_stored_with_whole_numbers(app_world: World) 
     activity.save_activity(firm, app_world.db, draft.id, data)
     at = app_world.app("firm")
     at.session_state["current_submission"] = draft.id
-    run(at.switch_page("ui/carbon.py"))
+    run(at.switch_page("ui/pages/carbon.py"))
     numbers = {n.label: n.value for n in at.number_input}
     assert numbers["工业总产值（万元）"] == 56000.0
     assert numbers["外购电力 (kWh)"] == 18_500_000.0
@@ -427,7 +427,7 @@ def test_the_questionnaire_pages_through_domains_with_progress(app_world: World)
     draft = app_world.submission("firm", "draft")
     at = app_world.app("firm")
     at.session_state["current_submission"] = draft.id
-    run(at.switch_page("ui/questionnaire.py"))
+    run(at.switch_page("ui/pages/questionnaire.py"))
     picker = at.selectbox(key=f"q_group::{draft.id}")
     first = picker.value
     assert "（" in picker.format_func(first)  # e.g. "1 赋能保障 / 技术支撑（5/5）"
@@ -443,26 +443,10 @@ def test_the_questionnaire_pages_through_domains_with_progress(app_world: World)
     assert not shown & answered, "only unanswered mandatory questions are shown"
 
 
-def test_the_benchmark_page_joins_the_navigation_when_its_module_exists(
-    app_world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """ui/benchmark.py (the benchmark engineer's) exposes render(); signed-in users get it."""
-    import pathlib  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-    import types  # noqa: PLC0415
-
-    import streamlit as st  # noqa: PLC0415
-
-    fake = types.ModuleType("ui.benchmark")
-    fake.render = lambda: st.title("对标分析 (test double)")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ui.benchmark", fake)
-    target = ROOT / "ui" / "benchmark.py"
-    real_exists = pathlib.Path.exists
-    monkeypatch.setattr(pathlib.Path, "exists", lambda self: self == target or real_exists(self))
+def test_signed_in_users_have_the_benchmark_page_and_visitors_do_not(app_world: World) -> None:
     at = run(app_world.app("firm"))
-    pages = {p["page_name"]: p for p in at._registered_pages.values()}
+    pages = {p["page_name"] for p in at._registered_pages.values()}
     assert "对标分析" in pages
-    at._page_hash = pages["对标分析"]["page_script_hash"]  # a callable page: no path to switch to
-    assert titles(run(at)) == ["对标分析 (test double)"]
+    assert titles(run(at.switch_page("ui/pages/benchmark.py"))) == ["对标分析"]
     signed_out = run(app_world.app())
     assert "对标分析" not in {p["page_name"] for p in signed_out._registered_pages.values()}

@@ -1,4 +1,4 @@
-"""The benchmark page (ui/benchmark.py) in AppTest, on its own: a firm's position with its charts,
+"""The benchmark page (ui/pages/benchmark.py) in AppTest, on its own: a firm's position with its charts,
 table and CSV, a cohort too small to show with the wider one it suggests, English labels, the
 administrators' view without any firm, and nothing for a visitor who is not signed in."""
 
@@ -17,7 +17,7 @@ from assessment.demo import synthetic_cohort
 
 
 def _page() -> None:
-    from ui.benchmark import render  # noqa: PLC0415 - AppTest runs this function's source
+    from ui.pages.benchmark import render  # noqa: PLC0415 - AppTest runs this function's source
 
     render()
 

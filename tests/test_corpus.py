@@ -152,13 +152,13 @@ def app_upload(world: World, kind: str, path: Path) -> str | None:
         return None
     if kind == "standards":
         at = run(world.app("admin"))
-        run(at.switch_page("ui/admin_library.py"))
+        run(at.switch_page("ui/pages/admin_library.py"))
         key = "library_upload"
     elif kind in ("workbooks", "evidence"):
         sid = draft_for(world, None, kind)
         at = world.app("firm")
         at.session_state["current_submission"] = sid
-        run(at.switch_page("ui/questionnaire.py"))
+        run(at.switch_page("ui/pages/questionnaire.py"))
         if kind == "workbooks":
             key = f"xl_upload::{sid}::0"
         else:

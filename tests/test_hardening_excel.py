@@ -431,7 +431,7 @@ def _questionnaire(app_world: AppWorld, submission_id: int) -> AppTest:
     at = app_world.app("firm")
     at.session_state["current_submission"] = submission_id
     run(at)
-    return run(at.switch_page("ui/questionnaire.py"))
+    return run(at.switch_page("ui/pages/questionnaire.py"))
 
 
 def test_the_app_upload_refuses_a_bomb_naming_the_limit(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assessment.i18n import LANGUAGES, catalog, placeholders, translate
+from ui.i18n import LANGUAGES, catalog, placeholders, translate
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [*sorted((ROOT / "ui").glob("*.py")), ROOT / "streamlit_app.py"]
+SOURCES = [*sorted((ROOT / "ui").rglob("*.py")), ROOT / "streamlit_app.py"]
 
 
 def used_keys() -> tuple[set[str], set[str]]:

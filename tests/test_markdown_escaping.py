@@ -18,7 +18,7 @@ from test_app_pages import CASES
 
 from assessment import workflow
 from assessment.tables import Organisation
-from ui.common import md
+from ui.parts.common import md
 
 HOSTILE = "![t](http://127.0.0.1:9/x) **b** <b>c</b>"
 RAW_MARKERS = ("![t](", "**b**", "<b>c</b>")
@@ -96,8 +96,8 @@ def hostile_submission(world: World) -> int:
 def test_pages_do_show_the_name(hostile_world: World) -> None:
     """The check above is not vacuous: pages that name the firm show it (escaped where Markdown)."""
     reviewed = hostile_submission(hostile_world)
-    cases = [("firm", "ui/new_assessment.py", None), ("admin", "ui/admin_orgs.py", None),
-             ("admin", "ui/admin_assign.py", None), ("evaluator", "ui/review.py", reviewed)]  # fmt: skip
+    cases = [("firm", "ui/pages/new_assessment.py", None), ("admin", "ui/pages/admin_orgs.py", None),
+             ("admin", "ui/pages/admin_assign.py", None), ("evaluator", "ui/pages/review.py", reviewed)]  # fmt: skip
     for who, page, current in cases:
         at = hostile_world.app(who)
         if current is not None:

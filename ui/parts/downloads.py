@@ -21,7 +21,7 @@ from assessment.excel.service import export_submission, template_for_submission
 from assessment.identity import Principal, principal_for
 from assessment.records import CertificateView
 from assessment.verification import certificate_status
-from ui.common import db, lang, show_error, t, when
+from ui.parts.common import db, lang, show_error, t, when
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

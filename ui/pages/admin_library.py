@@ -11,8 +11,9 @@ from assessment.errors import LifecycleError
 from assessment.identity import Principal, Role
 from assessment.library_check import check_upload
 from standards import Standard, bundled_library
-from ui import auth
-from ui.common import (
+from ui.pages.library import library_table
+from ui.parts import auth
+from ui.parts.common import (
     db,
     flash,
     labeller,
@@ -24,7 +25,6 @@ from ui.common import (
     t,
     tr,
 )
-from ui.library import library_table
 
 
 def parameter_name(std: Standard, path: str) -> str:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from assessment.errors import AuthenticationFailed
 from assessment.identity import Principal, Role, authenticate, principal_for
-from ui.common import LANGUAGE_NAMES, db, md, t
+from ui.parts.common import LANGUAGE_NAMES, db, md, t
 
 SESSION_KEY = "auth_user_id"
 VERSION_KEY = "auth_credential_version"

@@ -1,6 +1,6 @@
 """Shared helpers of the Streamlit pages: language, the database, formatting, error display.
 
-No rules live here: texts come from the i18n catalogs (assessment/i18n) and the standards' YAML,
+No rules live here: texts come from the i18n catalogs (ui/i18n) and the standards' YAML,
 every number from a service.
 """
 
@@ -24,8 +24,8 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
-from assessment.i18n import DEFAULT, LANGUAGES, translate
 from standards import Standard, Text, bundled_library
+from ui.i18n import DEFAULT, LANGUAGES, translate
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")

@@ -8,8 +8,8 @@ from assessment import organisations
 from assessment.classifications import SizeClass, divisions, regions
 from assessment.errors import LifecycleError
 from assessment.identity import Role, generate_password
-from ui import auth
-from ui.common import db, labeller, lang, md, show_error, show_flashes, t, when
+from ui.parts import auth
+from ui.parts.common import db, labeller, lang, md, show_error, show_flashes, t, when
 
 
 def org_section(user: auth.Principal) -> None:

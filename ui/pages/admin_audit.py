@@ -8,8 +8,8 @@ import streamlit as st
 
 from assessment import records
 from assessment.identity import Role
-from ui import auth
-from ui.common import db, t, when
+from ui.parts import auth
+from ui.parts.common import db, t, when
 
 ROLES = {r.value for r in Role}
 

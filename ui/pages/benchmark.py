@@ -30,11 +30,11 @@ from assessment.benchmark import (
 from assessment.classifications import divisions, regions
 from assessment.db import Database
 from assessment.errors import LifecycleError
-from assessment.i18n import LANGUAGES
 from assessment.identity import Principal, Role
 from scoring.benchmark import MIN_COHORT, PEER_POINTS, QUADRANTS, Benchmark, Cohort, Figure
 from standards import bundled_library
-from ui.common import db, lang, number, show_error, t, tier_name, tr
+from ui.i18n import LANGUAGES
+from ui.parts.common import db, lang, number, show_error, t, tier_name, tr
 
 FIRM_COLOUR = "#d62728"
 PEER_COLOUR = "#9e9e9e"
@@ -561,7 +561,7 @@ def _carbon(result: Benchmark, with_firm: bool) -> None:
 
 def render(principal: Principal | None = None, lang: str | None = None) -> None:
     """The benchmark page for the signed-in user (or the principal given, e.g. in tests)."""
-    from ui import auth  # noqa: PLC0415 - the page may be drawn on its own in tests
+    from ui.parts import auth  # noqa: PLC0415 - the page may be drawn on its own in tests
 
     if lang is not None:
         st.session_state["lang"] = lang
@@ -623,3 +623,7 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
         show_error(exc)
         return
     show(result, query, with_firm=firm_view)
+
+
+if __name__ == "__main__":
+    render()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.errors import AuthenticationFailed
-from ui import auth
-from ui.common import t
+from ui.parts import auth
+from ui.parts.common import t
 
 
 def render() -> None:
@@ -36,7 +36,7 @@ def render() -> None:
             st.rerun()
     st.divider()
     st.markdown(t("signin.verify_hint"))
-    st.page_link("ui/verify.py", label=t("nav.verify"), icon=":material/verified:")
+    st.page_link("ui/pages/verify.py", label=t("nav.verify"), icon=":material/verified:")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from assessment import appdata
 from assessment.classifications import divisions, regions
 from assessment.identity import Role
 from standards import bundled_library
-from ui import auth
-from ui.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when
-from ui.widgets import open_submission
+from ui.parts import auth
+from ui.parts.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when
+from ui.parts.widgets import open_submission
 
 STATUSES = ("submitted", "in_review", "returned", "approved", "rejected", "revoked")
 
@@ -103,7 +103,7 @@ def render() -> None:
     if right.button(
         t("queue.review"), type="primary", key="queue_open", icon=":material/rate_review:"
     ):
-        open_submission(chosen, "ui/review.py")
+        open_submission(chosen, "ui/pages/review.py")
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ import streamlit as st
 
 from assessment import appdata, workflow
 from assessment.identity import Role
-from ui import auth
-from ui.common import (
+from ui.parts import auth
+from ui.parts.common import (
     db,
     number,
     profile_name,
@@ -19,8 +19,8 @@ from ui.common import (
     tier_name,
     when,
 )
-from ui.downloads import current_certificates, status_of
-from ui.widgets import open_submission
+from ui.parts.downloads import current_certificates, status_of
+from ui.parts.widgets import open_submission
 
 NEXT = {
     "draft": "home.todo.draft",
@@ -40,7 +40,7 @@ def render() -> None:
     subs = workflow.list_submissions(user, db())
     if not subs:
         st.info(t("home.empty"))
-        st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
+        st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
         return
     st.caption(t("home.intro", n=len(subs)))
     certs = current_certificates(user)
@@ -94,11 +94,11 @@ def render() -> None:
                 key=f"q-{sub.id}",
                 type="primary" if sub.status in ("draft", "returned") else "secondary",
             ):
-                open_submission(sub.id, "ui/questionnaire.py")
+                open_submission(sub.id, "ui/pages/questionnaire.py")
             if b2.button(t("home.open_results"), key=f"r-{sub.id}"):
-                open_submission(sub.id, "ui/results.py")
+                open_submission(sub.id, "ui/pages/results.py")
             if b3.button(t("home.open_carbon"), key=f"c-{sub.id}"):
-                open_submission(sub.id, "ui/carbon.py")
+                open_submission(sub.id, "ui/pages/carbon.py")
 
 
 def _colour(status: str) -> str:

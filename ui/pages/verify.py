@@ -12,7 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from assessment.verification import looks_like_number, normalise_number, verify_number
-from ui.common import db, md, number, t, when
+from ui.parts.common import db, md, number, t, when
 
 STATUS_STYLE = {"valid": "success", "expired": "warning", "revoked": "error", "unknown": "error"}
 SIGNATURE_STYLE = {

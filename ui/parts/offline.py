@@ -25,9 +25,9 @@ from assessment.excel.service import (
 from assessment.identity import Principal
 from assessment.workflow import SubmissionView
 from standards import Standard
-from ui.common import db, flash, number, show_error, t, tr
-from ui.downloads import template_button
-from ui.widgets import answer_text
+from ui.parts.common import db, flash, number, show_error, t, tr
+from ui.parts.downloads import template_button
+from ui.parts.widgets import answer_text
 
 MAX_MB = math.ceil(layout.MAX_BYTES / 1024 / 1024)
 

@@ -20,7 +20,7 @@ from standards.models import (
     SatisfactionRule,
     YesNoRule,
 )
-from ui.common import db, lang, number, standard, submission_label, t, tr, when
+from ui.parts.common import db, lang, number, standard, submission_label, t, tr, when
 
 CURRENT = "current_submission"
 

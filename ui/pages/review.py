@@ -13,8 +13,8 @@ from assessment.errors import LifecycleError
 from assessment.identity import Principal, Role
 from standards import Standard
 from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
-from ui import auth
-from ui.common import (
+from ui.parts import auth
+from ui.parts.common import (
     db,
     flash,
     labeller,
@@ -30,8 +30,8 @@ from ui.common import (
     tier_name,
     tr,
 )
-from ui.downloads import export_button, report_button
-from ui.widgets import (
+from ui.parts.downloads import export_button, report_button
+from ui.parts.widgets import (
     answer_text,
     comments_box,
     option_text,

@@ -8,8 +8,8 @@ from assessment import appdata, organisations, workflow
 from assessment.errors import LifecycleError
 from assessment.identity import Role
 from standards import bundled_library
-from ui import auth
-from ui.common import db, flash, lang, show_error, show_flashes, status_label, t, tr, when
+from ui.parts import auth
+from ui.parts.common import db, flash, lang, show_error, show_flashes, status_label, t, tr, when
 
 
 def render() -> None:

@@ -21,8 +21,8 @@ from standards.models import (
     SatisfactionRule,
     YesNoRule,
 )
-from ui.common import lang, md, t, tr
-from ui.widgets import thresholds_checklist
+from ui.parts.common import lang, md, t, tr
+from ui.parts.widgets import thresholds_checklist
 
 
 def num(value: float | int | str | bool | None) -> str:

@@ -8,9 +8,9 @@ from assessment import organisations, workflow
 from assessment.errors import LifecycleError
 from assessment.identity import Role
 from standards import bundled_library
-from ui import auth
-from ui.common import db, flash, labeller, lang, md, show_error, t, tr
-from ui.widgets import open_submission
+from ui.parts import auth
+from ui.parts.common import db, flash, labeller, lang, md, show_error, t, tr
+from ui.parts.widgets import open_submission
 
 
 def render() -> None:
@@ -72,7 +72,7 @@ def render() -> None:
             show_error(exc)
         else:
             flash(t("new.created", id=sub.id))
-            open_submission(sub.id, "ui/questionnaire.py")
+            open_submission(sub.id, "ui/pages/questionnaire.py")
 
 
 if __name__ == "__main__":

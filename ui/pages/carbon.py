@@ -13,8 +13,8 @@ from assessment.errors import Conflict, LifecycleError
 from assessment.identity import Role
 from scoring.carbon import CarbonResult, green_figures, known_keys
 from standards import bundled_library
-from ui import auth
-from ui.common import (
+from ui.parts import auth
+from ui.parts.common import (
     db,
     flash,
     labeller,
@@ -27,7 +27,7 @@ from ui.common import (
     t,
     tr,
 )
-from ui.widgets import pick_submission
+from ui.parts.widgets import pick_submission
 
 MAIN_KEYS = (
     "electricity_kwh",

@@ -1,7 +1,7 @@
 """Enterprise questionnaire: items grouped by domain with progress, the option descriptors, evidence
 per item, autosave through the versioned service, the live score, tier and gates, and the items the
 target tier requires highlighted. The Excel template and the import of a filled workbook (preview,
-then import) are in ui/offline.py. One domain is drawn at a time, inside a fragment, so that
+then import) are in ui/parts/offline.py. One domain is drawn at a time, inside a fragment, so that
 answering an item reruns only that domain (105 items stay fast).
 """
 
@@ -27,8 +27,8 @@ from standards.models import (
     SatisfactionRule,
     YesNoRule,
 )
-from ui import auth, offline
-from ui.common import (
+from ui.parts import auth, offline
+from ui.parts.common import (
     db,
     flash,
     labeller,
@@ -43,7 +43,7 @@ from ui.common import (
     tier_name,
     tr,
 )
-from ui.widgets import comments_box, option_text, pick_submission, thresholds_checklist
+from ui.parts.widgets import comments_box, option_text, pick_submission, thresholds_checklist
 
 GATES = "__gates__"
 
@@ -574,7 +574,7 @@ def render() -> None:
     sub = pick_submission(user, key="q_pick", prefer=workflow.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
-        st.page_link("ui/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
+        st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
         return
     _load(sub)
     state = _state(sub.id)

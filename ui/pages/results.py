@@ -14,10 +14,20 @@ from assessment.identity import Role
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule
-from ui import auth
-from ui.common import db, md, number, profile_name, standard_title, status_label, t, tier_name, tr
-from ui.downloads import certificate_button, certificate_line, report_button
-from ui.widgets import comments_box, option_text, pick_submission
+from ui.parts import auth
+from ui.parts.common import (
+    db,
+    md,
+    number,
+    profile_name,
+    standard_title,
+    status_label,
+    t,
+    tier_name,
+    tr,
+)
+from ui.parts.downloads import certificate_button, certificate_line, report_button
+from ui.parts.widgets import comments_box, option_text, pick_submission
 
 
 def _item_title(std: Standard, item_id: str) -> str:

@@ -13,9 +13,9 @@ from assessment.errors import LifecycleError
 from assessment.identity import Principal, Role
 from assessment.issuer import configured_issuer
 from assessment.records import CertificateView
-from ui import auth
-from ui.common import db, flash, labeller, lang, md, show_error, show_flashes, t, when
-from ui.downloads import certificate_button, status_of, verify_link
+from ui.parts import auth
+from ui.parts.common import db, flash, labeller, lang, md, show_error, show_flashes, t, when
+from ui.parts.downloads import certificate_button, status_of, verify_link
 
 STATUS_COLOUR = {"valid": "green", "expired": "orange", "revoked": "red"}
 
