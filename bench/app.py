@@ -33,10 +33,11 @@ import logging  # noqa: E402
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from assessment import appdata, identity, organisations, workflow  # noqa: E402
-from assessment.db import open_database  # noqa: E402
-from assessment.demo import plausible_answers, seed_demo  # noqa: E402
-from assessment.identity import Principal, Role  # noqa: E402
+from assessment.accounts import identity, organisations  # noqa: E402
+from assessment.accounts.identity import Principal, Role  # noqa: E402
+from assessment.demo.seed import plausible_answers, seed_demo  # noqa: E402
+from assessment.storage.db import open_database  # noqa: E402
+from assessment.submissions import appdata, workflow  # noqa: E402
 from standards import bundled_library  # noqa: E402
 
 TARGET_MS = 300.0

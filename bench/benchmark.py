@@ -43,13 +43,14 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from assessment import benchmark_store, workflow  # noqa: E402
-from assessment.benchmark import Query, firm_benchmark  # noqa: E402
-from assessment.benchmark_store import CHINA, pack, vector  # noqa: E402
-from assessment.db import Database, make_engine, upgrade  # noqa: E402
-from assessment.demo_cohort import CARBON_BASE, CITY_WEIGHTS, DIVISION_WEIGHTS  # noqa: E402
-from assessment.identity import Principal  # noqa: E402
-from assessment.tables import BenchmarkFact, Organisation, Submission  # noqa: E402
+from assessment.accounts.identity import Principal  # noqa: E402
+from assessment.benchmark import store as benchmark_store  # noqa: E402
+from assessment.benchmark.service import Query, firm_benchmark  # noqa: E402
+from assessment.benchmark.store import CHINA, pack, vector  # noqa: E402
+from assessment.demo.cohort import CARBON_BASE, CITY_WEIGHTS, DIVISION_WEIGHTS  # noqa: E402
+from assessment.storage.db import Database, make_engine, upgrade  # noqa: E402
+from assessment.storage.tables import BenchmarkFact, Organisation, Submission  # noqa: E402
+from assessment.submissions import workflow  # noqa: E402
 from standards import bundled_library  # noqa: E402
 
 TARGET_MS = 300.0

@@ -34,15 +34,13 @@ if str(ROOT) not in sys.path:
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-from assessment.documents import (  # noqa: E402
-    IssuerKey,
-    build_report_data,
-    record_from_result,
-    register_fonts,
-    render_certificate,
-    render_report,
-    sign_record,
-)
+from assessment.certificates.envelope import sign_record  # noqa: E402
+from assessment.certificates.keys import IssuerKey  # noqa: E402
+from assessment.certificates.pdf import render_certificate  # noqa: E402
+from assessment.certificates.record import record_from_result  # noqa: E402
+from assessment.pdf.fonts import register_fonts  # noqa: E402
+from assessment.reports.data import build_report_data  # noqa: E402
+from assessment.reports.pdf import render_report  # noqa: E402
 from scoring import parse_answers, score  # noqa: E402
 from standards import bundled_library  # noqa: E402
 from standards.yamlsafe import parse_file  # noqa: E402
@@ -149,11 +147,13 @@ def _database_leg(key: IssuerKey, runs: int) -> tuple[float, float]:
     folder = Path(tempfile.mkdtemp(prefix="zhizao-bench-"))
     os.environ["ZHIZAO_KEY_DIR"] = str(folder / "no-keys")  # no key: seeding issues nothing
     os.environ["ZHIZAO_DATA_DIR"] = str(folder / "data")
-    from assessment import certificates, identity, workflow  # noqa: PLC0415
-    from assessment.db import open_database  # noqa: PLC0415
-    from assessment.demo import seed_demo  # noqa: PLC0415
-    from assessment.documents.signing import public_pem  # noqa: PLC0415
-    from assessment.identity import Principal  # noqa: PLC0415
+    from assessment.accounts import identity  # noqa: PLC0415
+    from assessment.accounts.identity import Principal  # noqa: PLC0415
+    from assessment.certificates import issue as certificates  # noqa: PLC0415
+    from assessment.certificates.keys import public_pem  # noqa: PLC0415
+    from assessment.demo.seed import seed_demo  # noqa: PLC0415
+    from assessment.storage.db import open_database  # noqa: PLC0415
+    from assessment.submissions import workflow  # noqa: PLC0415
 
     identity.SCRYPT_N = 2**10  # throw-away accounts
     db = open_database(f"sqlite:///{folder / 'bench.sqlite'}")

@@ -39,7 +39,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from assessment.batch import read_rows, score_rows  # noqa: E402
+from assessment.cli.batch import read_rows, score_rows  # noqa: E402
 from bench.make_answers import generate, write_jsonl  # noqa: E402
 from scoring import parse_answers, score, score_summary  # noqa: E402
 from standards import bundled_library  # noqa: E402

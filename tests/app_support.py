@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assessment import identity, organisations, workflow
-from assessment.db import Database, open_database
-from assessment.demo import DEMO_DOMAIN, seed_demo
-from assessment.identity import Principal, Role
+from assessment.accounts import identity, organisations
+from assessment.accounts.identity import Principal, Role
+from assessment.demo.seed import DEMO_DOMAIN, seed_demo
+from assessment.storage.db import Database, open_database
+from assessment.submissions import workflow
 
 # The fixtures (a star import brings exactly these).
 __all__ = ["app_world", "seeded_template"]
@@ -143,15 +144,11 @@ def issue_certificate(
     import base64  # noqa: PLC0415
     from datetime import UTC, datetime  # noqa: PLC0415
 
-    from assessment import appdata  # noqa: PLC0415
-    from assessment.documents import (  # noqa: PLC0415
-        CertificateRecord,
-        ReceiptHashes,
-        init_keys,
-        load_private_key,
-        sign_record,
-    )
-    from assessment.tables import Certificate  # noqa: PLC0415
+    from assessment.certificates.envelope import sign_record  # noqa: PLC0415
+    from assessment.certificates.keys import init_keys, load_private_key  # noqa: PLC0415
+    from assessment.certificates.record import CertificateRecord, ReceiptHashes  # noqa: PLC0415
+    from assessment.storage.tables import Certificate  # noqa: PLC0415
+    from assessment.submissions import appdata  # noqa: PLC0415
 
     init_keys(key_dir)
     key = load_private_key(key_dir)

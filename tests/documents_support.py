@@ -11,7 +11,8 @@ from pathlib import Path
 from conftest import require_tool
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from assessment.documents import CertificateRecord, IssuerKey, record_from_result
+from assessment.certificates.keys import IssuerKey
+from assessment.certificates.record import CertificateRecord, record_from_result
 from scoring import Result, parse_answers, score
 from standards import Standard, bundled_library
 from standards.yamlsafe import parse_file

@@ -29,10 +29,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from assessment import identity, organisations, workflow
-from assessment.db import Database, make_engine, upgrade
-from assessment.identity import Principal, Role
-from assessment.transfer import canonical_dump
+from assessment.accounts import identity, organisations
+from assessment.accounts.identity import Principal, Role
+from assessment.storage.db import Database, make_engine, upgrade
+from assessment.storage.transfer import canonical_dump
+from assessment.submissions import workflow
 
 # The fixtures (a star import brings exactly these).
 __all__ = [
@@ -255,7 +256,7 @@ CODE_B = "91330108MA2KQ12345"
 
 
 def valid_code(first17: str) -> str:
-    from assessment.classifications import credit_code_check_char  # noqa: PLC0415
+    from assessment.accounts.classifications import credit_code_check_char  # noqa: PLC0415
 
     return first17 + credit_code_check_char(first17)
 

@@ -24,10 +24,10 @@ from app_support import ROOT, World, issue_certificate
 from e2e_support import chromium_browser, nav, settle, sign_in, streamlit_server
 from excel_support import fill, set_cell
 
-from assessment import activity, workflow
-from assessment.db import open_database
-from assessment.demo import plausible_answers
+from assessment.demo.seed import plausible_answers
 from assessment.excel.service import template_for_submission
+from assessment.storage.db import open_database
+from assessment.submissions import activity, workflow
 from standards import bundled_library
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"

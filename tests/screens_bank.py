@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_support import ROOT, World
 from e2e_support import chromium_browser, nav, settle, sign_in, streamlit_server
 
-from assessment import workflow
-from assessment.db import open_database
+from assessment.storage.db import open_database
+from assessment.submissions import workflow
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"
 ITEMS = {"FF-001": "技术支撑", "FF-007": "体系保障", "FF-046": "智能化生产", "FF-094": "高端化产品",

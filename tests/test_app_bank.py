@@ -11,9 +11,10 @@ from app_support import World, frame, run, texts
 from golden_support import previous_ff_edition
 from sqlalchemy import update
 
-from assessment import configured, workflow
-from assessment.tables import StandardSnapshot, Submission
-from assessment.workflow import ensure_snapshot
+from assessment.library import configured
+from assessment.storage.tables import StandardSnapshot, Submission
+from assessment.submissions import workflow
+from assessment.submissions.workflow import ensure_snapshot
 from standards import bundled_library, sha256_of
 
 FF = "zj-future-factory"

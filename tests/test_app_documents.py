@@ -21,12 +21,14 @@ from excel_support import fill, set_cell
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from assessment import certificates, records, workflow
-from assessment.demo import plausible_answers
-from assessment.documents import init_keys
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.keys import init_keys
+from assessment.demo.seed import plausible_answers
 from assessment.errors import NotFound
 from assessment.excel.reader import read_workbook
 from assessment.excel.service import template_for_submission
+from assessment.submissions import workflow
 from standards import bundled_library
 
 FF = "zj-future-factory"

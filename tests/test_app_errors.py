@@ -8,7 +8,7 @@ from app_support import *  # noqa: F403 - the fixtures
 from app_support import ROOT, World, run
 from sqlalchemy.exc import DataError, OperationalError
 
-from assessment import workflow
+from assessment.submissions import workflow
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import random
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import EMAILS, PASSWORD, World, run, submit_form, texts
 
-from assessment import workflow
-from assessment.demo import plausible_answers
+from assessment.demo.seed import plausible_answers
+from assessment.submissions import workflow
 from standards import bundled_library
 from standards.models import ChoiceRule
 

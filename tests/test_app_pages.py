@@ -22,8 +22,9 @@ from app_support import (
 )
 from streamlit.testing.v1 import AppTest
 
-from assessment import activity, evidence, records, workflow
-from assessment.demo import _demo_pdf
+from assessment.certificates import records
+from assessment.demo.seed import _demo_pdf
+from assessment.submissions import activity, evidence, workflow
 
 PAGES = {
     None: {

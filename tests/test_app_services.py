@@ -11,16 +11,17 @@ import yaml
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import ROOT, World, issue_certificate
 
-from assessment import activity, appdata, records, workflow
-from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
-from assessment.identity import Principal, Role
-from assessment.library_check import check_upload
-from assessment.verification import (
+from assessment.accounts.identity import Principal, Role
+from assessment.certificates import records
+from assessment.certificates.lookup import (
     certificate_status,
     check_certificate,
     looks_like_number,
     normalise_number,
 )
+from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
+from assessment.library.check import check_upload
+from assessment.submissions import activity, appdata, workflow
 from standards import bundled_library
 
 EXAMPLE = yaml.safe_load(
@@ -111,7 +112,7 @@ def test_certificate_numbers_are_normalised_and_checked(app_world: World, tmp_pa
         issued_on=dt.date(2026, 1, 1),
         expires_on=dt.date(2027, 12, 31),
     )
-    from assessment.documents import load_public_key  # noqa: PLC0415
+    from assessment.certificates.keys import load_public_key  # noqa: PLC0415
 
     key = load_public_key(tmp_path / "keys")
     good = check_certificate(app_world.db, "ZZ-0000-0000-0001", on=today, trusted_keys=[key])

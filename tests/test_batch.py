@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from assessment import batch
-from assessment.batch import SUMMARY_FIELDS, RawRow, read_rows, score_rows
-from assessment.cli import main
+from assessment.cli import batch
+from assessment.cli.batch import SUMMARY_FIELDS, RawRow, read_rows, score_rows
+from assessment.cli.main import main
 from bench.make_answers import csv_header, csv_row, generate
 from scoring import parse_answers, score_summary
 from standards import bundled_library

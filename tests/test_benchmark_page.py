@@ -12,8 +12,8 @@ from app_support import World, texts
 from lifecycle_support import FixedClock
 from streamlit.testing.v1 import AppTest
 
-from assessment.benchmark import Query, firm_benchmark
-from assessment.demo import synthetic_cohort
+from assessment.benchmark.service import Query, firm_benchmark
+from assessment.demo.seed import synthetic_cohort
 
 
 def _page() -> None:

@@ -17,8 +17,8 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World
 from sqlalchemy import delete, select
 
-from assessment import benchmark_store, workflow
-from assessment.benchmark import (
+from assessment.benchmark import store as benchmark_store
+from assessment.benchmark.service import (
     Query,
     cohort_benchmark,
     csv_text,
@@ -26,11 +26,12 @@ from assessment.benchmark import (
     lattice,
     report_block,
 )
-from assessment.cli import main
-from assessment.db import Database, make_engine
-from assessment.demo import plausible_answers, synthetic_cohort
+from assessment.cli.main import main
+from assessment.demo.seed import plausible_answers, synthetic_cohort
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
-from assessment.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
+from assessment.storage.db import Database, make_engine
+from assessment.storage.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
+from assessment.submissions import workflow
 from scoring import parse_answers, score, score_summary
 from scoring.benchmark import Cohort, Metric, Population, compute, size_class
 from scoring.carbon import account, parse_activity

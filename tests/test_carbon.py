@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from assessment.cli import main
+from assessment.cli.main import main
 from scoring import carbon
 from scoring.carbon import (
     Activity,

@@ -18,23 +18,25 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, snapshot
 from sqlalchemy import select
 
-from assessment import certificates, records, workflow
-from assessment.certificates import IssuerUnavailable, NotCertifiable
-from assessment.cli import main
-from assessment.db import open_database
-from assessment.documents import (
-    CertificateRecord,
-    KeyProblem,
-    init_keys,
-    load_private_key,
-    render_certificate,
-    sign_record,
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.envelope import sign_record
+from assessment.certificates.issue import IssuerUnavailable, NotCertifiable
+from assessment.certificates.issuer import (
+    DEMO_FLAG,
+    DEMO_ISSUER,
+    configured_issuer,
+    ensure_demo_issuer,
 )
-from assessment.documents.signing import public_pem
+from assessment.certificates.keys import KeyProblem, init_keys, load_private_key, public_pem
+from assessment.certificates.lookup import verify_number
+from assessment.certificates.pdf import render_certificate
+from assessment.certificates.record import CertificateRecord
+from assessment.cli.main import main
 from assessment.errors import InvalidTransition, NotFound, PermissionDenied
-from assessment.issuer import DEMO_FLAG, DEMO_ISSUER, configured_issuer, ensure_demo_issuer
-from assessment.tables import AuditEntry
-from assessment.verification import verify_number
+from assessment.storage.db import open_database
+from assessment.storage.tables import AuditEntry
+from assessment.submissions import workflow
 from standards import sha256_of
 
 BASE = "https://zhizao.example.cn"
@@ -182,7 +184,7 @@ def test_approval_issues_a_certificate_whose_pdf_verifies(
 
 
 def sub_code(w: World) -> str:
-    from assessment import organisations  # noqa: PLC0415
+    from assessment.accounts import organisations  # noqa: PLC0415
 
     return organisations.get_organisation(w.admin, w.db, w.org_a).credit_code
 
@@ -421,7 +423,7 @@ def test_a_result_that_cannot_be_certified_or_printed_changes_nothing(
 
 
 def rename_firm_a(w: World, name: str) -> None:
-    from assessment.tables import Organisation  # noqa: PLC0415
+    from assessment.storage.tables import Organisation  # noqa: PLC0415
 
     with w.db.write() as session:
         org = session.get(Organisation, w.org_a)

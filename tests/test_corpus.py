@@ -29,11 +29,12 @@ from app_support import *  # noqa: F403 - the fixtures
 from app_support import World, run
 from lifecycle_support import snapshot
 
-from assessment import activity, evidence, library_check, workflow
-from assessment.cli import main
+from assessment.accounts.identity import Principal
+from assessment.cli.main import main
 from assessment.errors import InvalidInput
 from assessment.excel.service import check_for_submission
-from assessment.identity import Principal
+from assessment.library import check as library_check
+from assessment.submissions import activity, evidence, workflow
 from standards import DocumentError
 from standards.yamlsafe import parse_file
 

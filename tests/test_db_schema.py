@@ -15,8 +15,8 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World
 from sqlalchemy import delete, exc, inspect, select, text, update
 
-from assessment.audit import AuditTampering
-from assessment.db import (
+from assessment.accounts.audit import AuditTampering
+from assessment.storage.db import (
     Database,
     _alembic_config,
     current_revision,
@@ -25,7 +25,7 @@ from assessment.db import (
     make_engine,
     open_database,
 )
-from assessment.tables import TABLE_ORDER, AuditEntry, Base, Organisation
+from assessment.storage.tables import TABLE_ORDER, AuditEntry, Base, Organisation
 
 
 def test_migrations_produce_exactly_the_models(db: Database) -> None:

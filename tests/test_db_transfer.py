@@ -14,11 +14,16 @@ import pytest
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World, snapshot, valid_code
 
-from assessment import organisations
-from assessment.db import Database
-from assessment.demo import seed_demo
+from assessment.accounts import organisations
+from assessment.demo.seed import seed_demo
 from assessment.errors import InvalidInput
-from assessment.transfer import canonical_dump, export_database, import_database, write_export
+from assessment.storage.db import Database
+from assessment.storage.transfer import (
+    canonical_dump,
+    export_database,
+    import_database,
+    write_export,
+)
 
 COHORT = 25
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assessment.cli import main
+from assessment.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "standards-authoring.md"

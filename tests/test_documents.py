@@ -30,28 +30,21 @@ from documents_support import (
     pdftotext,
 )
 
-from assessment.classifications import credit_code_check_char, credit_code_problem
-from assessment.documents import (
+from assessment.accounts.classifications import credit_code_check_char, credit_code_problem
+from assessment.certificates import verify as v
+from assessment.certificates.envelope import ATTACHMENT_NAME, sign_record
+from assessment.certificates.keys import KeyProblem, init_keys, load_private_key
+from assessment.certificates.pdf import render_certificate
+from assessment.certificates.record import (
     CertificateRecord,
-    KeyProblem,
-    MissingGlyphError,
     RecordError,
-    init_keys,
-    load_private_key,
-    render_certificate,
-    revocation_list,
-    sign_record,
-    verify_pdf,
-)
-from assessment.documents import verify as v
-from assessment.documents.envelope import ATTACHMENT_NAME
-from assessment.documents.fonts import missing_glyphs
-from assessment.documents.pdffile import embedded_files
-from assessment.documents.record import (
     add_years,
     new_certificate_number,
     record_from_result,
 )
+from assessment.certificates.verify import revocation_list, verify_pdf
+from assessment.pdf.fonts import MissingGlyphError, missing_glyphs
+from assessment.pdf.pdffile import embedded_files
 
 UPDATE_GOLDEN = os.environ.get("ZHIZAO_UPDATE_GOLDEN") == "1"
 

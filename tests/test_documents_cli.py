@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from documents_support import CREDIT_CODE, EXAMPLES, NUMBER, ROOT, pdftotext
 
-from assessment.cli import main
+from assessment.cli.main import main
 
 EVALUATED = EXAMPLES / "ff-discrete-smart-factory-evaluated.yaml"
 SELF = EXAMPLES / "ff-discrete-smart-factory.yaml"

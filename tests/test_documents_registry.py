@@ -10,13 +10,15 @@ import pytest
 from documents_support import CREDIT_CODE, ISSUED, NUMBER, TEST_KEY, make_record
 from sqlalchemy import select
 
-from assessment.cli import main
-from assessment.db import Database, open_database
-from assessment.documents import render_certificate, sign_record, verify_pdf
-from assessment.documents import verify as v
-from assessment.documents.registry import database_registry, record_sha256
-from assessment.documents.signing import public_pem
-from assessment.tables import Certificate, Organisation, StandardSnapshot, Submission
+from assessment.certificates import verify as v
+from assessment.certificates.envelope import sign_record
+from assessment.certificates.keys import public_pem
+from assessment.certificates.pdf import render_certificate
+from assessment.certificates.registry import database_registry, record_sha256
+from assessment.certificates.verify import verify_pdf
+from assessment.cli.main import main
+from assessment.storage.db import Database, open_database
+from assessment.storage.tables import Certificate, Organisation, StandardSnapshot, Submission
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 

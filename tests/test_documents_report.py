@@ -25,12 +25,11 @@ from documents_support import (
 )
 from reportlab.graphics.shapes import Group, String
 
-from assessment.cli import main
-from assessment.documents import build_report_data, render_report, verify_pdf
-from assessment.documents.fonts import FONT, MissingGlyphWarning
-from assessment.documents.report import _chart
-from assessment.documents.report_data import format_answer
-from assessment.documents.verify import NOT_A_CERTIFICATE
+from assessment.certificates.verify import NOT_A_CERTIFICATE, verify_pdf
+from assessment.cli.main import main
+from assessment.pdf.fonts import FONT, MissingGlyphWarning
+from assessment.reports.data import build_report_data, format_answer
+from assessment.reports.pdf import _chart, render_report
 
 UPDATE_GOLDEN = os.environ.get("ZHIZAO_UPDATE_GOLDEN") == "1"
 

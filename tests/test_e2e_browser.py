@@ -31,12 +31,16 @@ from e2e_support import (
 )
 from sqlalchemy.engine import make_url
 
-from assessment import certificates, organisations, records, workflow
-from assessment.db import open_database, utcnow
-from assessment.demo import plausible_answers
-from assessment.documents import init_keys, load_public_key, verify_pdf
-from assessment.documents.registry import database_registry
-from assessment.identity import Principal, Role
+from assessment.accounts import organisations
+from assessment.accounts.identity import Principal, Role
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.keys import init_keys, load_public_key
+from assessment.certificates.registry import database_registry
+from assessment.certificates.verify import verify_pdf
+from assessment.demo.seed import plausible_answers
+from assessment.storage.db import open_database, utcnow
+from assessment.submissions import workflow
 from standards import bundled_library
 
 pytestmark = pytest.mark.slow

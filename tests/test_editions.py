@@ -16,9 +16,10 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World
 from sqlalchemy import select
 
-from assessment import configured, workflow
 from assessment.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from assessment.tables import AuditEntry
+from assessment.library import configured
+from assessment.storage.tables import AuditEntry
+from assessment.submissions import workflow
 from standards import Library, bundled_library, load_library, sha256_of
 from standards.editions import items_to_reread
 
@@ -109,7 +110,7 @@ def test_a_submitted_assessment_keeps_its_edition(world: World, tmp_path: Path) 
     preview_before = workflow.preview(w.ent_a, w.db, sid)
     assert preview_before.receipt.standard_sha256 == sha256_of(previous_ff_edition())
     with w.db.write() as session:  # an approved-like state without walking the whole review
-        from assessment.tables import Submission  # noqa: PLC0415
+        from assessment.storage.tables import Submission  # noqa: PLC0415
 
         session.get(Submission, sid).status = "submitted"
     with pytest.raises(InvalidTransition, match="only a draft or a returned submission"):

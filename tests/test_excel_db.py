@@ -14,8 +14,8 @@ from excel_support import canonical, column_of, fill, find_row, open_book, set_c
 from lifecycle_support import *  # noqa: F403 - fixtures
 from lifecycle_support import World, snapshot
 
-from assessment import activity, records, workflow
-from assessment.cli import main
+from assessment.certificates import records
+from assessment.cli.main import main
 from assessment.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from assessment.excel import build_template
 from assessment.excel.reader import read_workbook
@@ -28,6 +28,7 @@ from assessment.excel.service import (
     preview_import,
     template_for_submission,
 )
+from assessment.submissions import activity, workflow
 
 
 def example(name: str) -> dict[str, Any]:

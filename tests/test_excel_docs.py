@@ -13,7 +13,7 @@ import yaml
 from conftest import EXAMPLES, ROOT
 from excel_support import column_of, fill, set_cell
 
-from assessment.cli import main
+from assessment.cli.main import main
 
 DOC = ROOT / "docs" / "excel.md"
 

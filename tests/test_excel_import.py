@@ -24,7 +24,7 @@ from excel_support import (
     set_cell,
 )
 
-from assessment.demo import plausible_answers
+from assessment.demo.seed import plausible_answers
 from assessment.excel import build_template
 from assessment.excel import reader as reader_module
 from assessment.excel.export import export_answers
@@ -476,7 +476,7 @@ def test_bad_activity_data_is_located() -> None:
 def test_import_cli_writes_answers_that_score_accepts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     workbook = tmp_path / "filled.xlsx"
     workbook.write_bytes(
@@ -500,7 +500,7 @@ def test_import_cli_writes_answers_that_score_accepts(
 def test_import_cli_writes_nothing_on_problems(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     def spoil(book: Any) -> None:
         set_cell(book, "FF-001", "答案", "G")
@@ -525,7 +525,7 @@ def test_import_cli_writes_nothing_on_problems(
 def test_import_cli_refuses_a_big_file_without_reading_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     big = tmp_path / "big.xlsx"
     with big.open("wb") as handle:
@@ -535,7 +535,7 @@ def test_import_cli_refuses_a_big_file_without_reading_it(
 
 
 def test_export_cli_from_answers_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     out = tmp_path / "export.xlsx"
     code = main(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from excel_support import LIBRARY, column_of, find_row, header_columns, meta, open_book
 
-from assessment.cli import main
+from assessment.cli.main import main
 from assessment.excel import TemplateError, build_template
 from assessment.excel.questions import activity_key, activity_rows
 from scoring.carbon import known_keys

@@ -287,7 +287,7 @@ def test_a_firm_reads_the_text_of_its_industry(industry: IndustryType, marker: s
 def test_standards_show_prints_options_with_links_and_thresholds(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415 - the command line, as a user runs it
+    from assessment.cli.main import main  # noqa: PLC0415 - the command line, as a user runs it
 
     assert (
         main(["standards", "show", "zj-future-factory", "--item", "FF-094", "--item", "FF-035"])

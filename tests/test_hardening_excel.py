@@ -25,8 +25,7 @@ from lifecycle_support import World, snapshot
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from assessment import evidence, workflow
-from assessment.demo import _demo_pdf
+from assessment.demo.seed import _demo_pdf
 from assessment.errors import EvidenceRejected, InvalidInput
 from assessment.excel import build_template
 from assessment.excel import reader as reader_module
@@ -39,6 +38,7 @@ from assessment.excel.service import (
     import_into_submission,
     preview_import,
 )
+from assessment.submissions import evidence, workflow
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 import make_workbooks as corpus
@@ -260,7 +260,7 @@ def test_the_app_upload_and_the_service_refuse_a_bomb(world: World, never_parsed
 def test_cli_import_refuses_a_bomb(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], never_parsed: None
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(corpus.merged_cells_bomb())
@@ -324,7 +324,7 @@ def test_macro_enabled_workbooks_are_refused(make: Callable[[], bytes], never_pa
 def test_a_workbook_without_its_meta_sheet_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from assessment.cli import main  # noqa: PLC0415
+    from assessment.cli.main import main  # noqa: PLC0415
 
     expected = (
         "this workbook is not a zhizao template any more: its hidden '_zhizao' sheet, which "

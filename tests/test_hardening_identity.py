@@ -25,12 +25,12 @@ from lifecycle_support import PASSWORD, FixedClock, World, build_world, snapshot
 from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
-from assessment import identity, organisations
-from assessment.db import Database, make_engine
+from assessment.accounts import identity, organisations
+from assessment.accounts.identity import LockoutPolicy
+from assessment.certificates.records import audit_trail
 from assessment.errors import AuthenticationFailed, InvalidInput
-from assessment.identity import LockoutPolicy
-from assessment.records import audit_trail
-from assessment.tables import User
+from assessment.storage.db import Database, make_engine
+from assessment.storage.tables import User
 
 FIRM_EMAIL = "a@firm-a.invalid"
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)

@@ -24,15 +24,16 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import FixedClock, World, build_world, snapshot
 from sqlalchemy import select, text
 
-from assessment import activity as activity_service
-from assessment import library_check, workflow
-from assessment.cli import main
-from assessment.db import Database
+from assessment.accounts.identity import Principal, Role
+from assessment.cli.main import main
 from assessment.errors import InvalidInput, InvalidTransition
 from assessment.excel import build_template
 from assessment.excel.reader import read_workbook
-from assessment.identity import Principal, Role
-from assessment.tables import AuditEntry
+from assessment.library import check as library_check
+from assessment.storage.db import Database
+from assessment.storage.tables import AuditEntry
+from assessment.submissions import activity as activity_service
+from assessment.submissions import workflow
 from scoring import AnswerError, parse_answers, score
 from scoring.carbon import (
     CarbonInputError,
@@ -697,7 +698,7 @@ def test_batch_rows_and_cli_json_inputs_refuse_crafted_numbers(
 
 
 def test_print_json_refuses_a_nan_that_slipped_through() -> None:
-    from assessment.commands.output import print_json  # noqa: PLC0415
+    from assessment.cli.output import print_json  # noqa: PLC0415
 
     with pytest.raises(ValueError, match="Out of range float"):
         print_json({"L": float("nan")})

@@ -24,20 +24,23 @@ import pytest
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World, build_world, snapshot
 
-from assessment import (
-    appdata,
-    benchmark_store,
-    certificates,
-    organisations,
-    records,
-    workflow,
+from assessment.accounts import organisations
+from assessment.accounts.identity import Principal
+from assessment.benchmark import store as benchmark_store
+from assessment.benchmark.service import (
+    Query,
+    cohort_benchmark,
+    firm_benchmark,
+    firm_facts,
+    lattice,
 )
-from assessment.benchmark import Query, cohort_benchmark, firm_benchmark, firm_facts, lattice
-from assessment.db import Database
-from assessment.demo import synthetic_cohort
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.demo.seed import synthetic_cohort
 from assessment.errors import InvalidInput, PermissionDenied
 from assessment.excel.service import export_submission
-from assessment.identity import Principal
+from assessment.storage.db import Database
+from assessment.submissions import appdata, workflow
 from scoring.benchmark import Metric
 
 CHINA = benchmark_store.CHINA
@@ -204,7 +207,7 @@ def test_a_self_assessment_decided_after_the_refresh_point_stays_as_it_was(world
 def _facts(db: Database) -> list[dict[str, Any]]:
     from sqlalchemy import select  # noqa: PLC0415
 
-    from assessment.tables import BenchmarkFact  # noqa: PLC0415
+    from assessment.storage.tables import BenchmarkFact  # noqa: PLC0415
 
     with db.read() as session:
         return [

@@ -22,12 +22,15 @@ import pytest
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import PASSWORD, World, build_world, snapshot, valid_code
 
-from assessment import configured, evidence, organisations, records, workflow
-from assessment.db import Database
-from assessment.demo import _demo_pdf
+from assessment.accounts import organisations
+from assessment.accounts.identity import Principal, Role
+from assessment.certificates import records
+from assessment.demo.seed import _demo_pdf
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
-from assessment.identity import Principal, Role
-from assessment.tables import Certificate
+from assessment.library import configured
+from assessment.storage.db import Database
+from assessment.storage.tables import Certificate
+from assessment.submissions import evidence, workflow
 
 ACTORS = (
     "enterprise_own",

@@ -11,10 +11,10 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World, build_world
 from sqlalchemy import func, select, update
 
-from assessment import workflow
-from assessment.db import Database
 from assessment.errors import Conflict
-from assessment.tables import AuditEntry, Submission
+from assessment.storage.db import Database
+from assessment.storage.tables import AuditEntry, Submission
+from assessment.submissions import workflow
 
 
 def race(*jobs: Callable[[], Any]) -> list[Any]:
@@ -92,7 +92,7 @@ def test_two_writers_one_wins_the_other_gets_a_conflict(
 def test_compare_and_set_blocks_then_fails_the_stale_writer(world: World, db_url: str) -> None:
     """Interleaved by hand: writer 1 holds its update uncommitted while writer 2 tries the same
     compare-and-set; writer 2 waits, then matches no row once writer 1 commits."""
-    from assessment.db import make_engine  # noqa: PLC0415
+    from assessment.storage.db import make_engine  # noqa: PLC0415
 
     w = world
     sid = w.submission("draft")

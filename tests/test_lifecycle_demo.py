@@ -11,17 +11,13 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import FixedClock
 from sqlalchemy import select
 
-from assessment import identity, workflow
-from assessment.db import Database
-from assessment.demo import (
-    SYNTHETIC_PREFIX,
-    plausible_answers,
-    seed_demo,
-    synthetic_cohort,
-)
-from assessment.identity import Principal
-from assessment.tables import STATES, BenchmarkFact
-from assessment.transfer import canonical_dump
+from assessment.accounts import identity
+from assessment.accounts.identity import Principal
+from assessment.demo.seed import SYNTHETIC_PREFIX, plausible_answers, seed_demo, synthetic_cohort
+from assessment.storage.db import Database
+from assessment.storage.tables import STATES, BenchmarkFact
+from assessment.storage.transfer import canonical_dump
+from assessment.submissions import workflow
 from scoring import parse_answers, score
 from standards import bundled_library
 

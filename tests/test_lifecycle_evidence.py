@@ -11,9 +11,9 @@ import pytest
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World, counts, snapshot
 
-from assessment import evidence
-from assessment.demo import _demo_pdf
+from assessment.demo.seed import _demo_pdf
 from assessment.errors import EvidenceRejected, InvalidInput, InvalidTransition
+from assessment.submissions import evidence
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(20)

@@ -9,9 +9,10 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, counts, snapshot
 from sqlalchemy import select
 
-from assessment import records, workflow
+from assessment.certificates import records
 from assessment.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
-from assessment.tables import AuditEntry, Certificate, Review
+from assessment.storage.tables import AuditEntry, Certificate, Review
+from assessment.submissions import workflow
 
 
 def actions(w: World, sub_id: int) -> list[str]:

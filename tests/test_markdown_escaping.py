@@ -16,8 +16,8 @@ from app_support import World, run
 from sqlalchemy import update
 from test_app_pages import CASES
 
-from assessment import workflow
-from assessment.tables import Organisation
+from assessment.storage.tables import Organisation
+from assessment.submissions import workflow
 from ui.parts.common import md
 
 HOSTILE = "![t](http://127.0.0.1:9/x) **b** <b>c</b>"

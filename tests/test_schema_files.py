@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from assessment.cli import main
+from assessment.cli.main import main
 from standards.loader import DOCUMENT_TYPES
 from standards.schema import json_schema_text
 from standards.yamlsafe import parse_file

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assessment.cli import COMMAND_MODULES, COMMANDS, main
-from assessment.commands.carbon import read_carbon
+from assessment.cli.carbon import read_carbon
+from assessment.cli.main import COMMAND_MODULES, COMMANDS, main
 from scoring.carbon import green_figures
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import standards
-from assessment.cli import main
+from assessment.cli.main import main
 from standards import DocumentError, Issue, yamlsafe
 from standards.loader import LIBRARY_DIR
 from standards.models import ChoiceRule

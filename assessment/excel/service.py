@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from assessment import activity as activity_service
-from assessment import workflow
-from assessment.db import Database, utcnow
+from assessment.accounts.identity import Clock, Principal
 from assessment.errors import InvalidInput
 from assessment.excel.export import export_workbook
 from assessment.excel.reader import WorkbookImport, read_workbook
 from assessment.excel.template import build_template
 from assessment.excel.writer import Filled
-from assessment.identity import Clock, Principal
+from assessment.storage.db import Database, utcnow
+from assessment.submissions import activity as activity_service
+from assessment.submissions import workflow
 from standards import Library, Standard, bundled_library
 
 NOTE_PREFIX = "证据说明 Evidence note: "

@@ -6,8 +6,8 @@ import json
 
 import streamlit as st
 
-from assessment import records
-from assessment.identity import Role
+from assessment.accounts.identity import Role
+from assessment.certificates import records
 from ui.parts import auth
 from ui.parts.common import db, t, when
 

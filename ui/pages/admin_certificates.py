@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import certificates, records, workflow
-from assessment.documents import KeyProblem
+from assessment.accounts.identity import Principal, Role
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.issuer import configured_issuer
+from assessment.certificates.keys import KeyProblem
+from assessment.certificates.records import CertificateView
 from assessment.errors import LifecycleError
-from assessment.identity import Principal, Role
-from assessment.issuer import configured_issuer
-from assessment.records import CertificateView
+from assessment.submissions import workflow
 from ui.parts import auth
 from ui.parts.common import db, flash, labeller, lang, md, show_error, show_flashes, t, when
 from ui.parts.downloads import certificate_button, status_of, verify_link

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import configured
+from assessment.accounts.identity import Principal, Role
 from assessment.errors import LifecycleError
-from assessment.identity import Principal, Role
-from assessment.library_check import check_upload
+from assessment.library import configured
+from assessment.library.check import check_upload
 from standards import Standard, bundled_library
 from ui.pages.library import library_table
 from ui.parts import auth

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import organisations
-from assessment.classifications import SizeClass, divisions, regions
+from assessment.accounts import organisations
+from assessment.accounts.classifications import SizeClass, divisions, regions
+from assessment.accounts.identity import Role, generate_password
 from assessment.errors import LifecycleError
-from assessment.identity import Role, generate_password
 from ui.parts import auth
 from ui.parts.common import db, labeller, lang, md, show_error, show_flashes, t, when
 

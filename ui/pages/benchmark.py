@@ -15,8 +15,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import benchmark_store, organisations
-from assessment.benchmark import (
+from assessment.accounts import organisations
+from assessment.accounts.classifications import divisions, regions
+from assessment.accounts.identity import Principal, Role
+from assessment.benchmark import store as benchmark_store
+from assessment.benchmark.service import (
     FirmFacts,
     Query,
     cohort_benchmark,
@@ -27,10 +30,8 @@ from assessment.benchmark import (
     lattice,
     with_suggestion,
 )
-from assessment.classifications import divisions, regions
-from assessment.db import Database
 from assessment.errors import LifecycleError
-from assessment.identity import Principal, Role
+from assessment.storage.db import Database
 from scoring.benchmark import MIN_COHORT, PEER_POINTS, QUADRANTS, Benchmark, Cohort, Figure
 from standards import bundled_library
 from ui.i18n import LANGUAGES

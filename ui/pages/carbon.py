@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from assessment import activity, appdata, workflow
+from assessment.accounts.identity import Role
 from assessment.errors import Conflict, LifecycleError
-from assessment.identity import Role
+from assessment.submissions import activity, appdata, workflow
 from scoring.carbon import CarbonResult, green_figures, known_keys
 from standards import bundled_library
 from ui.parts import auth

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import appdata, workflow
-from assessment.identity import Role
+from assessment.accounts.identity import Role
+from assessment.submissions import appdata, workflow
 from ui.parts import auth
 from ui.parts.common import (
     db,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from assessment.commands.standards import summary
+from assessment.cli.standards import summary
 from standards import Sourced, Standard, bundled_library
 from standards.models import (
     ChoiceRule,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import organisations, workflow
+from assessment.accounts import organisations
+from assessment.accounts.identity import Role
 from assessment.errors import LifecycleError
-from assessment.identity import Role
+from assessment.submissions import workflow
 from standards import bundled_library
 from ui.parts import auth
 from ui.parts.common import db, flash, labeller, lang, md, show_error, t, tr

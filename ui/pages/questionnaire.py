@@ -11,9 +11,9 @@ from typing import Any
 
 import streamlit as st
 
-from assessment import appdata, evidence, workflow
+from assessment.accounts.identity import Principal, Role
 from assessment.errors import Conflict, InvalidInput, LifecycleError
-from assessment.identity import Principal, Role
+from assessment.submissions import appdata, evidence, workflow
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import appdata
-from assessment.classifications import divisions, regions
-from assessment.identity import Role
+from assessment.accounts.classifications import divisions, regions
+from assessment.accounts.identity import Role
+from assessment.submissions import appdata
 from standards import bundled_library
 from ui.parts import auth
 from ui.parts.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when

@@ -9,8 +9,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment import appdata, workflow
-from assessment.identity import Role
+from assessment.accounts.identity import Role
+from assessment.submissions import appdata, workflow
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule

@@ -8,9 +8,9 @@ from typing import Any
 
 import streamlit as st
 
-from assessment import appdata, evidence, workflow
+from assessment.accounts.identity import Principal, Role
 from assessment.errors import LifecycleError
-from assessment.identity import Principal, Role
+from assessment.submissions import appdata, evidence, workflow
 from standards import Standard
 from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
 from ui.parts import auth

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from assessment.verification import looks_like_number, normalise_number, verify_number
+from assessment.certificates.lookup import looks_like_number, normalise_number, verify_number
 from ui.parts.common import db, md, number, t, when
 
 STATUS_STYLE = {"valid": "success", "expired": "warning", "revoked": "error", "unknown": "error"}

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment.accounts.identity import Principal, Role, authenticate, principal_for
 from assessment.errors import AuthenticationFailed
-from assessment.identity import Principal, Role, authenticate, principal_for
 from ui.parts.common import LANGUAGE_NAMES, db, md, t
 
 SESSION_KEY = "auth_user_id"

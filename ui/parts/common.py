@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from assessment import workflow
-from assessment.db import Database, database_url, open_database
 from assessment.errors import (
     AuthenticationFailed,
     Conflict,
@@ -24,6 +22,8 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
+from assessment.storage.db import Database, database_url, open_database
+from assessment.submissions import workflow
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
 

@@ -14,13 +14,14 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from assessment import certificates, records
-from assessment.db import Database
+from assessment.accounts.identity import Principal, principal_for
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.lookup import certificate_status
+from assessment.certificates.records import CertificateView
 from assessment.errors import LifecycleError
 from assessment.excel.service import export_submission, template_for_submission
-from assessment.identity import Principal, principal_for
-from assessment.records import CertificateView
-from assessment.verification import certificate_status
+from assessment.storage.db import Database
 from ui.parts.common import db, lang, show_error, t, when
 
 PDF = "application/pdf"

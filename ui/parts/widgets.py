@@ -7,9 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from assessment import workflow
+from assessment.accounts.identity import Principal
 from assessment.errors import NotFound
-from assessment.identity import Principal
+from assessment.submissions import workflow
 from standards import bundled_library
 from standards.models import (
     ChoiceRule,

@@ -1,0 +1,272 @@
+"""The identity boundary: local accounts in, a `Principal` out.
+
+Everything else in assessment/ only ever sees a `Principal(user_id, role, org_id)`; replacing local
+passwords with OIDC later means replacing `authenticate()` (and account creation) here, nothing more.
+
+Passwords are hashed with scrypt (hashlib) and a per-user random salt; the cost parameters are stored
+in the hash string, so raising them later keeps old hashes verifiable. After `max_failures` wrong
+passwords in a row an account is locked for `lock_minutes`; every failure, lock and success is audited.
+
+A failed sign-in says one thing and costs one scrypt check, whatever the reason (unknown email,
+wrong password, inactive or locked account, characters no account can have), so neither the answer
+nor its timing tells whether an account exists. Each account has a credential version, raised when
+its password changes; a session keeps the version it signed in with and ends when it is outdated.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, update
+
+from assessment.accounts import audit
+from assessment.errors import AuthenticationFailed, InvalidInput
+from assessment.storage.db import Database, utcnow
+from assessment.storage.tables import User
+from assessment.text import text_problems
+
+Clock = Callable[[], datetime]
+
+
+class Role(StrEnum):
+    ENTERPRISE = "enterprise"
+    EVALUATOR = "evaluator"
+    ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting. `org_id` is set for enterprise members only.
+
+    `credential_version` is the account's credential version when the Principal was read (None for
+    the local operator); it is not part of who is acting, so it takes no part in comparisons.
+    """
+
+    user_id: int | None
+    role: Role
+    org_id: int | None
+    name: str
+    credential_version: int | None = field(default=None, compare=False)
+
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """The local operator (command line, seeding): an administrator without an account."""
+        return cls(None, Role.ADMINISTRATOR, None, f"system:{name}")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMINISTRATOR
+
+
+# --- passwords ------------------------------------------------------------------------------------
+
+SCRYPT_N = int(os.environ.get("ZHIZAO_SCRYPT_N", str(2**15)))
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+
+
+def hash_password(password: str, *, n: int | None = None) -> str:
+    """`scrypt$n=32768,r=8,p=1$<salt>$<key>` (base64 salt and key)."""
+    cost = n or SCRYPT_N
+    salt = os.urandom(16)
+    key = _scrypt(password, salt, cost, SCRYPT_R, SCRYPT_P)
+    return (
+        f"scrypt$n={cost},r={SCRYPT_R},p={SCRYPT_P}$"
+        f"{base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+    )
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=256 * r * (n + 2) * p
+    )
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, params, salt_b64, key_b64 = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        cost = dict(part.split("=") for part in params.split(","))
+        salt = base64.b64decode(salt_b64)
+        key = base64.b64decode(key_b64)
+        candidate = _scrypt(password, salt, int(cost["n"]), int(cost["r"]), int(cost["p"]))
+    except (ValueError, KeyError):
+        return False
+    return hmac.compare_digest(candidate, key)
+
+
+# Hashes of no account, one per cost: a sign-in that cannot check a real hash (unknown email, locked
+# account, refused characters) checks one of these at the cost new passwords are hashed with.
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    cost = SCRYPT_N
+    if cost not in _dummy_hashes:
+        _dummy_hashes[cost] = hash_password(secrets.token_hex(8), n=cost)
+    return _dummy_hashes[cost]
+
+
+_dummy_hash()
+
+
+def password_problem(password: str) -> str | None:
+    if problems := text_problems(password, "password", max_length=MAX_PASSWORD_LENGTH):
+        return problems[0]
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"password: at least {MIN_PASSWORD_LENGTH} characters, please (got {len(password)})"
+    if password.strip() != password:
+        return "password: no leading or trailing spaces"
+    return None
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 254:
+        return f"email: {email!r} is not an email address"
+    return None
+
+
+# --- login and lockout ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+    @classmethod
+    def from_env(cls) -> LockoutPolicy:
+        return cls(
+            int(os.environ.get("ZHIZAO_LOCKOUT_FAILURES", "5")),
+            int(os.environ.get("ZHIZAO_LOCKOUT_MINUTES", "15")),
+        )
+
+
+SIGN_IN_FAILED = (
+    "wrong email or password, or the account is locked for a while after repeated failures; "
+    "try again later or ask an administrator"
+)
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(row.id, Role(row.role), row.organisation_id, row.email, row.credential_version)
+
+
+def authenticate(
+    db: Database,
+    email: str,
+    password: str,
+    *,
+    clock: Clock = utcnow,
+    policy: LockoutPolicy | None = None,
+) -> Principal:
+    """The Principal for a correct email and password; AuthenticationFailed (SIGN_IN_FAILED)
+    otherwise. The failure count and lock are committed even though the login fails.
+
+    Parallel guesses must not outrun the lock: the attempt is counted first, by one UPDATE that
+    takes the account's row lock (PostgreSQL; SQLite's write transaction serialises anyway) and
+    skips a locked account. A concurrent attempt on the same account waits for this one to commit,
+    then sees its count or its lock, so at most `max_failures` guesses are checked against the
+    account's hash before the lock holds.
+    """
+    policy = policy or LockoutPolicy.from_env()
+    if text_problems(email, "email") or text_problems(
+        password, "password", max_length=MAX_PASSWORD_LENGTH
+    ):
+        # Such text is in no account (and NUL would break a PostgreSQL query): fail as alike.
+        verify_password("refused input", _dummy_hash())
+        raise AuthenticationFailed(SIGN_IN_FAILED)
+    now = clock()
+    principal: Principal | None = None
+    with db.write() as session:
+        attempt = session.execute(
+            update(User)
+            .where(
+                User.email == normalise_email(email),
+                or_(User.locked_until.is_(None), User.locked_until <= now),
+            )
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(
+                User.id, User.email, User.role, User.organisation_id, User.password_hash,
+                User.active, User.failed_logins, User.credential_version,
+            )
+            .execution_options(synchronize_session=False)
+        ).first()  # fmt: skip
+        if attempt is None:  # no such account, or locked
+            verify_password(password, _dummy_hash())
+        elif verify_password(password, attempt.password_hash) and attempt.active:
+            principal = _principal(attempt)
+            session.execute(
+                update(User)
+                .where(User.id == attempt.id)
+                .values(failed_logins=0, locked_until=None, last_login_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(session, principal, "login.ok", "user", attempt.id, at=now)
+        else:
+            actor = _principal(attempt)
+            audit.record(
+                session, actor, "login.failed", "user", attempt.id, at=now,
+                after={"failed_logins": attempt.failed_logins},
+            )  # fmt: skip
+            if attempt.failed_logins >= policy.max_failures:
+                locked_until = now + timedelta(minutes=policy.lock_minutes)
+                session.execute(
+                    update(User)
+                    .where(User.id == attempt.id)
+                    .values(failed_logins=0, locked_until=locked_until)
+                    .execution_options(synchronize_session=False)
+                )
+                audit.record(
+                    session, actor, "login.locked", "user", attempt.id, at=now,
+                    after={"locked_until": locked_until},
+                )  # fmt: skip
+    if principal is None:
+        raise AuthenticationFailed(SIGN_IN_FAILED)
+    return principal
+
+
+def principal_for(
+    db: Database, user_id: int, *, credential_version: int | None = None
+) -> Principal:
+    """The Principal of an existing, active account (e.g. a remembered session).
+
+    With `credential_version` (the one a session signed in with), an account whose credentials
+    changed since is refused too: that session has ended.
+    """
+    with db.read() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise AuthenticationFailed(f"account {user_id} does not exist or is inactive")
+        if credential_version is not None and user.credential_version != credential_version:
+            raise AuthenticationFailed(
+                f"account {user_id}: the password changed since this session signed in"
+            )
+        return _principal(user)
+
+
+def check_new_account(email: str, password: str) -> None:
+    problems = [p for p in (email_problem(email), password_problem(password)) if p]
+    if problems:
+        raise InvalidInput(problems)

@@ -1,0 +1,675 @@
+"""`zhizao keys …`, `zhizao cert …` and `zhizao report …`: signed certificates and reports.
+
+On files: `cert record` / `cert render` (answers file → signed PDF), `report export ANSWERS`.
+On the database (`$DATABASE_URL`, else data/zhizao.sqlite, or `--database-url`): `cert list`,
+`cert issue SUBMISSION`, `cert export NUMBER`, `cert revoke NUMBER`, `report export SUBMISSION`.
+These act as the local operator — an administrator without an account (`system:cli` in the audit
+log) — or, with `--as EMAIL`, as that account, with its role and tenant limits.
+`cert verify FILE.pdf` checks a PDF offline, and against the configured database when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from assessment.accounts.identity import Principal, Role, normalise_email
+from assessment.certificates import issue as certificates
+from assessment.certificates import records
+from assessment.certificates.envelope import EnvelopeError, sign_record
+from assessment.certificates.issuer import trusted_public_keys
+from assessment.certificates.keys import (
+    PUBLIC_NAME,
+    KeyProblem,
+    default_key_dir,
+    fingerprint,
+    init_keys,
+    load_private_key,
+    load_public_key,
+    public_pem,
+)
+from assessment.certificates.pdf import LayoutError, render_certificate
+from assessment.certificates.record import CertificateRecord, RecordError, record_from_result
+from assessment.certificates.registry import database_registry
+from assessment.certificates.verify import revocation_list, verify_pdf
+from assessment.cli.carbon import read_carbon
+from assessment.cli.db import add_database_option, open_from_args, shown_url
+from assessment.cli.output import fail, print_json
+from assessment.errors import LifecycleError
+from assessment.pdf.fonts import FontError, MissingGlyphError
+from assessment.reports.data import build_report_data
+from assessment.reports.pdf import render_report
+from assessment.storage.db import Database, database_url, open_database, utcnow
+from assessment.storage.tables import User
+from scoring import AnswerError, Result, parse_answers, score
+from scoring.carbon import CarbonResult, green_figures
+from standards import DocumentError, Standard, bundled_library
+from standards.yamlsafe import parse_file, parse_json
+
+
+def register(sub: Any) -> None:
+    _register_keys(sub)
+    _register_cert(sub)
+    _register_report(sub)
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+def _register_keys(sub: Any) -> None:
+    keys = sub.add_parser(
+        "keys",
+        help="the issuer's Ed25519 signing key pair",
+        description="Create or show the issuer key pair. Keys live outside the repository: "
+        "$ZHIZAO_KEY_DIR or ~/.config/zhizao/keys.",
+    )
+    actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="create a key pair (private key mode 0600)")
+    init.add_argument("--dir", type=Path, help=f"key folder (default {default_key_dir()})")
+    init.add_argument("--force", action="store_true", help="replace an existing key pair")
+    init.set_defaults(handler=_keys_init)
+    show = actions.add_parser("show", help="print the public key and its fingerprint")
+    show.add_argument("--dir", type=Path, help="key folder")
+    show.set_defaults(handler=_keys_show)
+
+
+def _keys_init(args: argparse.Namespace) -> int:
+    try:
+        private, public, fingerprint = init_keys(args.dir, force=args.force)
+    except (KeyProblem, OSError) as exc:
+        return fail(str(exc))
+    print(f"private key: {private} (mode 0600; never share or commit it)")
+    print(f"public key:  {public}")
+    print(f"fingerprint: {fingerprint}")
+    return 0
+
+
+def _keys_show(args: argparse.Namespace) -> int:
+    try:
+        key = load_public_key((args.dir or default_key_dir()) / PUBLIC_NAME)
+    except KeyProblem as exc:
+        return fail(str(exc))
+    print(f"fingerprint: {fingerprint(key)}")
+    sys.stdout.write(public_pem(key).decode("ascii"))
+    return 0
+
+
+# --- scoring an answers file --------------------------------------------------------------------
+
+
+def _score_file(
+    path: Path, activity: CarbonResult | None
+) -> tuple[Standard, Result, dict[str, Any]] | None:
+    """Score an answers file like `zhizao score`; print the problems and return None on error."""
+    library = bundled_library()
+    try:
+        data = parse_file(path).data
+    except DocumentError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        return None
+    if not isinstance(data, dict) or not data.get("standard"):
+        fail(f"{path}: expected a mapping with `standard` and `answers`")
+        return None
+    try:
+        standard = library.standard(str(data["standard"]))
+    except KeyError as exc:
+        fail(f"{path}: {exc.args[0]}")
+        return None
+    scales = {s.id: s for s in library.scales.scales} if library.scales else {}
+    try:
+        answers = parse_answers(data, standard, scales)
+    except AnswerError as exc:
+        for problem in exc.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        return None
+    derived = green_figures(activity) if activity is not None else {}
+    return standard, score(standard, answers, scales, derived=derived), data
+
+
+def _read_activity(path: Path | None) -> tuple[bool, CarbonResult | None]:
+    if path is None:
+        return True, None
+    carbon, problems = read_carbon(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return carbon is not None, carbon
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a date YYYY-MM-DD") from exc
+
+
+# --- cert -------------------------------------------------------------------------------------
+
+
+def _register_cert(sub: Any) -> None:
+    cert = sub.add_parser(
+        "cert",
+        help="certificate records, signed certificate PDFs and their verification",
+        description="Build a certificate record from an evaluator-reviewed answers file, render "
+        "it as a signed PDF, and verify a certificate PDF offline. See docs/certificates.md.",
+    )
+    actions = cert.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    rec = actions.add_parser("record", help="certificate record (JSON) from reviewed answers")
+    rec.add_argument("answers", type=Path, help="the evaluator-reviewed answers file")
+    rec.add_argument("--credit-code", required=True, help="统一社会信用代码 (18 characters)")
+    rec.add_argument("--reviewed-by", required=True, help="the evaluator who reviewed the answers")
+    rec.add_argument("--firm", help="firm name (default: `firm` in the answers file)")
+    rec.add_argument("--issued", type=_date, help="issue date YYYY-MM-DD (default: today)")
+    rec.add_argument("--number", help="certificate number (default: a new random one)")
+    rec.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_BASE_URL)")
+    rec.add_argument("--key-dir", type=Path, help="issuer key folder (its fingerprint is recorded)")
+    rec.add_argument("--activity", type=Path, help="energy data for carbon-computed items")
+    rec.add_argument("--out", type=Path, required=True, help="record file to write (JSON)")
+    rec.set_defaults(handler=_cert_record)
+
+    render = actions.add_parser("render", help="sign a record and render the certificate PDF")
+    render.add_argument("record", type=Path, help="certificate record (JSON)")
+    render.add_argument("--key-dir", type=Path, help="issuer key folder")
+    render.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    render.set_defaults(handler=_cert_render)
+
+    verify = actions.add_parser(
+        "verify", help="verify a certificate PDF offline (exit 0 valid, 1 not)"
+    )
+    verify.add_argument("pdf", type=Path, help="certificate PDF")
+    verify.add_argument(
+        "--public-key",
+        type=Path,
+        action="append",
+        default=[],
+        help="trusted issuer public key (PEM); repeatable. Default: the key folder's public key",
+    )
+    verify.add_argument("--key-dir", type=Path, help="key folder whose public key is trusted")
+    verify.add_argument(
+        "--on",
+        type=_date,
+        help="check validity on this date (default: today in China, UTC+8, as certificates "
+        "state their dates)",
+    )
+    verify.add_argument(
+        "--revoked", type=Path, help="published revocation list: one `NUMBER [reason]` a line"
+    )
+    registry = verify.add_mutually_exclusive_group()
+    registry.add_argument(
+        "--db",
+        action="store_true",
+        help="require the issuer's registry: fail when the database does not exist (by default "
+        "it is checked whenever $DATABASE_URL is set or data/zhizao.sqlite exists)",
+    )
+    registry.add_argument(
+        "--offline", action="store_true", help="do not read any database (no revocation check)"
+    )
+    verify.add_argument(
+        "--database-url", metavar="URL", help="the registry's database (default: $DATABASE_URL)"
+    )
+    verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    verify.set_defaults(handler=_cert_verify)
+
+    listing = actions.add_parser(
+        "list", help="certificates in the database (a firm's account sees its own)"
+    )
+    _add_actor_options(listing)
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(handler=_cert_list)
+
+    issue = actions.add_parser(
+        "issue", help="issue the certificate of an approved submission (administrators)"
+    )
+    issue.add_argument("submission", type=int, metavar="SUBMISSION", help="submission id")
+    issue.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_BASE_URL)")
+    issue.add_argument("--out", type=Path, help="also write the certificate PDF here")
+    _add_actor_options(issue)
+    issue.set_defaults(handler=_cert_issue)
+
+    export = actions.add_parser("export", help="the PDF of a stored certificate")
+    export.add_argument("number", metavar="NUMBER", help="certificate number ZZ-XXXX-XXXX-XXXX")
+    export.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    _add_actor_options(export)
+    export.set_defaults(handler=_cert_export)
+
+    revoke = actions.add_parser(
+        "revoke", help="revoke one certificate now (administrators); the result stays approved"
+    )
+    revoke.add_argument("number", metavar="NUMBER", help="certificate number")
+    revoke.add_argument("--reason", required=True, help="why (shown to the public check)")
+    _add_actor_options(revoke)
+    revoke.set_defaults(handler=_cert_revoke)
+
+
+def _add_actor_options(parser: argparse.ArgumentParser) -> None:
+    add_database_option(parser)
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="act as this account (default: the local operator, an administrator)",
+    )
+
+
+CLI_OPERATOR = Principal.system("cli")
+
+
+def _actor(db: Database, email: str | None) -> Principal:
+    """The local operator, or the active account with this email (LifecycleError otherwise)."""
+    if email is None:
+        return CLI_OPERATOR
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
+        if user is None or not user.active:
+            raise LifecycleError(f"--as {email}: no active account with this email")
+        return Principal(user.id, Role(user.role), user.organisation_id, user.email)
+
+
+def _cert_list(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        views = records.list_certificates(_actor(db, args.as_email), db)
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    rows = [certificates.certificate_json(v) for v in views]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no certificates")
+        return 0
+    for row in rows:
+        status = str(row["status"])
+        if status == "revoked":
+            status += f" {row['revoked_on']} ({row['revoked_reason']})"
+        print(
+            f"{row['number']}  #{row['submission_id']:<4} {status:<7} "
+            f"{row['issued_on']} → {row['expires_on']}  {row['firm_name']} · "
+            f"{row['standard']} · {row['result'] or '—'} · {row['score']:g}/{row['max_score']:g}"
+        )
+    return 0
+
+
+def _cert_issue(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        issued = certificates.issue_certificate(
+            _actor(db, args.as_email), db, args.submission, base_url=args.base_url
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    record = issued.record
+    print(
+        f"issued certificate {record.number} for submission {args.submission}: "
+        f"{record.firm_name} · {record.standard_id} {record.standard_edition} · "
+        f"{record.tier_name_zh or f'level {record.level}'} · score {record.score:g}"
+    )
+    validity = "" if record.validity_official else " (platform default validity, unofficial)"
+    print(f"valid {record.issued_on} → {record.expires_on}{validity}")
+    print(f"verify: {record.verify_url}")
+    print(
+        f"signed by key {record.issuer_key_fingerprint}" + (" (DEMO issuer)" if issued.demo else "")
+    )
+    if args.out is not None:
+        args.out.write_bytes(issued.pdf)
+        print(f"certificate → {args.out} ({len(issued.pdf):,} bytes)")
+    return 0
+
+
+def _cert_export(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        view, pdf = certificates.certificate_pdf(_actor(db, args.as_email), db, args.number)
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    args.out.write_bytes(pdf)
+    print(
+        f"certificate {view.number} (submission {view.submission_id}) → {args.out} ({len(pdf):,} bytes)"
+    )
+    return 0
+
+
+def _cert_revoke(args: argparse.Namespace) -> int:
+    db = open_from_args(args)
+    try:
+        view = certificates.revoke_certificate(
+            _actor(db, args.as_email), db, args.number, args.reason
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    print(
+        f"revoked certificate {view.number} (submission {view.submission_id}): {view.revoked_reason}"
+    )
+    print(
+        f"submission {view.submission_id} stays approved; `zhizao cert issue "
+        f"{view.submission_id}` issues a new certificate with a new number"
+    )
+    return 0
+
+
+def _cert_record(args: argparse.Namespace) -> int:
+    ok, carbon = _read_activity(args.activity)
+    if not ok:
+        return 1
+    scored = _score_file(args.answers, carbon)
+    if scored is None:
+        return 1
+    standard, result, data = scored
+    firm = args.firm or data.get("firm")
+    if not firm:
+        return fail(f"{args.answers}: no `firm` in the file; pass --firm NAME")
+    try:
+        key = load_private_key(args.key_dir)
+        record = record_from_result(
+            result,
+            standard,
+            firm_name=str(firm),
+            credit_code=args.credit_code,
+            issued_on=args.issued or dt.date.today(),
+            reviewed_by=args.reviewed_by,
+            issuer_key_fingerprint=key.fingerprint,
+            number=args.number,
+            verify_base_url=args.base_url,
+        )
+    except (KeyProblem, RecordError) as exc:
+        return fail(str(exc))
+    text = json.dumps(record.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
+    args.out.write_text(text + "\n", encoding="utf-8")
+    print(f"record {record.number} → {args.out}")
+    if not record.validity_official:
+        print(
+            f"note: {standard.id} declares no certificate validity; using the platform default "
+            f"of {record.validity_years} years (marked unofficial on the certificate)"
+        )
+    return 0
+
+
+def _cert_render(args: argparse.Namespace) -> int:
+    try:
+        data = parse_json(args.record.read_text(encoding="utf-8"), str(args.record))
+    except OSError as exc:
+        return fail(f"{args.record}: {exc}")
+    except DocumentError as exc:
+        return fail(str(exc))
+    if not isinstance(data, dict):
+        return fail(f"{args.record}: expected a JSON object")
+    try:
+        record = CertificateRecord.from_dict(data)
+        key = load_private_key(args.key_dir)
+        pdf = render_certificate(sign_record(record, key))
+    except (
+        RecordError,
+        KeyProblem,
+        EnvelopeError,
+        MissingGlyphError,
+        LayoutError,
+        FontError,
+    ) as exc:
+        return fail(f"{args.record}: {exc}")
+    args.out.write_bytes(pdf)
+    print(f"certificate {record.number} → {args.out} ({len(pdf):,} bytes)")
+    print(f"verify: {record.verify_url}")
+    print(f"signed by key {key.fingerprint}")
+    return 0
+
+
+def _cert_verify(args: argparse.Namespace) -> int:
+    try:
+        pdf = args.pdf.read_bytes()
+    except OSError as exc:
+        return fail(f"{args.pdf}: {exc.strerror or exc}")
+    paths: list[Path] = list(args.public_key)
+    if not paths and args.key_dir is not None:
+        paths.append(args.key_dir / PUBLIC_NAME)
+    try:
+        keys = [load_public_key(p) for p in paths] if paths else trusted_public_keys()
+    except KeyProblem as exc:
+        return fail(str(exc))
+    registry = None
+    registry_name = None
+    if args.revoked is not None:
+        if args.db or args.database_url:
+            return fail("give either --revoked FILE or a database, not both")
+        try:
+            registry = revocation_list(args.revoked.read_text(encoding="utf-8"))
+        except OSError as exc:
+            return fail(f"{args.revoked}: {exc.strerror or exc}")
+        registry_name = str(args.revoked)
+    database = None
+    url = None if args.offline or args.revoked is not None else _registry_url(args)
+    if url is None and args.db:
+        return fail(
+            f"no database at {shown_url(args.database_url or database_url())}: nothing to check "
+            "the certificate against (set $DATABASE_URL or --database-url)"
+        )
+    if url is not None:
+        try:
+            database = open_database(url, migrate=False)
+        except SQLAlchemyError as exc:
+            return fail(f"cannot open the database ({exc.__class__.__name__}: {exc})")
+        registry = database_registry(database)
+        registry_name = shown_url(url)
+    try:
+        verdict = verify_pdf(
+            pdf, keys, on=args.on or certificates.china_date(utcnow()), registry=registry
+        )
+    except SQLAlchemyError as exc:
+        return fail(f"cannot read the certificates table ({exc.__class__.__name__})")
+    finally:
+        if database is not None:
+            database.dispose()
+    if args.json:
+        print_json(
+            {
+                "ok": verdict.ok,
+                "reason": verdict.reason,
+                "message": verdict.message,
+                "key_fingerprint": verdict.key_fingerprint,
+                "registry": registry_name,
+                "record": verdict.record.to_dict() if verdict.record else None,
+            }
+        )
+        return 0 if verdict.ok else 1
+    stream = sys.stdout if verdict.ok else sys.stderr
+    print(
+        f"{'VALID' if verdict.ok else 'INVALID'} ({verdict.reason}): {verdict.message}", file=stream
+    )
+    record = verdict.record
+    if record is not None:
+        tier = (
+            f"level {record.level}"
+            if record.level is not None
+            else f"{record.tier_name_zh or '—'} {record.tier_name_en or ''}".strip()
+        )
+        print(f"  number:    {record.number}", file=stream)
+        print(f"  firm:      {record.firm_name} ({record.credit_code})", file=stream)
+        print(
+            f"  standard:  {record.standard_id} {record.standard_edition} · {record.standard_title_zh}",
+            file=stream,
+        )
+        print(f"  result:    {tier} · score {record.score:g} / {record.max_score:g}", file=stream)
+        validity = "" if record.validity_official else " (platform default validity, unofficial)"
+        print(
+            f"  valid:     {record.issued_on} → {record.expires_on}{validity}",
+            file=stream,
+        )
+        print(f"  reviewed:  {record.reviewed_by}", file=stream)
+        print(f"  key:       {verdict.key_fingerprint}", file=stream)
+        if registry is None:
+            why = (
+                "--offline"
+                if args.offline
+                else "no database here; set $DATABASE_URL, or pass --revoked FILE"
+            )
+            print(f"  note:      revocation not checked ({why})", file=stream)
+        else:
+            print(f"  registry:  {registry_name}", file=stream)
+    return 0 if verdict.ok else 1
+
+
+def _registry_url(args: argparse.Namespace) -> str | None:
+    """The database to check against: --database-url, else $DATABASE_URL, else the embedded
+    SQLite file — a SQLite file only when it exists (never created here)."""
+    url: str = args.database_url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ""
+        if path in ("", ":memory:") or not Path(path).is_file():
+            return None
+    return url
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def _register_report(sub: Any) -> None:
+    report = sub.add_parser(
+        "report",
+        help="assessment report PDFs",
+        description="Export the assessment report of a stored submission, or of an answers "
+        "file. A submission that is not approved, or a file without --evaluated, gets the "
+        "self-assessment report: titled and watermarked 自评结果，仅供参考.",
+    )
+    actions = report.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export", help="render the report PDF of a submission (by id) or of an answers file"
+    )
+    export.add_argument(
+        "answers",
+        metavar="SUBMISSION|ANSWERS",
+        help="a submission id (from the database), or the firm's self-assessment answers file",
+    )
+    export.add_argument("--evaluated", type=Path, help="the evaluator-reviewed answers")
+    export.add_argument("--activity", type=Path, help="energy data: carbon summary and figures")
+    export.add_argument("--benchmark", type=Path, help="benchmark position (JSON object)")
+    export.add_argument("--firm", help="firm name (default: `firm` in the answers file)")
+    export.add_argument("--credit-code", help="统一社会信用代码")
+    export.add_argument("--reviewed-by", help="the evaluator (with --evaluated)")
+    export.add_argument("--certificate-number", help="the certificate issued for this result")
+    export.add_argument("--date", type=_date, help="report date (default: today)")
+    export.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    _add_actor_options(export)
+    export.set_defaults(handler=_report_export)
+
+
+FILE_ONLY = ("evaluated", "activity", "firm", "credit_code", "reviewed_by", "certificate_number")
+
+
+def _report_export(args: argparse.Namespace) -> int:
+    if args.answers.isdigit() and not Path(args.answers).exists():
+        return _report_from_database(args)
+    if args.as_email is not None or args.database_url is not None:
+        return fail(f"{args.answers}: --as and --database-url go with a submission id, not a file")
+    args.answers = Path(args.answers)
+    if args.evaluated is None and (args.reviewed_by or args.certificate_number):
+        return fail(
+            "--reviewed-by and --certificate-number need --evaluated: a self-assessment has neither"
+        )
+    ok, carbon = _read_activity(args.activity)
+    if not ok:
+        return 1
+    scored = _score_file(args.answers, carbon)
+    if scored is None:
+        return 1
+    standard, self_result, data = scored
+    evaluated = None
+    if args.evaluated is not None:
+        other = _score_file(args.evaluated, carbon)
+        if other is None:
+            return 1
+        if other[0].id != standard.id:
+            return fail(f"{args.evaluated}: answers for {other[0].id}, not {standard.id}")
+        evaluated = other[1]
+    benchmark = None
+    if args.benchmark is not None:
+        try:
+            benchmark = parse_json(args.benchmark.read_text(encoding="utf-8"), str(args.benchmark))
+        except OSError as exc:
+            return fail(f"{args.benchmark}: {exc}")
+        except DocumentError as exc:
+            return fail(str(exc))
+        if not isinstance(benchmark, dict):
+            return fail(f"{args.benchmark}: expected a JSON object")
+    firm = args.firm or data.get("firm")
+    if not firm:
+        return fail(f"{args.answers}: no `firm` in the file; pass --firm NAME")
+    try:
+        report = build_report_data(
+            standard,
+            self_result,
+            evaluated=evaluated,
+            firm_name=str(firm),
+            credit_code=args.credit_code,
+            generated_on=args.date or dt.date.today(),
+            carbon=carbon,
+            benchmark=benchmark,
+            certificate_number=args.certificate_number,
+            reviewed_by=args.reviewed_by,
+        )
+        pdf = render_report(report)
+    except (ValueError, FontError) as exc:
+        return fail(str(exc))
+    args.out.write_bytes(pdf)
+    kind = "self-assessment (自评结果，仅供参考)" if report.is_self_assessment else "evaluated"
+    print(f"{kind} report → {args.out} ({len(pdf):,} bytes)")
+    return 0
+
+
+def _report_from_database(args: argparse.Namespace) -> int:
+    given = [f"--{name.replace('_', '-')}" for name in FILE_ONLY if getattr(args, name)]
+    if given:
+        return fail(
+            f"{', '.join(given)}: not with a submission id — the database holds its results, "
+            "firm, evaluator, certificate and energy data"
+        )
+    benchmark = None
+    if args.benchmark is not None:
+        try:
+            benchmark = parse_json(args.benchmark.read_text(encoding="utf-8"), str(args.benchmark))
+        except OSError as exc:
+            return fail(f"{args.benchmark}: {exc}")
+        except DocumentError as exc:
+            return fail(str(exc))
+        if not isinstance(benchmark, dict):
+            return fail(f"{args.benchmark}: expected a JSON object")
+    db = open_from_args(args)
+    try:
+        made = certificates.report_pdf(
+            _actor(db, args.as_email), db, int(args.answers), on=args.date, benchmark=benchmark
+        )
+    except LifecycleError as exc:
+        return fail(str(exc))
+    except (ValueError, FontError) as exc:
+        return fail(f"submission {args.answers}: {exc}")
+    finally:
+        db.dispose()
+    args.out.write_bytes(made.pdf)
+    data = made.data
+    kind = (
+        "self-assessment (自评结果，仅供参考; not approved)"
+        if data.is_self_assessment
+        else "evaluated"
+    )
+    number = f", certificate {data.certificate_number}" if data.certificate_number else ""
+    print(
+        f"submission {made.submission_id} ({made.status}{number}): {kind} report → "
+        f"{args.out} ({len(made.pdf):,} bytes)"
+    )
+    return 0
