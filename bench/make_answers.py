@@ -33,13 +33,9 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from scoring.applicability import applicable_items, gate_applies  # noqa: E402
 from standards import Standard, bundled_library  # noqa: E402
-from standards.models import (  # noqa: E402
-    Applicability,
-    ChoiceRule,
-    GateKind,
-    MultiRule,
-)
+from standards.models import Applicability, ChoiceRule, GateKind, MultiRule  # noqa: E402
 
 STANDARD_ID = "zj-future-factory"
 SEED = 20250717
@@ -76,12 +72,7 @@ class _Question:
 def _questions(std: Standard, profile: str, industry: str) -> tuple[_Question, ...]:
     """The items a firm of this profile and industry type is asked, in standard order."""
     asked = []
-    for item in std.items:
-        if item.industry is not None and item.industry.value != industry:
-            continue
-        applicability = item.applicability.get(profile, std.default_applicability)
-        if applicability is Applicability.NOT_APPLICABLE:
-            continue
+    for item, applicability in applicable_items(std, profile, industry):
         rule = item.rule
         if not isinstance(rule, ChoiceRule | MultiRule):
             continue  # the future-factory standard has only choice and multi-select items
@@ -148,7 +139,7 @@ def _multi(rng: random.Random, keys: tuple[str, ...], exclusive: tuple[str, ...]
 def _gates(rng: random.Random, std: Standard, profile: str, maturity: float) -> dict[str, Any]:
     gates: dict[str, Any] = {}
     for gate in std.gates:
-        if gate.profiles and profile not in gate.profiles:
+        if not gate_applies(gate, profile):
             continue
         if gate.kind is GateKind.DECLARATION:
             gates[gate.id] = rng.random() < 0.95

@@ -1,18 +1,21 @@
-"""An enterprise's answers, checked against a standard before anything is scored.
+"""A firm's answers: parsed and checked against a standard before anything is scored.
 
+Owns the answer values (`AnswerSet`, `Measure`, `NotApplicable`, `GateAnswer`), `parse_answers`
+with its `AnswerError`, the canonical form of an answer set (hashed, plainly, into the receipt:
+`sha256(canonical_json(answers.canonical()))`) and the JSON form of one answer in a trace.
 Every problem names the item (or gate) and what was expected, and all problems are reported
-together. Nothing here reads files: callers pass plain data (parsed YAML/JSON).
+together. Nothing here reads files or keeps state: callers pass plain data (parsed YAML/JSON).
+Imports only standards.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
-from standards.canonical import canonical_json
+from standards.canonical import canonical_json, sha256_of
 from standards.models import (
     ChoiceRule,
     Direction,
@@ -76,11 +79,6 @@ class AnswerSet:
             "answers": {k: _canonical_value(v) for k, v in sorted(self.answers.items())},
             "edition": self.edition,
             "gates": {k: _canonical_gate(g) for k, g in sorted(self.gates.items())},
-            **self._canonical_tail(),
-        }
-
-    def _canonical_tail(self) -> dict[str, Any]:
-        return {
             "industry_type": self.industry_type.value if self.industry_type else None,
             "profile": self.profile,
             "related": {k: dict(sorted(v.items())) for k, v in sorted(self.related.items())},
@@ -88,74 +86,12 @@ class AnswerSet:
         }
 
     def canonical_json(self) -> str:
-        """Exactly `canonical_json(self.canonical())`, assembled from remembered pieces.
-
-        Firms give the same few answers to each item and gate, so the text of each `"id":answer`
-        pair is made once, by `canonical_json` itself, and reused; so is the text around them.
-        The pieces follow the canonical form's sorted keys: answers, edition, gates, then the
-        rest (industry_type, profile, related, standard).
-        """
-        answers = ",".join(
-            [_ANSWER_TEXT.get(p) or _answer_text(p) for p in sorted(self.answers.items())]
-        )
-        gates = ",".join([_gate_text(k, g) for k, g in sorted(self.gates.items())])
-        frame = (self.edition, self.industry_type, self.profile, self.standard)
-        around = None if self.related else _FRAME_TEXT.get(frame)
-        if around is None:
-            around = (
-                canonical_json({"edition": self.edition})[1:-1],
-                canonical_json(self._canonical_tail())[1:-1],
-            )
-            if not self.related:
-                _remember(_FRAME_TEXT, frame, around)
-        return (
-            '{"answers":{'
-            + answers
-            + "},"
-            + around[0]
-            + ',"gates":{'
-            + gates
-            + "},"
-            + around[1]
-            + "}"
-        )
+        """`canonical_json(self.canonical())`: sorted keys, no whitespace, UTF-8."""
+        return canonical_json(self.canonical())
 
     def sha256(self) -> str:
         """SHA-256 of the canonical JSON: the answers' fingerprint in every receipt."""
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
-
-
-# Texts of canonical pieces, each kept once. Any text can arrive, so each store is bounded.
-_ANSWER_TEXT: dict[tuple[str, AnswerValue], str] = {}
-_GATE_TEXT: dict[tuple[str, GateAnswer, type], str] = {}
-_FRAME_TEXT: dict[tuple[str | None, IndustryType | None, str, str], tuple[str, str]] = {}
-_TEXT_LIMIT = 10_000  # each entry is a few hundred bytes: a few MB at most per store
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def _remember(store: dict[_K, _V], key: _K, value: _V) -> None:
-    if len(store) < _TEXT_LIMIT:
-        store[key] = value
-
-
-def _answer_text(pair: tuple[str, AnswerValue]) -> str:
-    key, value = pair
-    text = canonical_json({key: _canonical_value(value)})[1:-1]
-    if type(value) is str:  # other answers are rarer, and not always cheap to hash
-        _remember(_ANSWER_TEXT, pair, text)
-    return text
-
-
-def _gate_text(gate_id: str, answer: GateAnswer) -> str:
-    # With its type: GateAnswer(1) equals GateAnswer(1.0) and GateAnswer(True), but each is
-    # written differently.
-    key = (gate_id, answer, type(answer.value))
-    text = _GATE_TEXT.get(key)
-    if text is None:
-        text = canonical_json({gate_id: _canonical_gate(answer)})[1:-1]
-        _remember(_GATE_TEXT, key, text)
-    return text
+        return sha256_of(self.canonical())
 
 
 def _canonical_gate(gate: GateAnswer) -> dict[str, Any]:
@@ -176,6 +112,23 @@ def _canonical_value(value: AnswerValue) -> Any:
     if isinstance(value, tuple):
         return sorted(str(v) for v in value)
     return value
+
+
+def answer_json(answer: AnswerValue | float | None) -> object:
+    """An answer as a result shows it (item traces, gaps, upgrades)."""
+    if answer is None:
+        return None
+    if isinstance(answer, NotApplicable):
+        return {"na": True, "reason": answer.reason}
+    if isinstance(answer, tuple):
+        if answer and isinstance(answer[0], Measure):
+            return [
+                {k: v for k, v in vars(m).items() if v is not None}
+                for m in answer
+                if isinstance(m, Measure)
+            ]
+        return list(answer)
+    return answer
 
 
 TOP_LEVEL_KEYS = (
@@ -245,7 +198,7 @@ def parse_answers(
     if not isinstance(raw_answers, Mapping):
         problems.append("answers: expected a mapping of item id → answer")
         raw_answers = {}
-    items, choice_keys = _lookups(standard)
+    items = {i.id: i for i in standard.items}
     na_policy = str(standard.scoring.not_applicable.effective or "renormalise")
     answers: dict[str, AnswerValue] = {}
     for key, raw in raw_answers.items():
@@ -259,9 +212,6 @@ def parse_answers(
                 f"answers.{key}: this item is for {item.industry.value} industries; "
                 f"the firm is {industry.value} — answer its {industry.value} variant instead"
             )
-            continue
-        if type(raw) is str and raw in choice_keys.get(item.id, ()):
-            answers[item.id] = raw  # the common case: one option of a ladder
             continue
         value = _parse_value(item, raw, scales or {}, na_policy, problems)
         if value is not None:
@@ -280,24 +230,6 @@ def parse_answers(
         gates=gates,
         related=related,
     )
-
-
-_LOOKUPS: dict[int, tuple[Standard, dict[str, Item], dict[str, frozenset[str]]]] = {}
-
-
-def _lookups(standard: Standard) -> tuple[dict[str, Item], dict[str, frozenset[str]]]:
-    """Items by id and the option keys of choice items, built once per standard object."""
-    cached = _LOOKUPS.get(id(standard))
-    if cached is None or cached[0] is not standard:
-        items = {i.id: i for i in standard.items}
-        choices = {
-            i.id: frozenset(o.key for o in i.rule.options)
-            for i in standard.items
-            if isinstance(i.rule, ChoiceRule)
-        }
-        cached = (standard, items, choices)
-        _LOOKUPS[id(standard)] = cached
-    return cached[1], cached[2]
 
 
 def _suggest(key: str, items: Mapping[str, Item]) -> str:

@@ -1,4 +1,10 @@
-"""The scoring result: plain frozen records that turn into deterministic JSON."""
+"""The result records: plain frozen dataclasses that turn into deterministic JSON and back.
+
+Owns `Result` and its parts (item traces, node and level scores, gate outcomes, violations, gaps,
+the path to the next tier, flags, the receipt, derived views), `ENGINE_VERSION` and `rounded`, the
+one rounding of figures for output. `Result.to_dict` / `Result.from_dict` are an exact round trip.
+Imports nothing from the project.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scoring import parse_answers, score, score_summary
-from scoring.engine import _PLANS
+from scoring.plan import clear_plans
 from standards import bundled_library
 from standards.canonical import sha256_of
 from standards.models import Applicability, ChoiceRule, GateKind, MultiRule
@@ -107,7 +107,7 @@ def test_totals_stay_within_bounds(data: dict[str, Any]) -> None:
 @given(answer_sets())
 def test_results_are_deterministic(data: dict[str, Any]) -> None:
     first = json.dumps(scored(data).to_dict(), ensure_ascii=False, sort_keys=True)
-    _PLANS.clear()  # a freshly compiled plan must give the same bytes
+    clear_plans()  # a freshly compiled plan must give the same bytes
     second = json.dumps(scored(data).to_dict(), ensure_ascii=False, sort_keys=True)
     assert first == second
 
@@ -152,13 +152,13 @@ def gate_answers(draw: st.DrawFn) -> dict[str, Any]:
 def test_the_batch_row_agrees_with_the_full_result(
     data: dict[str, Any], gates: dict[str, Any]
 ) -> None:
-    # The engine remembers outcomes between firms (options, gates, path steps, pieces of the
-    # answers' JSON), and the batch row takes short cuts (the path is chosen, not re-checked).
-    # Scored after many other firms, a row and a result must say exactly what a fresh plan says.
+    # The plan is cached between firms, and the batch row takes short cuts (the path is chosen,
+    # not re-checked). Scored after many other firms, a row and a result must say exactly what a
+    # freshly compiled plan says.
     answers = parse_answers({**data, "gates": gates}, FF)
     warm_row = score_summary(FF, answers)
     warm_result = score(FF, answers).to_dict()
-    _PLANS.clear()
+    clear_plans()
     full = score(FF, answers)
     assert warm_result == full.to_dict()
     path = full.next_tier
@@ -183,8 +183,7 @@ def test_the_batch_row_agrees_with_the_full_result(
 
 
 def test_the_assembled_answers_json_is_the_canonical_json_for_every_kind_of_answer() -> None:
-    # Pieces are remembered by value: a number must not come back as another number's text
-    # (1, 1.0 and True are equal in Python but written differently).
+    # 1, 1.0 and True are equal in Python but written differently: each keeps its own text.
     from scoring.answers import AnswerSet, GateAnswer, Measure, NotApplicable  # noqa: PLC0415
     from standards.canonical import canonical_json  # noqa: PLC0415
 
