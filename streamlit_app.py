@@ -16,7 +16,7 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessment.accounts.identity import Role
+from assessment.accounts.principal import Role
 from ui.parts import auth
 from ui.parts.common import t
 

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from assessment import submissions
+
 ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, this folder comes first on sys.path and bench/scoring.py would shadow the
 # `scoring` package: look the packages up from the repository root instead.
@@ -34,10 +36,10 @@ import logging  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from assessment.accounts import identity, organisations  # noqa: E402
-from assessment.accounts.identity import Principal, Role  # noqa: E402
+from assessment.accounts.principal import Principal, Role  # noqa: E402
 from assessment.demo.seed import plausible_answers, seed_demo  # noqa: E402
 from assessment.storage.db import open_database  # noqa: E402
-from assessment.submissions import appdata, workflow  # noqa: E402
+from assessment.submissions import appdata  # noqa: E402
 from standards import bundled_library  # noqa: E402
 
 TARGET_MS = 300.0
@@ -61,10 +63,10 @@ def main() -> int:
         firm = Principal(user.id, Role.ENTERPRISE, user.organisation_id, user.email)
         library = bundled_library()
         ff = library.standard(FF)
-        sub = workflow.create_submission(firm, db, org_id=user.organisation_id or 0, standard_id=FF, profile="ff", industry_type="discrete")  # fmt: skip
+        sub = submissions.create_submission(firm, db, org_id=user.organisation_id or 0, standard_id=FF, profile="ff", industry_type="discrete")  # fmt: skip
         scales = {s.id: s for s in library.scales.scales} if library.scales else {}
         doc = plausible_answers(ff, scales, "ff", "discrete", random.Random(5), 0.6)  # noqa: S311
-        workflow.save_answers(firm, db, sub.id, expected_version=sub.version, answers=doc["answers"], gates=doc["gates"])  # fmt: skip
+        submissions.save_answers(firm, db, sub.id, expected_version=sub.version, answers=doc["answers"], gates=doc["gates"])  # fmt: skip
 
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
         at.session_state["auth_user_id"] = firm.user_id
@@ -95,7 +97,7 @@ def main() -> int:
             started = time.perf_counter()
             at.selectbox(key=f"q_group::{sub.id}").set_value(group).run()
             switching.append((time.perf_counter() - started) * 1000)
-        saved = workflow.get_submission(firm, db, sub.id)
+        saved = submissions.get_submission(firm, db, sub.id)
         db.dispose()
 
     def line(name: str, values: list[float]) -> str:

@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assessment import submissions
+
 ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, this folder comes first on sys.path and bench/scoring.py would shadow the
 # `scoring` package: look the packages up from the repository root instead.
@@ -43,14 +45,13 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from assessment.accounts.identity import Principal  # noqa: E402
+from assessment.accounts.principal import Principal  # noqa: E402
 from assessment.benchmark import store as benchmark_store  # noqa: E402
 from assessment.benchmark.service import Query, firm_benchmark  # noqa: E402
 from assessment.benchmark.store import CHINA, pack, vector  # noqa: E402
 from assessment.demo.cohort import CARBON_BASE, CITY_WEIGHTS, DIVISION_WEIGHTS  # noqa: E402
 from assessment.storage.db import Database, make_engine, upgrade  # noqa: E402
 from assessment.storage.tables import BenchmarkFact, Organisation, Submission  # noqa: E402
-from assessment.submissions import workflow  # noqa: E402
 from standards import bundled_library  # noqa: E402
 
 TARGET_MS = 300.0
@@ -99,7 +100,7 @@ def build(db: Database, firms: int, years: int, seed: int) -> tuple[int, float]:
     now = datetime.now(UTC)
     this_year = now.astimezone(CHINA).year
     with db.write() as session:
-        digest = workflow.ensure_snapshot(session, standard, library, now)
+        digest = submissions.ensure_snapshot(session, standard, library, now)
         org_ids = session.scalars(
             insert(Organisation).returning(Organisation.id, sort_by_parameter_order=True),
             [
@@ -113,7 +114,7 @@ def build(db: Database, firms: int, years: int, seed: int) -> tuple[int, float]:
                 for i in range(firms)
             ],
         ).all()  # fmt: skip
-        submissions = 0
+        created = 0
         for offset in range(years):
             year = this_year - years + 1 + offset
             at = min(datetime(year, 6, 30, tzinfo=CHINA), now).astimezone(UTC)
@@ -160,8 +161,8 @@ def build(db: Database, firms: int, years: int, seed: int) -> tuple[int, float]:
                     })
                 )  # fmt: skip
             session.execute(insert(BenchmarkFact), fact_rows)
-            submissions += firms
-    return submissions, time.perf_counter() - started
+            created += firms
+    return created, time.perf_counter() - started
 
 
 def queries(db: Database, firms: int, count: int, seed: int) -> list[tuple[int, Query]]:

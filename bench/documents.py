@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from assessment import submissions
+
 ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, this folder comes first on sys.path and bench/scoring.py would shadow the
 # `scoring` package: look the packages up from the repository root instead.
@@ -148,18 +150,17 @@ def _database_leg(key: IssuerKey, runs: int) -> tuple[float, float]:
     os.environ["ZHIZAO_KEY_DIR"] = str(folder / "no-keys")  # no key: seeding issues nothing
     os.environ["ZHIZAO_DATA_DIR"] = str(folder / "data")
     from assessment.accounts import identity  # noqa: PLC0415
-    from assessment.accounts.identity import Principal  # noqa: PLC0415
+    from assessment.accounts.principal import Principal  # noqa: PLC0415
     from assessment.certificates import issue as certificates  # noqa: PLC0415
     from assessment.certificates.keys import public_pem  # noqa: PLC0415
     from assessment.demo.seed import seed_demo  # noqa: PLC0415
     from assessment.storage.db import open_database  # noqa: PLC0415
-    from assessment.submissions import workflow  # noqa: PLC0415
 
     identity.SCRYPT_N = 2**10  # throw-away accounts
     db = open_database(f"sqlite:///{folder / 'bench.sqlite'}")
     seed_demo(db, cohort_size=0)
     admin = Principal.system("bench")
-    (sid,) = [s.id for s in workflow.list_submissions(admin, db) if s.status == "approved"]
+    (sid,) = [s.id for s in submissions.list_submissions(admin, db) if s.status == "approved"]
     trusted = folder / "no-keys"  # export checks the signature: trust the bench key's public half
     trusted.mkdir()
     (trusted / "bench.pub.pem").write_bytes(public_pem(key.public))

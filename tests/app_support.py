@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assessment import submissions
 from assessment.accounts import identity, organisations
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.demo.seed import DEMO_DOMAIN, seed_demo
 from assessment.storage.db import Database, open_database
-from assessment.submissions import workflow
 
 # The fixtures (a star import brings exactly these).
 __all__ = ["app_world", "seeded_template"]
@@ -71,10 +71,10 @@ class World:
 
     def submission(
         self, who: str, status: str, standard_id: str | None = None
-    ) -> workflow.SubmissionSummary:
+    ) -> submissions.SubmissionSummary:
         found = [
             s
-            for s in workflow.list_submissions(self.user(who), self.db)
+            for s in submissions.list_submissions(self.user(who), self.db)
             if s.status == status and (standard_id is None or s.standard_id == standard_id)
         ]
         return found[0]
@@ -155,7 +155,7 @@ def issue_certificate(
     admin = Principal.system("test")
     result = appdata.result_for(admin, world.db, submission_id, "final")
     assert result is not None
-    sub = workflow.get_submission(admin, world.db, submission_id)
+    sub = submissions.get_submission(admin, world.db, submission_id)
     org = organisations.get_organisation(admin, world.db, sub.organisation_id)
     standard = appdata.submission_standard(admin, world.db, submission_id)
     tier = next((x for x in standard.tiers if x.id == result.tier), None)

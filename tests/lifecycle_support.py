@@ -29,11 +29,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from assessment import submissions
 from assessment.accounts import identity, organisations
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.storage.db import Database, make_engine, upgrade
 from assessment.storage.transfer import canonical_dump
-from assessment.submissions import workflow
 
 # The fixtures (a star import brings exactly these).
 __all__ = [
@@ -283,63 +283,63 @@ class World:
         }
 
     def version(self, sub_id: int) -> int:
-        return workflow.get_submission(self.admin, self.db, sub_id).version
+        return submissions.get_submission(self.admin, self.db, sub_id).version
 
     def submission(self, state: str, *, org: str = "a") -> int:
         """A submission of org A (or B) brought to `state` by the proper actors."""
         firm = self.ent_a if org == "a" else self.ent_b
         org_id = self.org_a if org == "a" else self.org_b
-        sub = workflow.create_submission(
+        sub = submissions.create_submission(
             firm, self.db, org_id=org_id, standard_id=STANDARD, profile=PROFILE, clock=self.clock
         )
         sid = sub.id
-        workflow.save_answers(
+        submissions.save_answers(
             firm, self.db, sid, expected_version=sub.version, answers=COMPLETE, gates=GATES,
             clock=self.clock,
         )  # fmt: skip
         if state == "draft":
             return sid
-        workflow.submit(firm, self.db, sid, expected_version=self.version(sid), clock=self.clock)
+        submissions.submit(firm, self.db, sid, expected_version=self.version(sid), clock=self.clock)
         if state == "unassigned":
             return sid
-        workflow.assign_evaluator(
+        submissions.assign_evaluator(
             self.admin, self.db, sid, self.eval_1.user_id or 0,
             expected_version=self.version(sid), clock=self.clock,
         )  # fmt: skip
         if state == "submitted":
             return sid
-        workflow.start_review(
+        submissions.start_review(
             self.eval_1, self.db, sid, expected_version=self.version(sid), clock=self.clock
         )
         if state == "in_review":
             return sid
         if state == "returned":
-            workflow.return_to_firm(
+            submissions.return_to_firm(
                 self.eval_1, self.db, sid, comment="please add evidence",
                 expected_version=self.version(sid), clock=self.clock,
             )  # fmt: skip
             return sid
         if state == "decided":  # in review, every item decided
-            workflow.accept_remaining(
+            submissions.accept_remaining(
                 self.eval_1, self.db, sid, expected_version=self.version(sid), clock=self.clock
             )
             return sid
-        workflow.accept_remaining(
+        submissions.accept_remaining(
             self.eval_1, self.db, sid, expected_version=self.version(sid), clock=self.clock
         )
         if state == "rejected":
-            workflow.reject(
+            submissions.reject(
                 self.eval_1, self.db, sid, reason="evidence does not match",
                 expected_version=self.version(sid), clock=self.clock,
             )  # fmt: skip
             return sid
-        workflow.approve(
+        submissions.approve(
             self.eval_1, self.db, sid, expected_version=self.version(sid), clock=self.clock
         )
         if state == "approved":
             return sid
         if state == "revoked":
-            workflow.revoke(
+            submissions.revoke(
                 self.admin, self.db, sid, reason="audit found false data",
                 expected_version=self.version(sid), clock=self.clock,
             )  # fmt: skip

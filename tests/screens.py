@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assessment import submissions
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_support import ROOT, World, issue_certificate
@@ -27,7 +29,7 @@ from excel_support import fill, set_cell
 from assessment.demo.seed import plausible_answers
 from assessment.excel.service import template_for_submission
 from assessment.storage.db import open_database
-from assessment.submissions import activity, workflow
+from assessment.submissions import activity
 from standards import bundled_library
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"
@@ -87,7 +89,7 @@ def prepare(url: str, folder: Path) -> None:
         sub = world.submission("firm", status)
         activity.save_activity(world.user("firm"), db, sub.id, EXAMPLE_ACTIVITY)
     firm = world.user("firm")
-    returned = workflow.get_submission(firm, db, world.submission("firm", "returned").id)
+    returned = submissions.get_submission(firm, db, world.submission("firm", "returned").id)
     library = bundled_library()
     standard = library.standard(returned.standard_id)
     scales = {s.id: s for s in library.scales.scales} if library.scales else {}

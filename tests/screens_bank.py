@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from app_support import ROOT, World
 from e2e_support import chromium_browser, nav, settle, sign_in, streamlit_server
 
+from assessment import submissions
 from assessment.storage.db import open_database
-from assessment.submissions import workflow
 
 OUT = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "screens"
 ITEMS = {"FF-001": "技术支撑", "FF-007": "体系保障", "FF-046": "智能化生产", "FF-094": "高端化产品",
@@ -42,8 +42,8 @@ def main() -> int:
             db = open_database(url)
             world = World(url, db)
             firm = world.user("firm")
-            draft = workflow.get_submission(firm, db, world.submission("firm", "draft").id)
-            sub = workflow.create_submission(
+            draft = submissions.get_submission(firm, db, world.submission("firm", "draft").id)
+            sub = submissions.create_submission(
                 firm, db, org_id=draft.organisation_id, standard_id="zj-future-factory",
                 profile="ff", industry_type="discrete",
             )  # fmt: skip

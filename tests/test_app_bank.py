@@ -11,10 +11,11 @@ from app_support import World, frame, run, texts
 from golden_support import previous_ff_edition
 from sqlalchemy import update
 
+from assessment import submissions
 from assessment.library import configured
+from assessment.storage.db import utcnow
 from assessment.storage.tables import StandardSnapshot, Submission
-from assessment.submissions import workflow
-from assessment.submissions.workflow import ensure_snapshot
+from assessment.submissions import ensure_snapshot, snapshots
 from standards import bundled_library, sha256_of
 
 FF = "zj-future-factory"
@@ -33,7 +34,7 @@ def open_questionnaire(world: World, sid: int, group: str, lang: str = "zh") -> 
 
 def test_options_show_their_thresholds_and_the_firms_industry_text(app_world: World) -> None:
     draft = app_world.submission("firm", "draft")  # the demo firm is discrete
-    view = workflow.get_submission(app_world.user("firm"), app_world.db, draft.id)
+    view = submissions.get_submission(app_world.user("firm"), app_world.db, draft.id)
     assert view.industry_type == "discrete"
     at = open_questionnaire(app_world, draft.id, "D01")
     ff001 = radio_of(at, draft.id, "FF-001")
@@ -57,21 +58,21 @@ def test_a_draft_on_the_previous_edition_moves_when_asked(app_world: World) -> N
     draft = app_world.submission("firm", "draft")
     old = previous_ff_edition()
     with app_world.db.write() as session:  # as if the draft had been made before r2 landed
-        digest = ensure_snapshot(session, old, bundled_library(), workflow.utcnow())
+        digest = ensure_snapshot(session, old, bundled_library(), utcnow())
         session.execute(
             update(Submission)
             .where(Submission.id == draft.id)
             .values(standard_sha256=digest, edition=old.edition)
         )
-    workflow._STANDARDS.clear()
-    before = workflow.get_submission(firm, app_world.db, draft.id)
+    snapshots._STANDARDS.clear()
+    before = submissions.get_submission(firm, app_world.db, draft.id)
     at = open_questionnaire(app_world, draft.id, "D01")
     page = texts(at)
     assert "本评估按 **2025-trial** 版填写" in page
     assert "FF-007" in page  # the items to re-read are named before the move
     assert not any("含义已变更" in str(m.value) for m in at.markdown)
     run(at.button(key="edition-move").click())
-    after = workflow.get_submission(firm, app_world.db, draft.id)
+    after = submissions.get_submission(firm, app_world.db, draft.id)
     assert after.edition == "2025-trial-r2"
     assert after.answers == before.answers
     assert "FF-001" in after.reread_items
@@ -87,8 +88,8 @@ def test_the_pending_investment_floor_is_explained_and_the_county_variant_offere
     app_world: World,
 ) -> None:
     firm = app_world.user("firm")
-    org = workflow.get_submission(firm, app_world.db, app_world.submission("firm", "draft").id)
-    sub = workflow.create_submission(firm, app_world.db, org_id=org.organisation_id,
+    org = submissions.get_submission(firm, app_world.db, app_world.submission("firm", "draft").id)
+    sub = submissions.create_submission(firm, app_world.db, org_id=org.organisation_id,
                                      standard_id=FF, profile="ff")  # fmt: skip
     at = open_questionnaire(app_world, sub.id, "__gates__")
     assert any("暂为“待定”" in i.value and "8000万元" in i.value for i in at.info)
@@ -97,7 +98,7 @@ def test_the_pending_investment_floor_is_explained_and_the_county_variant_offere
     run(variant.set_value("mountain_island"))
     number = next(n for n in at.number_input if n.key == f"q::{sub.id}::gate::investment")
     run(number.set_value(7000))
-    saved = workflow.get_submission(firm, app_world.db, sub.id).gates["investment"]
+    saved = submissions.get_submission(firm, app_world.db, sub.id).gates["investment"]
     assert saved == {"value": 7000, "variant": "mountain_island"}
 
 

@@ -21,6 +21,7 @@ from excel_support import fill, set_cell
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from assessment import submissions
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.keys import init_keys
@@ -28,7 +29,6 @@ from assessment.demo.seed import plausible_answers
 from assessment.errors import NotFound
 from assessment.excel.reader import read_workbook
 from assessment.excel.service import template_for_submission
-from assessment.submissions import workflow
 from standards import bundled_library
 
 FF = "zj-future-factory"
@@ -184,7 +184,7 @@ def test_the_evaluator_downloads_the_export_and_the_report(
     read = read_workbook(workbook)
     assert read.meta is not None
     assert (read.meta.kind, read.meta.standard_id) == ("export", in_review.standard_id)
-    view = workflow.get_submission(evaluator, app_world.db, in_review.id)
+    view = submissions.get_submission(evaluator, app_world.db, in_review.id)
     assert read.document is not None
     assert read.document["answers"].keys() == view.answers.keys()
     pdf = click(at, deferred, f"report-{in_review.id}")
@@ -204,7 +204,7 @@ def filled_workbook(world: World, sid: int, *, spoil: str | None = None) -> tupl
     """The submission's template filled with plausible answers for its profile (optionally one
     item given an option that does not exist)."""
     firm = world.user("firm")
-    view = workflow.get_submission(firm, world.db, sid)
+    view = submissions.get_submission(firm, world.db, sid)
     library = bundled_library()
     scales = {s.id: s for s in library.scales.scales} if library.scales else {}
     document = plausible_answers(
@@ -231,7 +231,7 @@ def test_the_questionnaire_offers_the_template_of_the_submission(
     at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     assert buttons(at)[f"xl_template-{draft.id}"].label == "下载 Excel 模板"
     template = click(at, deferred, f"xl_template-{draft.id}")
-    view = workflow.get_submission(app_world.user("firm"), app_world.db, draft.id)
+    view = submissions.get_submission(app_world.user("firm"), app_world.db, draft.id)
     read = read_workbook(template)
     assert read.meta is not None
     assert (read.meta.kind, read.meta.standard_id, read.meta.profile) == (
@@ -253,7 +253,7 @@ def test_an_upload_is_previewed_and_imported_all_or_nothing(
     firm = app_world.user("firm")
     draft = app_world.submission("firm", "draft")
     data, document = filled_workbook(app_world, draft.id, spoil="FF-001")
-    before = workflow.get_submission(firm, app_world.db, draft.id)
+    before = submissions.get_submission(firm, app_world.db, draft.id)
     at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     run(
         at.file_uploader(key=f"xl_upload::{draft.id}::0").set_value(
@@ -278,7 +278,7 @@ def test_an_upload_is_previewed_and_imported_all_or_nothing(
     assert int(metrics["新增答案"]) + int(metrics["修改答案"]) == len(changes)
     # all or nothing: the import button is disabled, nothing was saved
     assert at.button(key=f"xl_import::{draft.id}").disabled
-    assert workflow.get_submission(firm, app_world.db, draft.id).version == before.version
+    assert submissions.get_submission(firm, app_world.db, draft.id).version == before.version
     # import only the valid rows
     run(at.toggle(key=f"xl_rows_only::{draft.id}").set_value(True))
     assert any("将跳过有问题的 1 行：FF-001" in w.value for w in at.warning)
@@ -286,7 +286,7 @@ def test_an_upload_is_previewed_and_imported_all_or_nothing(
     assert button.label == "导入无问题的行"
     assert not button.disabled
     run(button.click())
-    after = workflow.get_submission(firm, app_world.db, draft.id)
+    after = submissions.get_submission(firm, app_world.db, draft.id)
     assert after.version == before.version + 1
     assert after.answers.get("FF-001") == before.answers.get("FF-001")
     assert all(after.answers[k] == document["answers"][k] for k in expected)
@@ -307,17 +307,17 @@ def test_an_import_after_someone_else_saved_is_a_conflict(
     at = on_page(app_world, "firm", "ui/pages/questionnaire.py", draft.id)
     run(at.file_uploader(key=f"xl_upload::{draft.id}::0").set_value(("a.xlsx", data, None)))
     assert not at.button(key=f"xl_import::{draft.id}").disabled
-    seen = workflow.get_submission(firm, app_world.db, draft.id)
+    seen = submissions.get_submission(firm, app_world.db, draft.id)
     # a colleague saves after the preview was made
-    colleague = workflow.save_answers(
+    colleague = submissions.save_answers(
         firm, app_world.db, draft.id, expected_version=seen.version, gates={"legal-form": True}
     )
     run(at.button(key=f"xl_import::{draft.id}").click())
     assert any("预览之后此评估已被修改" in w.value for w in at.warning)
-    assert workflow.get_submission(firm, app_world.db, draft.id).version == colleague.version
+    assert submissions.get_submission(firm, app_world.db, draft.id).version == colleague.version
     # the preview was made again from the saved answers; importing now works
     run(at.button(key=f"xl_import::{draft.id}").click())
-    after = workflow.get_submission(firm, app_world.db, draft.id)
+    after = submissions.get_submission(firm, app_world.db, draft.id)
     assert after.version == colleague.version + 1
     assert after.answers == {**colleague.answers, **document["answers"]}
 
@@ -371,7 +371,7 @@ def test_the_administrator_issues_downloads_and_revokes_a_certificate(
     assert f"证书 {cert.number} 已撤销。" in texts(at)
     [revoked] = records.list_certificates(admin, app_world.db)
     assert (revoked.status, revoked.revoked_reason) == ("revoked", "企业更名")
-    assert workflow.get_submission(admin, app_world.db, approved.id).status == "approved"
+    assert submissions.get_submission(admin, app_world.db, approved.id).status == "approved"
     assert list(frame(at, "证书编号")["状态"]) == ["已撤销"]
     assert f"cert-{cert.number}" not in buttons(at)
     # … and the result stays approved, so a new certificate can be issued, with a new number

@@ -8,7 +8,7 @@ from app_support import *  # noqa: F403 - the fixtures
 from app_support import ROOT, World, run
 from sqlalchemy.exc import DataError, OperationalError
 
-from assessment.submissions import workflow
+from assessment import submissions
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,7 @@ def test_a_database_error_shows_a_plain_message(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr(workflow, "list_submissions", broken)
+    monkeypatch.setattr(submissions, "list_submissions", broken)
     at = run(app_world.app("firm"))  # the firm's home page lists its submissions
     messages = [e.value for e in at.error]
     assert any("数据库暂时无法完成此操作" in m for m in messages)

@@ -9,8 +9,8 @@ import random
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import EMAILS, PASSWORD, World, run, submit_form, texts
 
+from assessment import submissions
 from assessment.demo.seed import plausible_answers
-from assessment.submissions import workflow
 from standards import bundled_library
 from standards.models import ChoiceRule
 
@@ -37,14 +37,14 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     run(at.button(key="new_create").click())
     assert [t.value for t in at.title] == ["问卷填报"]
     firm = world.user("firm")
-    sub = max(workflow.list_submissions(firm, world.db), key=lambda s: s.id)
+    sub = max(submissions.list_submissions(firm, world.db), key=lambda s: s.id)
     assert (sub.standard_id, sub.profile, sub.status) == (FF, "ff", "draft")
 
     # 3. the first item answered in the page (autosave through the versioned service) …
     first = next(i for i in ff.items if isinstance(i.rule, ChoiceRule) and i.industry is None)
     radio = at.radio(key=f"q::{sub.id}::{first.id}")
     run(radio.set_value(first.rule.options[-1].key))
-    saved = workflow.get_submission(firm, world.db, sub.id)
+    saved = submissions.get_submission(firm, world.db, sub.id)
     assert saved.answers[first.id] == first.rule.options[-1].key
     assert saved.version == 2
     # … the rest as the firm's colleagues would have saved them
@@ -52,7 +52,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     rng = random.Random(7)  # noqa: S311 - reproducible answers, not secrets
     doc = plausible_answers(ff, scales, "ff", "discrete", rng, 0.8)
     rest = {k: v for k, v in doc["answers"].items() if k != first.id}
-    workflow.save_answers(
+    submissions.save_answers(
         firm, world.db, sub.id, expected_version=saved.version, answers=rest, gates=doc["gates"]
     )
     run(
@@ -60,7 +60,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     )  # a stale page version: it takes the new answers
     assert "剩余必答 0 项" in texts(at)
     run(at.button(key="q_submit").click())
-    assert workflow.get_submission(firm, world.db, sub.id).status == "submitted"
+    assert submissions.get_submission(firm, world.db, sub.id).status == "submitted"
     assert "已提交评审" in texts(at)
 
     # 4. the administrator assigns the evaluator
@@ -71,7 +71,7 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     admin.selectbox(key="assign_eval-zh").select(evaluator.user_id)
     run(admin.button(key="assign_button").click())
     assert (
-        workflow.get_submission(evaluator, world.db, sub.id).assigned_evaluator_id
+        submissions.get_submission(evaluator, world.db, sub.id).assigned_evaluator_id
         == evaluator.user_id
     )
 
@@ -82,18 +82,18 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     run(ev.button(key="queue_open").click())
     assert [t.value for t in ev.title] == ["评审"]
     run(ev.button(key="start_review").click())
-    assert workflow.get_submission(evaluator, world.db, sub.id).status == "in_review"
+    assert submissions.get_submission(evaluator, world.db, sub.id).status == "in_review"
     lower = first.rule.options[0].key
     ev.radio(key=f"d-{first.id}").set_value("adjust")
     ev.selectbox(key=f"v-{first.id}").select(lower)
     ev.text_input(key=f"why-{first.id}").input("现场核查：仅一条产线达到")
     ev.text_input(key=f"pub-{first.id}").input("请补充其余产线的证明材料")
     submit_form(ev, f"decide-{first.id}")
-    decisions = workflow.list_decisions(evaluator, world.db, sub.id)
+    decisions = submissions.list_decisions(evaluator, world.db, sub.id)
     assert [(d.key, d.decision, d.value) for d in decisions] == [(first.id, "adjust", lower)]
     run(ev.button(key="accept_rest").click())
     run(ev.button(key="approve").click())
-    approved = workflow.get_submission(firm, world.db, sub.id)
+    approved = submissions.get_submission(firm, world.db, sub.id)
     assert approved.status == "approved"
     assert approved.final_result is not None
     assert approved.self_result is not None

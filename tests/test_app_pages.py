@@ -22,9 +22,10 @@ from app_support import (
 )
 from streamlit.testing.v1 import AppTest
 
+from assessment import submissions
 from assessment.certificates import records
 from assessment.demo.seed import _demo_pdf
-from assessment.submissions import activity, evidence, workflow
+from assessment.submissions import activity, evidence
 
 PAGES = {
     None: {
@@ -202,14 +203,14 @@ def test_the_questionnaire_says_so_when_someone_else_saved_meanwhile(app_world: 
     at.session_state["current_submission"] = draft.id
     run(at.switch_page("ui/pages/questionnaire.py"))
     # a colleague saves in another tab
-    view = workflow.get_submission(firm, app_world.db, draft.id)
-    workflow.save_answers(
+    view = submissions.get_submission(firm, app_world.db, draft.id)
+    submissions.save_answers(
         firm, app_world.db, draft.id, expected_version=view.version, gates={"legal-form": True}
     )
     radio = next(r for r in at.radio if r.key and r.key.startswith(f"q::{draft.id}::FF-"))
     run(radio.set_value(next(o for o in radio.options if o != radio.value)))
     assert any("保存冲突" in e.value for e in at.error)
-    assert workflow.get_submission(firm, app_world.db, draft.id).version == view.version + 1
+    assert submissions.get_submission(firm, app_world.db, draft.id).version == view.version + 1
     run(at.button(key=f"reload-{draft.id}").click())
     assert not any("保存冲突" in e.value for e in at.error)
 
@@ -265,7 +266,7 @@ def test_carbon_data_is_stored_with_the_submission_and_feeds_the_green_factory(
     firm = app_world.user("firm")
     org = firm.org_id
     assert org is not None
-    sub = workflow.create_submission(
+    sub = submissions.create_submission(
         firm, app_world.db, org_id=org, standard_id="gbt36132-2025", profile="self-evaluation"
     )
     at = app_world.app("firm")
@@ -286,7 +287,7 @@ def test_carbon_data_is_stored_with_the_submission_and_feeds_the_green_factory(
     assert "碳效值 L" in page
     assert "对绿色工厂评价的贡献" in page
     run(at.button(key="carbon_apply").click())
-    answers = workflow.get_submission(firm, app_world.db, sub.id).answers
+    answers = submissions.get_submission(firm, app_world.db, sub.id).answers
     assert set(answers) >= {"carbon-intensity", "energy-intensity"}
     assert answers["carbon-intensity"]["value"] > 0
 
@@ -341,7 +342,7 @@ def test_admin_revokes_and_the_audit_log_shows_it(app_world: World) -> None:
     at.text_area(key="revoke_reason").input("抽查发现数据失实")
     submit_form(at, "revoke_form")
     admin = app_world.user("admin")
-    assert workflow.get_submission(admin, app_world.db, approved.id).status == "revoked"
+    assert submissions.get_submission(admin, app_world.db, approved.id).status == "revoked"
     run(at.switch_page("ui/pages/admin_audit.py"))
     actions = list(frame(at, "变更内容")["操作"])
     assert actions[0] == "submission.revoke"
@@ -369,12 +370,12 @@ def test_verification_page_by_link_without_signing_in(app_world: World, tmp_path
     assert "宁波示例汽车零部件有限公司 (示例)" in list(facts["内容"])
     # revoked: the registry says so at once
     admin = app_world.user("admin")
-    workflow.revoke(
+    submissions.revoke(
         admin,
         app_world.db,
         approved.id,
         reason="证据撤回",
-        expected_version=workflow.get_submission(admin, app_world.db, approved.id).version,
+        expected_version=submissions.get_submission(admin, app_world.db, approved.id).version,
     )
     run(at)
     assert next(e.value for e in at.error) == "**已撤销** · ZZ-7K3X-1B2C-4D5E"
@@ -440,7 +441,9 @@ def test_the_questionnaire_pages_through_domains_with_progress(app_world: World)
     shown = {
         r.key.split("::")[2] for r in at.radio if r.key and r.key.startswith(f"q::{draft.id}::")
     }
-    answered = set(workflow.get_submission(app_world.user("firm"), app_world.db, draft.id).answers)
+    answered = set(
+        submissions.get_submission(app_world.user("firm"), app_world.db, draft.id).answers
+    )
     assert not shown & answered, "only unanswered mandatory questions are shown"
 
 

@@ -11,7 +11,8 @@ import yaml
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import ROOT, World, issue_certificate
 
-from assessment.accounts.identity import Principal, Role
+from assessment import submissions
+from assessment.accounts.principal import Principal, Role
 from assessment.certificates import records
 from assessment.certificates.lookup import (
     certificate_status,
@@ -21,7 +22,7 @@ from assessment.certificates.lookup import (
 )
 from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
 from assessment.library.check import check_upload
-from assessment.submissions import activity, appdata, workflow
+from assessment.submissions import activity, appdata
 from standards import bundled_library
 
 EXAMPLE = yaml.safe_load(
@@ -180,7 +181,7 @@ def test_self_and_evaluated_results_and_their_domain_difference(app_world: World
     final = appdata.result_for(firm, app_world.db, approved.id, "final")
     assert own is not None
     assert final is not None
-    view = workflow.get_submission(firm, app_world.db, approved.id)
+    view = submissions.get_submission(firm, app_world.db, approved.id)
     assert final.total == pytest.approx(view.final_result["total"] if view.final_result else 0)
     assert {d.standard for d in final.derived} == {"gbt39116-2020", "gbt36132-2025"}
     rows = appdata.domain_comparison(bundled_library().standard("zj-future-factory"), own, final)

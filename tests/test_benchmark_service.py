@@ -17,6 +17,7 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World
 from sqlalchemy import delete, select
 
+from assessment import submissions
 from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import (
     Query,
@@ -31,7 +32,6 @@ from assessment.demo.seed import plausible_answers, synthetic_cohort
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, make_engine
 from assessment.storage.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
-from assessment.submissions import workflow
 from scoring import parse_answers, score, score_summary
 from scoring.benchmark import Cohort, Metric, Population, compute, size_class
 from scoring.carbon import account, parse_activity
@@ -74,7 +74,7 @@ def test_the_row_follows_the_submission_through_the_workflow(world: World) -> No
 
     newer = world.submission("approved")
     assert counted(db) == {newer: "approved"}  # one row per firm and year: the newest result
-    workflow.revoke(
+    submissions.revoke(
         world.admin, db, newer, reason="false data", expected_version=world.version(newer),
         clock=world.clock,
     )  # fmt: skip

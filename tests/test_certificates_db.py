@@ -18,6 +18,7 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, snapshot
 from sqlalchemy import select
 
+from assessment import submissions
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.envelope import sign_record
@@ -36,7 +37,6 @@ from assessment.cli.main import main
 from assessment.errors import InvalidTransition, NotFound, PermissionDenied
 from assessment.storage.db import open_database
 from assessment.storage.tables import AuditEntry
-from assessment.submissions import workflow
 from standards import sha256_of
 
 BASE = "https://zhizao.example.cn"
@@ -81,21 +81,23 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def approved(w: World, *, org: str = "a", answers: dict[str, Any] | None = None) -> int:
     """A submission of org A (or B) that an evaluator approved with a tier reached."""
     firm, org_id = (w.ent_a, w.org_a) if org == "a" else (w.ent_b, w.org_b)
-    sub = workflow.create_submission(
+    sub = submissions.create_submission(
         firm, w.db, org_id=org_id, standard_id=STANDARD, profile=PROFILE, clock=w.clock
     )
     sid = sub.id
-    workflow.save_answers(
+    submissions.save_answers(
         firm, w.db, sid, expected_version=sub.version, answers=answers or CERTIFIABLE,
         gates=GATES, clock=w.clock,
     )  # fmt: skip
-    workflow.submit(firm, w.db, sid, expected_version=w.version(sid), clock=w.clock)
-    workflow.assign_evaluator(
+    submissions.submit(firm, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.assign_evaluator(
         w.admin, w.db, sid, w.eval_1.user_id or 0, expected_version=w.version(sid), clock=w.clock
     )
-    workflow.start_review(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
-    workflow.accept_remaining(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
-    workflow.approve(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.start_review(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.accept_remaining(
+        w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock
+    )
+    certificates.approve(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
     return sid
 
 
@@ -130,7 +132,7 @@ def test_approval_issues_a_certificate_whose_pdf_verifies(
     cert = only_certificate(w, sid)
     record = CertificateRecord.from_dict(cert.record)
     key = load_private_key(issuer_dir)
-    sub = workflow.get_submission(w.admin, w.db, sid)
+    sub = submissions.get_submission(w.admin, w.db, sid)
     assert sub.status == "approved"
     assert sub.final_result is not None
     # What the record says, from the organisation, the standard, the review and the stored result.
@@ -244,7 +246,7 @@ def test_revoked_and_unknown_certificates_fail_verification(
         certificates.certificate_pdf(w.admin, w.db, number)
 
     # The result stays approved; issuing again gives a new number.
-    assert workflow.get_submission(w.admin, w.db, sid).status == "approved"
+    assert submissions.get_submission(w.admin, w.db, sid).status == "approved"
     code, out, err = run(capsys, "cert", "issue", str(sid))
     assert code == 0, err
     assert f"for submission {sid}" in out
@@ -273,7 +275,7 @@ def test_revoking_the_submission_revokes_its_certificate(
     number = only_certificate(w, sid).number
     pdf = tmp_path / "certificate.pdf"
     assert run(capsys, "cert", "export", number, "--out", str(pdf))[0] == 0
-    workflow.revoke(
+    submissions.revoke(
         w.admin, w.db, sid, reason="audit found false data",
         expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
@@ -382,7 +384,7 @@ def test_without_a_key_approval_stands_and_issuing_changes_nothing(
 ) -> None:
     w = world
     sid = approved(w)  # no issuer key: approved, no certificate
-    assert workflow.get_submission(w.admin, w.db, sid).status == "approved"
+    assert submissions.get_submission(w.admin, w.db, sid).status == "approved"
     assert records.list_certificates(w.admin, w.db) == []
     before = snapshot(w.db)
     with pytest.raises(IssuerUnavailable, match="zhizao keys init"):

@@ -8,7 +8,7 @@ traceback, and the stored data are exactly what they were before.
 | kind | command line | service | app upload |
 |---|---|---|---|
 | standards | `zhizao standards validate` | `library_check.check_upload` | 标准库管理 |
-| answers | `zhizao score` | `workflow.save_answers` (the parsed data) | — |
+| answers | `zhizao score` | `submissions.save_answers` (the parsed data) | — |
 | activity | `zhizao carbon` | `activity.save_activity` (the parsed data) | — |
 | workbooks | `zhizao import` | `excel.service.check_for_submission` | 问卷填报 › Excel |
 | evidence | — | `evidence.add_evidence` | 问卷填报 › 证明材料 |
@@ -29,12 +29,13 @@ from app_support import *  # noqa: F403 - the fixtures
 from app_support import World, run
 from lifecycle_support import snapshot
 
-from assessment.accounts.identity import Principal
+from assessment import submissions
+from assessment.accounts.principal import Principal
 from assessment.cli.main import main
 from assessment.errors import InvalidInput
 from assessment.excel.service import check_for_submission
 from assessment.library import check as library_check
-from assessment.submissions import activity, evidence, workflow
+from assessment.submissions import activity, evidence
 from standards import DocumentError
 from standards.yamlsafe import parse_file
 
@@ -97,7 +98,7 @@ def draft_for(world: World, document: dict[str, Any] | None, kind: str) -> int:
         standard, profile, industry = "gbt37393-2019", "digital-workshop", None
     else:
         standard, profile, industry = "zj-future-factory", "sf", "discrete"
-    sub = workflow.create_submission(
+    sub = submissions.create_submission(
         firm, world.db, org_id=firm.org_id or 0, standard_id=standard, profile=profile,
         industry_type=industry if isinstance(industry, str) else None,
     )  # fmt: skip
@@ -128,9 +129,9 @@ def service(world: World, kind: str, path: Path) -> str | None:
         return None
     sid = draft_for(world, document, kind)
     if kind == "answers":
-        version = workflow.get_submission(firm, world.db, sid).version
+        version = submissions.get_submission(firm, world.db, sid).version
         with pytest.raises(InvalidInput) as caught:
-            workflow.save_answers(
+            submissions.save_answers(
                 firm, world.db, sid, expected_version=version,
                 answers=document.get("answers"), gates=document.get("gates"),
             )  # fmt: skip

@@ -31,8 +31,9 @@ from e2e_support import (
 )
 from sqlalchemy.engine import make_url
 
+from assessment import submissions
 from assessment.accounts import organisations
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.keys import init_keys, load_public_key
@@ -40,7 +41,6 @@ from assessment.certificates.registry import database_registry
 from assessment.certificates.verify import verify_pdf
 from assessment.demo.seed import plausible_answers
 from assessment.storage.db import open_database, utcnow
-from assessment.submissions import workflow
 from standards import bundled_library
 
 pytestmark = pytest.mark.slow
@@ -81,7 +81,7 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         settle(page)
         click(page, "new_create")
         sees(page, "实时得分")
-        sub = max(workflow.list_submissions(firm, db), key=lambda s: s.id)
+        sub = max(submissions.list_submissions(firm, db), key=lambda s: s.id)
         assert (sub.standard_id, sub.profile, sub.status) == ("zj-future-factory", "ff", "draft")
         # one answer in the page: autosaved through the versioned service
         page.locator(
@@ -89,7 +89,7 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         ).first.get_by_text("F", exact=True).click()
         settle(page)
         sees(page, "已自动保存。")
-        assert workflow.get_submission(firm, db, sub.id).answers["FF-001"] == "F"
+        assert submissions.get_submission(firm, db, sub.id).answers["FF-001"] == "F"
         shot(page, "02-questionnaire")
         # the colleagues' answers to the rest arrive; the next rerun takes them
         library = bundled_library()
@@ -97,15 +97,15 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         scales = {s.id: s for s in library.scales.scales} if library.scales else {}
         doc = plausible_answers(ff, scales, "ff", "discrete", random.Random(11), 0.85)  # noqa: S311
         rest = {k: v for k, v in doc["answers"].items() if k != "FF-001"}
-        version = workflow.get_submission(firm, db, sub.id).version
-        workflow.save_answers(
+        version = submissions.get_submission(firm, db, sub.id).version
+        submissions.save_answers(
             firm, db, sub.id, expected_version=version, answers=rest, gates=doc["gates"]
         )
         click(page, "q_next")
         sees(page, "剩余必答 0 项")
         click(page, "q_submit")
         sees(page, "已提交评审")
-        assert workflow.get_submission(firm, db, sub.id).status == "submitted"
+        assert submissions.get_submission(firm, db, sub.id).status == "submitted"
         shot(page, "03-submitted")
         click(page, "sign_out")
 
@@ -134,7 +134,7 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         click(page, "accept_rest")
         click(page, "approve")
         sees(page, "评审已通过")
-        approved = workflow.get_submission(firm, db, sub.id)
+        approved = submissions.get_submission(firm, db, sub.id)
         assert approved.status == "approved"
         assert approved.final_result is not None
         assert approved.self_result is not None
@@ -178,7 +178,7 @@ def test_certificate_and_report_downloads_in_chromium(
     system = Principal.system("e2e")
     approved = next(
         s
-        for s in workflow.list_submissions(system, db, status="approved")
+        for s in submissions.list_submissions(system, db, status="approved")
         if s.standard_id == "zj-future-factory" and s.organisation_name.startswith("宁波")
     )
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")  # type: ignore[attr-defined]

@@ -16,10 +16,10 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World
 from sqlalchemy import select
 
+from assessment import submissions
 from assessment.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assessment.library import configured
 from assessment.storage.tables import AuditEntry
-from assessment.submissions import workflow
 from standards import Library, bundled_library, load_library, sha256_of
 from standards.editions import items_to_reread
 
@@ -40,12 +40,12 @@ def previous_library(tmp_path: Path) -> Library:
 
 
 def old_draft(w: World, tmp_path: Path) -> int:
-    sub = workflow.create_submission(
+    sub = submissions.create_submission(
         w.ent_a, w.db, org_id=w.org_a, standard_id=FF, profile="sf", industry_type="discrete",
         library=previous_library(tmp_path), clock=w.clock,
     )  # fmt: skip
     assert sub.edition == "2025-trial"
-    workflow.save_answers(
+    submissions.save_answers(
         w.ent_a, w.db, sub.id, expected_version=sub.version, answers=ANSWERS, clock=w.clock
     )
     return sub.id
@@ -67,8 +67,8 @@ def test_items_to_reread_follow_the_declared_changes() -> None:
 def test_a_draft_moves_only_when_asked_and_keeps_its_answers(world: World, tmp_path: Path) -> None:
     w = world
     sid = old_draft(w, tmp_path)
-    before = workflow.get_submission(w.ent_a, w.db, sid)
-    status = workflow.edition_status(w.ent_a, w.db, sid)
+    before = submissions.get_submission(w.ent_a, w.db, sid)
+    status = submissions.edition_status(w.ent_a, w.db, sid)
     assert (status.current, status.edition, status.current_edition) == (
         False, "2025-trial", "2025-trial-r2",
     )  # fmt: skip
@@ -76,9 +76,9 @@ def test_a_draft_moves_only_when_asked_and_keeps_its_answers(world: World, tmp_p
     assert "选项描述" in status.summary.zh
     assert "FF-007" in status.reread
     # nothing changed by looking
-    assert workflow.get_submission(w.ent_a, w.db, sid).standard_sha256 == before.standard_sha256
+    assert submissions.get_submission(w.ent_a, w.db, sid).standard_sha256 == before.standard_sha256
 
-    moved = workflow.move_to_edition(w.ent_a, w.db, sid, expected_version=before.version,
+    moved = submissions.move_to_edition(w.ent_a, w.db, sid, expected_version=before.version,
                                      clock=w.clock)  # fmt: skip
     assert moved.edition == "2025-trial-r2"
     assert moved.standard_sha256 == sha256_of(bundled_library().standard(FF))
@@ -86,7 +86,7 @@ def test_a_draft_moves_only_when_asked_and_keeps_its_answers(world: World, tmp_p
     assert moved.version == before.version + 1
     assert set(moved.reread_items) == set(status.reread)
     assert len(moved.reread_items) == 94
-    assert workflow.edition_status(w.ent_a, w.db, sid).current
+    assert submissions.edition_status(w.ent_a, w.db, sid).current
     with w.db.read() as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "submission.move_edition")
@@ -95,27 +95,29 @@ def test_a_draft_moves_only_when_asked_and_keeps_its_answers(world: World, tmp_p
     assert entry.after["reread_items"] == sorted(status.reread)
     # a second move is refused: it is current
     with pytest.raises(InvalidInput, match="already on the current edition"):
-        workflow.move_to_edition(w.ent_a, w.db, sid, expected_version=moved.version)
+        submissions.move_to_edition(w.ent_a, w.db, sid, expected_version=moved.version)
 
 
 def test_a_submitted_assessment_keeps_its_edition(world: World, tmp_path: Path) -> None:
     w = world
     sid = old_draft(w, tmp_path)
-    sub = workflow.get_submission(w.ent_a, w.db, sid)
+    sub = submissions.get_submission(w.ent_a, w.db, sid)
     # another firm and an unassigned evaluator cannot even see it
     for stranger in (w.ent_b, w.eval_1):
         with pytest.raises(NotFound):
-            workflow.move_to_edition(stranger, w.db, sid, expected_version=sub.version)
+            submissions.move_to_edition(stranger, w.db, sid, expected_version=sub.version)
     # A stored result stays computed on its own snapshot.
-    preview_before = workflow.preview(w.ent_a, w.db, sid)
+    preview_before = submissions.preview(w.ent_a, w.db, sid)
     assert preview_before.receipt.standard_sha256 == sha256_of(previous_ff_edition())
     with w.db.write() as session:  # an approved-like state without walking the whole review
         from assessment.storage.tables import Submission  # noqa: PLC0415
 
         session.get(Submission, sid).status = "submitted"
-    with pytest.raises(InvalidTransition, match="only a draft or a returned submission"):
-        workflow.move_to_edition(w.ent_a, w.db, sid, expected_version=sub.version)
-    assert workflow.get_submission(w.ent_a, w.db, sid).edition == "2025-trial"
+    with pytest.raises(
+        InvalidTransition, match="this is possible only when it is draft or returned"
+    ):
+        submissions.move_to_edition(w.ent_a, w.db, sid, expected_version=sub.version)
+    assert submissions.get_submission(w.ent_a, w.db, sid).edition == "2025-trial"
 
 
 INVESTMENT_FF = "gates.investment.thresholds.ff.default"
@@ -129,7 +131,7 @@ def test_an_administrator_sets_the_missing_investment_floor(world: World) -> Non
     assert listed[INVESTMENT_FF].value is None
     assert listed[INVESTMENT_FF].sourced.explanation is not None  # the plain-words note for firms
 
-    before = workflow.create_submission(
+    before = submissions.create_submission(
         w.ent_a, w.db, org_id=w.org_a, standard_id=FF, profile="ff", industry_type="discrete",
         clock=w.clock,
     )  # fmt: skip
@@ -152,28 +154,30 @@ def test_an_administrator_sets_the_missing_investment_floor(world: World) -> Non
         w.admin, w.db, standard_id=FF, path=INVESTMENT_FF, value=9000, label="OFFICIAL",
         source="浙经信产数〔2026〕1号 (example)", clock=w.clock,
     )  # fmt: skip
-    after = workflow.create_submission(
+    after = submissions.create_submission(
         w.ent_a, w.db, org_id=w.org_a, standard_id=FF, profile="ff", industry_type="discrete",
         clock=w.clock,
     )  # fmt: skip
     assert after.standard_sha256 != before.standard_sha256
-    workflow.save_answers(w.ent_a, w.db, after.id, expected_version=after.version,
+    submissions.save_answers(w.ent_a, w.db, after.id, expected_version=after.version,
                           gates={"investment": 8500}, clock=w.clock)  # fmt: skip
-    gate = next(g for g in workflow.preview(w.ent_a, w.db, after.id).gates if g.id == "investment")
+    gate = next(
+        g for g in submissions.preview(w.ent_a, w.db, after.id).gates if g.id == "investment"
+    )
     assert gate.passed is False
     assert "9000" in gate.message
     # the earlier draft still has the open value, until it is moved
     old_gate = next(
-        g for g in workflow.preview(w.ent_a, w.db, before.id).gates if g.id == "investment"
+        g for g in submissions.preview(w.ent_a, w.db, before.id).gates if g.id == "investment"
     )
     assert old_gate.passed is None
-    status = workflow.edition_status(w.ent_a, w.db, before.id)
+    status = submissions.edition_status(w.ent_a, w.db, before.id)
     assert not status.current
     assert status.reread == {}  # same edition, only the configured value differs
 
     configured.set_value(w.admin, w.db, standard_id=FF, path=INVESTMENT_FF, value=None,
                          label="OFFICIAL", source="", clock=w.clock)  # fmt: skip
-    assert workflow.edition_status(w.ent_a, w.db, before.id).current
+    assert submissions.edition_status(w.ent_a, w.db, before.id).current
     with w.db.read() as session:
         actions = list(session.scalars(select(AuditEntry.action).where(
             AuditEntry.action.like("configured_value.%"))))  # fmt: skip

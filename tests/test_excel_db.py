@@ -14,6 +14,7 @@ from excel_support import canonical, column_of, fill, find_row, open_book, set_c
 from lifecycle_support import *  # noqa: F403 - fixtures
 from lifecycle_support import World, snapshot
 
+from assessment import submissions
 from assessment.certificates import records
 from assessment.cli.main import main
 from assessment.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
@@ -28,7 +29,7 @@ from assessment.excel.service import (
     preview_import,
     template_for_submission,
 )
-from assessment.submissions import activity, workflow
+from assessment.submissions import activity
 
 
 def example(name: str) -> dict[str, Any]:
@@ -36,7 +37,7 @@ def example(name: str) -> dict[str, Any]:
 
 
 def draft(world: World, standard: str, profile: str, industry: str | None = None) -> int:
-    return workflow.create_submission(
+    return submissions.create_submission(
         world.ent_a, world.db, org_id=world.org_a, standard_id=standard, profile=profile,
         industry_type=industry, clock=world.clock,
     ).id  # fmt: skip
@@ -51,7 +52,7 @@ def test_import_into_a_draft(world: World) -> None:
         activity=example("activity-discrete-2025.yaml"),
         notes={"water-reuse": "中水回用台账 2025", "permitted-emissions": "排污许可证"},
     )
-    before = workflow.get_submission(world.ent_a, world.db, sid)
+    before = submissions.get_submission(world.ent_a, world.db, sid)
     outcome = import_into_submission(world.ent_a, world.db, sid, data, clock=world.clock)
     view = outcome.submission
     assert view.version == before.version + 1  # one save of the answers
@@ -66,7 +67,7 @@ def test_import_into_a_draft(world: World) -> None:
     stored = activity.latest_activity(world.ent_a, world.db, sid)
     assert stored is not None
     assert stored.data == example("activity-discrete-2025.yaml")
-    comments = {(c.item_id, c.body) for c in workflow.list_comments(world.ent_a, world.db, sid)}
+    comments = {(c.item_id, c.body) for c in submissions.list_comments(world.ent_a, world.db, sid)}
     assert ("water-reuse", NOTE_PREFIX + "中水回用台账 2025") in comments
     assert (None, NOTE_PREFIX + "[permitted-emissions] 排污许可证") in comments
     actions = [e.action for e in records.audit_trail(world.admin, world.db, submission_id=sid)]
@@ -134,7 +135,7 @@ def test_roles_tenants_states_and_versions(world: World) -> None:
         import_into_submission(world.eval_1, world.db, sid, data)
     with pytest.raises(PermissionDenied):  # administrators do not answer for firms
         import_into_submission(world.admin, world.db, sid, data)
-    version = workflow.get_submission(world.ent_a, world.db, sid).version
+    version = submissions.get_submission(world.ent_a, world.db, sid).version
     with pytest.raises(Conflict):
         import_into_submission(world.ent_a, world.db, sid, data, expected_version=version - 1)
     assert snapshot(world.db) == before
@@ -165,12 +166,12 @@ def test_blank_cells_keep_stored_answers(world: World) -> None:
 
 def test_export_of_an_approved_submission(world: World) -> None:
     sid = world.submission("in_review")
-    workflow.decide_item(
+    submissions.decide_item(
         world.eval_1, world.db, sid, key="vertical-integration", decision="adjust", value=False,
         reason="现场核查：系统未集成", expected_version=world.version(sid), clock=world.clock,
     )  # fmt: skip
-    workflow.accept_remaining(world.eval_1, world.db, sid, expected_version=world.version(sid))
-    workflow.approve(world.eval_1, world.db, sid, expected_version=world.version(sid))
+    submissions.accept_remaining(world.eval_1, world.db, sid, expected_version=world.version(sid))
+    submissions.approve(world.eval_1, world.db, sid, expected_version=world.version(sid))
     data = export_submission(world.eval_1, world.db, sid)
     book = open_book(data)
     summary = book["结果汇总"]
@@ -189,7 +190,7 @@ def test_export_of_an_approved_submission(world: World) -> None:
     assert sheet.cell(row=row, column=column_of(sheet, "评审答案")).value == "否"
     assert sheet.cell(row=row, column=column_of(sheet, "评审意见")).value == "调整 adjusted"
     assert sheet.cell(row=row, column=column_of(sheet, "评审理由")).value == "现场核查：系统未集成"
-    view = workflow.get_submission(world.admin, world.db, sid)
+    view = submissions.get_submission(world.admin, world.db, sid)
     report = read_workbook(data)
     assert report.problems == []
     stored = {**report.document, "answers": view.answers, "gates": view.gates}
@@ -276,7 +277,7 @@ def test_preview_lists_what_would_change_and_saves_nothing(world: World) -> None
     import_into_submission(
         world.ent_a, world.db, sid, fill(template, {**document, "answers": dict(answers[:10])})
     )
-    stored = workflow.get_submission(world.ent_a, world.db, sid)
+    stored = submissions.get_submission(world.ent_a, world.db, sid)
     first, value = answers[0]
     changed = "A" if value != "A" else "B"  # FF-001 is a choice item
 
@@ -303,9 +304,9 @@ def test_preview_lists_what_would_change_and_saves_nothing(world: World) -> None
     with pytest.raises(NotFound):  # another firm learns nothing
         preview_import(world.ent_b, world.db, sid, data)
     # importing with the previewed version works; a save in between is a conflict
-    view = workflow.save_answers(
+    view = submissions.save_answers(
         world.ent_a, world.db, sid, expected_version=preview.version, gates={"legal-form": True}
     )
     with pytest.raises(Conflict):
         import_into_submission(world.ent_a, world.db, sid, data, expected_version=preview.version)
-    assert workflow.get_submission(world.ent_a, world.db, sid).version == view.version
+    assert submissions.get_submission(world.ent_a, world.db, sid).version == view.version

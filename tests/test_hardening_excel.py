@@ -25,6 +25,7 @@ from lifecycle_support import World, snapshot
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from assessment import submissions
 from assessment.demo.seed import _demo_pdf
 from assessment.errors import EvidenceRejected, InvalidInput
 from assessment.excel import build_template
@@ -38,7 +39,7 @@ from assessment.excel.service import (
     import_into_submission,
     preview_import,
 )
-from assessment.submissions import evidence, workflow
+from assessment.submissions import evidence
 
 sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 import make_workbooks as corpus
@@ -92,12 +93,12 @@ def test_evaluator_export_writes_notes_and_reasons_as_text(world: World) -> None
     sid = w.submission("in_review")
     items = list(COMPLETE_ITEMS)
     for item_id, text in zip(items, (HYPERLINK, DDE, "+1+1", "@SUM(1+1)"), strict=False):
-        workflow.add_comment(w.ent_a, w.db, sid, body=NOTE_PREFIX + text, item_id=item_id)
-    workflow.decide_item(
+        submissions.add_comment(w.ent_a, w.db, sid, body=NOTE_PREFIX + text, item_id=item_id)
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="network-interconnection", decision="adjust", value=True,
         reason=DDE, expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value=False,
         reason=HYPERLINK, expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
@@ -439,7 +440,7 @@ def test_the_app_upload_refuses_a_bomb_naming_the_limit(
 ) -> None:
     firm = app_world.user("firm")
     draft = app_world.submission("firm", "draft")
-    before = workflow.get_submission(firm, app_world.db, draft.id)
+    before = submissions.get_submission(firm, app_world.db, draft.id)
     at = _questionnaire(app_world, draft.id)
     uploader = at.file_uploader(key=f"xl_upload::{draft.id}::0")
     run(uploader.set_value(("问卷.xlsx", corpus.merged_cells_bomb(), None)))
@@ -447,7 +448,7 @@ def test_the_app_upload_refuses_a_bomb_naming_the_limit(
     [row] = frame(at, "问题（系统原文）").to_dict("records")
     assert "the sheets hold more than 100,000 cells (the limit" in row["问题（系统原文）"]
     assert at.button(key=f"xl_import::{draft.id}").disabled
-    assert workflow.get_submission(firm, app_world.db, draft.id).version == before.version
+    assert submissions.get_submission(firm, app_world.db, draft.id).version == before.version
 
 
 def test_the_app_refuses_a_macro_enabled_evidence_file(app_world: AppWorld) -> None:

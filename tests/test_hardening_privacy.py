@@ -24,8 +24,9 @@ import pytest
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World, build_world, snapshot
 
+from assessment import submissions
 from assessment.accounts import organisations
-from assessment.accounts.identity import Principal
+from assessment.accounts.principal import Principal
 from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import (
     Query,
@@ -40,7 +41,7 @@ from assessment.demo.seed import synthetic_cohort
 from assessment.errors import InvalidInput, PermissionDenied
 from assessment.excel.service import export_submission
 from assessment.storage.db import Database
-from assessment.submissions import appdata, workflow
+from assessment.submissions import appdata
 from scoring.benchmark import Metric
 
 CHINA = benchmark_store.CHINA
@@ -190,9 +191,9 @@ def test_a_self_assessment_decided_after_the_refresh_point_stays_as_it_was(world
     shown = cohort_benchmark(world.admin, db, query, clock=lambda: day).to_dict()
 
     world.clock.now = day + timedelta(hours=1)
-    workflow.approve(world.eval_1, db, approved, expected_version=world.version(approved),
+    submissions.approve(world.eval_1, db, approved, expected_version=world.version(approved),
                      clock=world.clock)  # fmt: skip
-    workflow.reject(world.eval_1, db, rejected, reason="no evidence",
+    submissions.reject(world.eval_1, db, rejected, reason="no evidence",
                     expected_version=world.version(rejected), clock=world.clock)  # fmt: skip
     evening = day + timedelta(hours=12)
     assert _population(db, evening) == morning
@@ -252,10 +253,10 @@ def _workbook_text(data: bytes) -> str:
 def firm_reads(w: World, firm: Principal, sid: int) -> dict[str, str]:
     """Everything every read service a firm may call gives it about one submission, as text."""
     seen: dict[str, Any] = {
-        "get_submission": workflow.get_submission(firm, w.db, sid),
-        "list_submissions": workflow.list_submissions(firm, w.db),
-        "list_decisions": workflow.list_decisions(firm, w.db, sid),
-        "list_comments": workflow.list_comments(firm, w.db, sid),
+        "get_submission": submissions.get_submission(firm, w.db, sid),
+        "list_submissions": submissions.list_submissions(firm, w.db),
+        "list_decisions": submissions.list_decisions(firm, w.db, sid),
+        "list_comments": submissions.list_comments(firm, w.db, sid),
         "audit_trail": records.audit_trail(firm, w.db, submission_id=sid),
         "submitted_answers": appdata.submitted_answers(firm, w.db, sid),
     }
@@ -274,11 +275,11 @@ def firm_reads(w: World, firm: Principal, sid: int) -> dict[str, str]:
 
 def _open_round(w: World) -> int:
     sid = w.submission("in_review")
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value=False,
         reason=REASON, expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="automatic-data-collection", kind="gate", decision="adjust",
         value=GATE_VALUE, reason=GATE_REASON, expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
@@ -312,7 +313,7 @@ def test_nothing_of_an_open_round_reaches_the_firm(world: World) -> None:
         assert REASON in [e.after.get("reason") for e in trail if e.action == "review.adjust"]
 
     # returned: the round is finished, and the firm reads what the evaluator decided
-    workflow.return_to_firm(
+    submissions.return_to_firm(
         w.eval_1, w.db, sid, comment="please correct these", expected_version=w.version(sid),
         clock=w.clock,
     )  # fmt: skip
@@ -325,9 +326,11 @@ def test_nothing_of_an_open_round_reaches_the_firm(world: World) -> None:
 def test_an_open_round_stays_hidden_until_approval(world: World) -> None:
     w = world
     sid = _open_round(w)
-    workflow.accept_remaining(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.accept_remaining(
+        w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock
+    )
     assert _leaks(firm_reads(w, w.ent_a, sid)) == []
-    workflow.approve(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.approve(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
     shown = firm_reads(w, w.ent_a, sid)
     for service in ("audit_trail", "list_decisions"):
         assert REASON in shown[service], service
@@ -342,14 +345,14 @@ def test_a_second_round_hides_only_itself(world: World) -> None:
     while open, does not."""
     w = world
     sid = _open_round(w)
-    workflow.return_to_firm(
+    submissions.return_to_firm(
         w.eval_1, w.db, sid, comment="please correct", expected_version=w.version(sid),
         clock=w.clock,
     )  # fmt: skip
-    workflow.submit(w.ent_a, w.db, sid, expected_version=w.version(sid), clock=w.clock)
-    workflow.start_review(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.submit(w.ent_a, w.db, sid, expected_version=w.version(sid), clock=w.clock)
+    submissions.start_review(w.eval_1, w.db, sid, expected_version=w.version(sid), clock=w.clock)
     second = "第二轮 second-round-reason-51be"
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="production-safety", decision="adjust", value=False,
         reason=second, expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip

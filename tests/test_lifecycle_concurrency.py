@@ -11,10 +11,10 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import World, build_world
 from sqlalchemy import func, select, update
 
+from assessment import submissions
 from assessment.errors import Conflict
 from assessment.storage.db import Database
 from assessment.storage.tables import AuditEntry, Submission
-from assessment.submissions import workflow
 
 
 def race(*jobs: Callable[[], Any]) -> list[Any]:
@@ -48,26 +48,26 @@ def test_two_writers_one_wins_the_other_gets_a_conflict(
     # Two people (two processes in real life: two engines, two connection pools).
     first, second = open_db(db_url), open_db(db_url)
     for _ in range(5):
-        loaded = workflow.get_submission(w.ent_a, setup, sid)
+        loaded = submissions.get_submission(w.ent_a, setup, sid)
         # each writer flips a different item, so every change is visible
         mine = {"mes-or-equivalent": not loaded.answers["mes-or-equivalent"]}
         theirs = {"vertical-integration": not loaded.answers["vertical-integration"]}
         got = race(
-            lambda loaded=loaded, mine=mine: workflow.save_answers(
+            lambda loaded=loaded, mine=mine: submissions.save_answers(
                 w.ent_a, first, sid, expected_version=loaded.version, answers=mine
             ),
-            lambda loaded=loaded, theirs=theirs: workflow.save_answers(
+            lambda loaded=loaded, theirs=theirs: submissions.save_answers(
                 w.ent_a, second, sid, expected_version=loaded.version, answers=theirs
             ),
         )
         conflicts = [g for g in got if isinstance(g, Conflict)]
-        winners = [g for g in got if isinstance(g, workflow.SubmissionView)]
+        winners = [g for g in got if isinstance(g, submissions.SubmissionView)]
         assert len(winners) == 1, got
         assert len(conflicts) == 1, got
         assert "changed by someone else" in str(conflicts[0])
         won_first = winners[0] is got[0]
         winner_change, loser_change = (mine, theirs) if won_first else (theirs, mine)
-        now = workflow.get_submission(w.ent_a, setup, sid)
+        now = submissions.get_submission(w.ent_a, setup, sid)
         assert now.version == loaded.version + 1
         for key, value in winner_change.items():
             assert now.answers[key] == value
@@ -75,7 +75,7 @@ def test_two_writers_one_wins_the_other_gets_a_conflict(
         for key, value in loser_change.items():
             assert now.answers[key] == loaded.answers[key] != value
         # … and is not lost either: reloaded and re-applied, it goes through.
-        again = workflow.save_answers(
+        again = submissions.save_answers(
             w.ent_a, second, sid, expected_version=now.version, answers=loser_change
         )
         for key, value in {**winner_change, **loser_change}.items():

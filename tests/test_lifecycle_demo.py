@@ -11,13 +11,13 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import FixedClock
 from sqlalchemy import select
 
+from assessment import submissions
 from assessment.accounts import identity
-from assessment.accounts.identity import Principal
+from assessment.accounts.principal import Principal
 from assessment.demo.seed import SYNTHETIC_PREFIX, plausible_answers, seed_demo, synthetic_cohort
 from assessment.storage.db import Database
-from assessment.storage.tables import STATES, BenchmarkFact
+from assessment.storage.tables import STATES, BenchmarkFact, Submission
 from assessment.storage.transfer import canonical_dump
-from assessment.submissions import workflow
 from scoring import parse_answers, score
 from standards import bundled_library
 
@@ -31,15 +31,15 @@ def test_demo_has_every_state_and_working_accounts(db: Database) -> None:
         assert who.role.value == account.role
     admin = Principal.system("test")
     # the approved result is what the engine makes of the evaluated answers
-    (approved,) = workflow.list_submissions(admin, db, status="approved")
-    view = workflow.get_submission(admin, db, approved.id)
+    (approved,) = submissions.list_submissions(admin, db, status="approved")
+    view = submissions.get_submission(admin, db, approved.id)
     assert view.final_result is not None
     assert view.self_result is not None
     library = bundled_library()
     standard = library.standard(view.standard_id)
     scales = {s.id: s for s in library.scales.scales} if library.scales else {}
     with db.read() as session:
-        sub = session.get(workflow.Submission, view.id)
+        sub = session.get(Submission, view.id)
         assert sub is not None
         final_answers = sub.final_answers
     assert final_answers is not None
@@ -66,7 +66,7 @@ def test_the_cohort_is_synthetic_marked_and_reproducible(
         listed = dumps[-1]["organisations"]
         assert all(o["synthetic"] and o["name"].startswith(SYNTHETIC_PREFIX) for o in listed)
         # hidden from ordinary listings
-        assert workflow.list_submissions(Principal.system("t"), db) == []
+        assert submissions.list_submissions(Principal.system("t"), db) == []
     assert dumps[0] == dumps[1]
 
 

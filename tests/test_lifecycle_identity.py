@@ -19,7 +19,8 @@ from assessment.accounts.classifications import (
     regions,
     size_class,
 )
-from assessment.accounts.identity import LockoutPolicy, Principal, Role
+from assessment.accounts.identity import LockoutPolicy
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from assessment.storage.db import Database
 

@@ -9,10 +9,11 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, counts, snapshot
 from sqlalchemy import select
 
+from assessment import submissions
 from assessment.certificates import records
 from assessment.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from assessment.storage.tables import AuditEntry, Certificate, Review
-from assessment.submissions import workflow
+from assessment.submissions import snapshots
 
 
 def actions(w: World, sub_id: int) -> list[str]:
@@ -32,19 +33,20 @@ def test_full_journey_keeps_self_and_final_results(world: World) -> None:
     # The evaluator finds that network interconnection is in place after all, and that the
     # safety item is not: one adjustment up, one down.
     v = w.version(sid)
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="production-safety", decision="adjust", value=False,
         reason="no safety records for the paint shop", expected_version=v, clock=w.clock,
     )  # fmt: skip
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="digital-equipment-share", kind="gate", decision="adjust",
         value=65, reason="only 65 % of the machines report data", expected_version=v + 1,
         clock=w.clock,
     )  # fmt: skip
     assert (
-        workflow.accept_remaining(w.eval_1, w.db, sid, expected_version=v + 2, clock=w.clock) == 7
+        submissions.accept_remaining(w.eval_1, w.db, sid, expected_version=v + 2, clock=w.clock)
+        == 7
     )
-    done = workflow.approve(w.eval_1, w.db, sid, expected_version=v + 3, clock=w.clock)
+    done = submissions.approve(w.eval_1, w.db, sid, expected_version=v + 3, clock=w.clock)
 
     assert done.status == "approved"
     assert done.self_result is not None
@@ -61,7 +63,7 @@ def test_full_journey_keeps_self_and_final_results(world: World) -> None:
     assert self_result["receipt"]["answers_sha256"] != final["receipt"]["answers_sha256"]
     # The live answers are the firm's; the evaluated answers live with the final result.
     assert done.answers == COMPLETE
-    decisions = {d.key: d for d in workflow.list_decisions(w.admin, w.db, sid)}
+    decisions = {d.key: d for d in submissions.list_decisions(w.admin, w.db, sid)}
     assert decisions["production-safety"].decision == "adjust"
     assert decisions["production-safety"].original is True
     assert decisions["production-safety"].value is False
@@ -94,33 +96,33 @@ def test_return_then_resubmit_starts_a_new_review_round(world: World) -> None:
     w = world
     sid = w.submission("in_review")
     v = w.version(sid)
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value=False,
         reason="MES not yet live", expected_version=v, clock=w.clock,
     )  # fmt: skip
-    workflow.add_comment(
+    submissions.add_comment(
         w.eval_1, w.db, sid, body="internal: check MES go-live date", visibility="internal"
     )
-    returned = workflow.return_to_firm(
+    returned = submissions.return_to_firm(
         w.eval_1, w.db, sid, comment="请补充 MES 上线证明", expected_version=v + 1, clock=w.clock
     )
     assert returned.status == "returned"
     # The firm reads the public comment and the finished round's decisions, not internal notes.
-    firm_comments = [c.body for c in workflow.list_comments(w.ent_a, w.db, sid)]
+    firm_comments = [c.body for c in submissions.list_comments(w.ent_a, w.db, sid)]
     assert firm_comments == ["请补充 MES 上线证明"]
-    assert len(workflow.list_comments(w.eval_1, w.db, sid)) == 2
-    assert [d.key for d in workflow.list_decisions(w.ent_a, w.db, sid)] == ["mes-or-equivalent"]
+    assert len(submissions.list_comments(w.eval_1, w.db, sid)) == 2
+    assert [d.key for d in submissions.list_decisions(w.ent_a, w.db, sid)] == ["mes-or-equivalent"]
 
-    fixed = workflow.save_answers(
+    fixed = submissions.save_answers(
         w.ent_a, w.db, sid, expected_version=returned.version,
         answers={"network-interconnection": True}, clock=w.clock,
     )  # fmt: skip
-    again = workflow.submit(w.ent_a, w.db, sid, expected_version=fixed.version, clock=w.clock)
+    again = submissions.submit(w.ent_a, w.db, sid, expected_version=fixed.version, clock=w.clock)
     assert again.status == "submitted"
     assert again.self_result is not None
     assert again.self_result["total"] == 7
     assert again.assigned_evaluator_id == w.eval_1.user_id  # stays with the same evaluator
-    workflow.start_review(w.eval_1, w.db, sid, expected_version=again.version, clock=w.clock)
+    submissions.start_review(w.eval_1, w.db, sid, expected_version=again.version, clock=w.clock)
     with w.db.read() as session:
         rounds = [
             (r.round, r.outcome)
@@ -130,10 +132,10 @@ def test_return_then_resubmit_starts_a_new_review_round(world: World) -> None:
         ]
     assert rounds == [(1, "returned"), (2, None)]
     # Round 2 starts with no decisions; round 1's stay on record.
-    current = workflow.list_decisions(w.eval_1, w.db, sid)
+    current = submissions.list_decisions(w.eval_1, w.db, sid)
     assert [(d.review_round, d.key) for d in current] == [(1, "mes-or-equivalent")]
     with pytest.raises(InvalidInput, match="no decision yet"):
-        workflow.approve(w.eval_1, w.db, sid, expected_version=w.version(sid))
+        submissions.approve(w.eval_1, w.db, sid, expected_version=w.version(sid))
 
 
 def test_revoke_withdraws_the_result_and_its_certificates(world: World) -> None:
@@ -150,10 +152,10 @@ def test_revoke_withdraws_the_result_and_its_certificates(world: World) -> None:
         )  # fmt: skip
     assert [c.status for c in records.list_certificates(w.ent_a, w.db)] == ["valid"]
     with pytest.raises(PermissionDenied, match="administrator"):
-        workflow.revoke(w.eval_1, w.db, sid, reason="x", expected_version=w.version(sid))
+        submissions.revoke(w.eval_1, w.db, sid, reason="x", expected_version=w.version(sid))
     with pytest.raises(InvalidInput, match="reason"):
-        workflow.revoke(w.admin, w.db, sid, reason="  ", expected_version=w.version(sid))
-    revoked = workflow.revoke(
+        submissions.revoke(w.admin, w.db, sid, reason="  ", expected_version=w.version(sid))
+    revoked = submissions.revoke(
         w.admin, w.db, sid, reason="false data found in an audit",
         expected_version=w.version(sid), clock=w.clock,
     )  # fmt: skip
@@ -163,7 +165,7 @@ def test_revoke_withdraws_the_result_and_its_certificates(world: World) -> None:
     assert (cert.status, cert.revoked_reason) == ("revoked", "false data found in an audit")
     assert actions(w, sid)[-2:] == ["certificate.revoke", "submission.revoke"]
     assert "撤销 Revoked: false data found in an audit" in [
-        c.body for c in workflow.list_comments(w.ent_a, w.db, sid)
+        c.body for c in submissions.list_comments(w.ent_a, w.db, sid)
     ]
 
 
@@ -199,7 +201,7 @@ def test_illegal_transition_is_refused_and_changes_nothing(
     if action == "return_to_firm":
         extra = {"comment": "c"}
     with pytest.raises(InvalidTransition) as caught:
-        getattr(workflow, action)(actor, w.db, sid, expected_version=w.version(sid), **extra)
+        getattr(submissions, action)(actor, w.db, sid, expected_version=w.version(sid), **extra)
     message = str(caught.value)
     assert f"submission {sid} is {state}" in message
     assert "possible only when it is" in message
@@ -211,8 +213,10 @@ def test_answers_are_frozen_once_submitted(world: World, state: str) -> None:
     w = world
     sid = w.submission(state)
     before = snapshot(w.db)
-    with pytest.raises(InvalidTransition, match="only while it is a draft or returned"):
-        workflow.save_answers(
+    with pytest.raises(
+        InvalidTransition, match="this is possible only when it is draft or returned"
+    ):
+        submissions.save_answers(
             w.ent_a, w.db, sid, expected_version=w.version(sid),
             answers={"production-safety": False},
         )  # fmt: skip
@@ -222,13 +226,13 @@ def test_answers_are_frozen_once_submitted(world: World, state: str) -> None:
 def test_stale_version_is_a_conflict_that_writes_nothing(world: World) -> None:
     w = world
     sid = w.submission("draft")
-    loaded = workflow.get_submission(w.ent_a, w.db, sid)
-    workflow.save_answers(
+    loaded = submissions.get_submission(w.ent_a, w.db, sid)
+    submissions.save_answers(
         w.ent_a, w.db, sid, expected_version=loaded.version, answers={"mes-or-equivalent": False}
     )
     before = snapshot(w.db)
     with pytest.raises(Conflict) as caught:
-        workflow.save_answers(
+        submissions.save_answers(
             w.ent_a, w.db, sid, expected_version=loaded.version,
             answers={"production-safety": False},
         )  # fmt: skip
@@ -244,7 +248,7 @@ def test_bad_answers_name_every_problem_and_change_nothing(world: World) -> None
     sid = w.submission("draft")
     before = snapshot(w.db)
     with pytest.raises(InvalidInput) as caught:
-        workflow.save_answers(
+        submissions.save_answers(
             w.ent_a, w.db, sid, expected_version=w.version(sid),
             answers={"mes-or-equivalent": "maybe", "no-such-item": True},
             gates={"digital-equipment-share": "lots"},
@@ -258,28 +262,28 @@ def test_bad_answers_name_every_problem_and_change_nothing(world: World) -> None
 
 def test_submit_needs_every_mandatory_item(world: World) -> None:
     w = world
-    sub = workflow.create_submission(
+    sub = submissions.create_submission(
         w.ent_a, w.db, org_id=w.org_a, standard_id=STANDARD, profile=PROFILE
     )
     partial = {k: v for k, v in COMPLETE.items() if k != "vertical-integration"}
-    saved = workflow.save_answers(
+    saved = submissions.save_answers(
         w.ent_a, w.db, sub.id, expected_version=sub.version, answers=partial, gates=GATES
     )
     before = snapshot(w.db)
     with pytest.raises(InvalidInput, match=r"1 mandatory item.*vertical-integration"):
-        workflow.submit(w.ent_a, w.db, sub.id, expected_version=saved.version)
+        submissions.submit(w.ent_a, w.db, sub.id, expected_version=saved.version)
     assert snapshot(w.db) == before
 
 
 def test_clearing_an_answer_and_previewing_the_live_score(world: World) -> None:
     w = world
     sid = w.submission("draft")
-    assert workflow.preview(w.ent_a, w.db, sid).total == 6
-    cleared = workflow.save_answers(
+    assert submissions.preview(w.ent_a, w.db, sid).total == 6
+    cleared = submissions.save_answers(
         w.ent_a, w.db, sid, expected_version=w.version(sid), answers={"mes-or-equivalent": None}
     )
     assert "mes-or-equivalent" not in cleared.answers
-    result = workflow.preview(w.ent_a, w.db, sid)
+    result = submissions.preview(w.ent_a, w.db, sid)
     assert result.missing == ["mes-or-equivalent"]
     assert result.total == 5
     last = records.audit_trail(w.admin, w.db, submission_id=sid)[-1]
@@ -293,29 +297,29 @@ def test_adjustments_need_a_reason_and_a_valid_answer(world: World) -> None:
     before = snapshot(w.db)
     v = w.version(sid)
     with pytest.raises(InvalidInput, match="needs a reason"):
-        workflow.decide_item(
+        submissions.decide_item(
             w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value=False,
             expected_version=v,
         )  # fmt: skip
     with pytest.raises(InvalidInput, match=r"answers\.mes-or-equivalent: expected true or false"):
-        workflow.decide_item(
+        submissions.decide_item(
             w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value="no",
             reason="r", expected_version=v,
         )  # fmt: skip
     with pytest.raises(InvalidInput, match="did not answer"):
-        workflow.decide_item(
+        submissions.decide_item(
             w.eval_1, w.db, sid, key="no-such-item", decision="accept", expected_version=v
         )
     assert snapshot(w.db) == before
     # a decision can be changed while the round is open; the audit log keeps both
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="mes-or-equivalent", decision="adjust", value=False,
         reason="r1", expected_version=v,
     )  # fmt: skip
-    workflow.decide_item(
+    submissions.decide_item(
         w.eval_1, w.db, sid, key="mes-or-equivalent", decision="accept", expected_version=v + 1
     )
-    (decision,) = workflow.list_decisions(w.eval_1, w.db, sid)
+    (decision,) = submissions.list_decisions(w.eval_1, w.db, sid)
     assert (decision.decision, decision.value) == ("accept", None)
     last = records.audit_trail(w.admin, w.db, submission_id=sid)[-1]
     assert last.before == {"decision": "adjust", "value": False, "reason": "r1"}
@@ -324,10 +328,10 @@ def test_adjustments_need_a_reason_and_a_valid_answer(world: World) -> None:
 def test_rejected_submission_keeps_its_reason_for_the_firm(world: World) -> None:
     w = world
     sid = w.submission("rejected")
-    view = workflow.get_submission(w.ent_a, w.db, sid)
+    view = submissions.get_submission(w.ent_a, w.db, sid)
     assert view.status == "rejected"
     assert view.decided_at is not None
-    bodies = [c.body for c in workflow.list_comments(w.ent_a, w.db, sid)]
+    bodies = [c.body for c in submissions.list_comments(w.ent_a, w.db, sid)]
     assert "不予通过 Rejected: evidence does not match" in bodies
 
 
@@ -336,11 +340,11 @@ def test_the_standard_is_snapshotted_by_its_hash(world: World) -> None:
 
     w = world
     sid = w.submission("draft")
-    view = workflow.get_submission(w.ent_a, w.db, sid)
+    view = submissions.get_submission(w.ent_a, w.db, sid)
     assert view.standard_sha256 == sha256_of(bundled_library().standard(STANDARD))
     with w.db.read() as session:
-        workflow._STANDARDS.clear()  # read it back from the database, not the process cache
-        standard, _ = workflow.snapshot_standard(session, view.standard_sha256)
+        snapshots._STANDARDS.clear()  # read it back from the database, not the process cache
+        standard, _ = submissions.snapshot_standard(session, view.standard_sha256)
     assert sha256_of(standard) == view.standard_sha256
     assert counts(w.db)["standard_snapshots"] == 1
 
@@ -353,14 +357,14 @@ def test_reasons_and_comments_refuse_control_characters(world: World, bad: str) 
     sid = w.submission("in_review")
     before = snapshot(w.db)
     with pytest.raises(InvalidInput, match="control character"):
-        workflow.add_comment(w.eval_1, w.db, sid, body=bad, visibility="public")
+        submissions.add_comment(w.eval_1, w.db, sid, body=bad, visibility="public")
     with pytest.raises(InvalidInput, match="reason: contains the control character"):
-        workflow.reject(w.eval_1, w.db, sid, reason=bad, expected_version=w.version(sid))
+        submissions.reject(w.eval_1, w.db, sid, reason=bad, expected_version=w.version(sid))
     with pytest.raises(InvalidInput, match="production-safety: reason"):
-        workflow.decide_item(
+        submissions.decide_item(
             w.eval_1, w.db, sid, key="production-safety", decision="adjust", value=False,
             reason=bad, expected_version=w.version(sid),
         )  # fmt: skip
     assert snapshot(w.db) == before
     # line breaks and tabs are text, not control characters, in a comment
-    workflow.add_comment(w.eval_1, w.db, sid, body="line one\n\tline two", visibility="public")
+    submissions.add_comment(w.eval_1, w.db, sid, body="line one\n\tline two", visibility="public")

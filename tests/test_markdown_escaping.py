@@ -16,8 +16,8 @@ from app_support import World, run
 from sqlalchemy import update
 from test_app_pages import CASES
 
+from assessment import submissions
 from assessment.storage.tables import Organisation
-from assessment.submissions import workflow
 from ui.parts.common import md
 
 HOSTILE = "![t](http://127.0.0.1:9/x) **b** <b>c</b>"
@@ -88,7 +88,7 @@ def hostile_submission(world: World) -> int:
     """A submission of the hostile firm that the demo evaluator is assigned to."""
     firm = world.user("firm")
     return next(
-        s.id for s in workflow.list_submissions(world.user("evaluator"), world.db)
+        s.id for s in submissions.list_submissions(world.user("evaluator"), world.db)
         if s.organisation_id == firm.org_id
     )  # fmt: skip
 

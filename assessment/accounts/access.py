@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.orm import Session
 
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import NotFound, PermissionDenied
 from assessment.storage.tables import Organisation, Submission
 

@@ -8,15 +8,13 @@ an entry (below); the database refuses too (triggers created by the initial migr
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from assessment.accounts.principal import Principal
 from assessment.storage.tables import AuditEntry
-
-if TYPE_CHECKING:
-    from assessment.accounts.identity import Principal
 
 APPEND_ONLY = "audit_log is append-only: entries are never updated or deleted"
 

@@ -20,52 +20,18 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, update
 
 from assessment.accounts import audit
+from assessment.accounts.principal import Clock, Principal, Role
 from assessment.errors import AuthenticationFailed, InvalidInput
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import User
 from assessment.text import text_problems
-
-Clock = Callable[[], datetime]
-
-
-class Role(StrEnum):
-    ENTERPRISE = "enterprise"
-    EVALUATOR = "evaluator"
-    ADMINISTRATOR = "administrator"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is acting. `org_id` is set for enterprise members only.
-
-    `credential_version` is the account's credential version when the Principal was read (None for
-    the local operator); it is not part of who is acting, so it takes no part in comparisons.
-    """
-
-    user_id: int | None
-    role: Role
-    org_id: int | None
-    name: str
-    credential_version: int | None = field(default=None, compare=False)
-
-    @classmethod
-    def system(cls, name: str) -> Principal:
-        """The local operator (command line, seeding): an administrator without an account."""
-        return cls(None, Role.ADMINISTRATOR, None, f"system:{name}")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMINISTRATOR
-
 
 # --- passwords ------------------------------------------------------------------------------------
 

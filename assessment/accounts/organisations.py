@@ -19,15 +19,13 @@ from assessment.accounts.classifications import (
     region_problem,
 )
 from assessment.accounts.identity import (
-    Clock,
-    Principal,
-    Role,
     check_new_account,
     hash_password,
     normalise_email,
     password_problem,
     verify_password,
 )
+from assessment.accounts.principal import Clock, Principal, Role
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import Organisation, User

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 
 from assessment.accounts.access import load_organisation, require_admin
-from assessment.accounts.identity import Clock, Principal, Role
+from assessment.accounts.principal import Clock, Principal, Role
 from assessment.benchmark import store as benchmark_store
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, utcnow

@@ -11,14 +11,14 @@ row and its audit entry are written. When anything fails, nothing is stored.
 Rules:
 
 - only administrators issue and revoke (the evaluator who approved a result does not also sign in
-  the issuer's name). With an issuer key configured, `workflow.approve` issues automatically right
+  the issuer's name). With an issuer key configured, `submissions.approve` issues automatically right
   after the approval commits, as the platform (`system:issuer`, audited with the approving
   evaluator); if that fails the approval stands and an administrator issues later
   (`zhizao cert issue SUBMISSION`).
 - only approved, non-synthetic submissions; at most one valid certificate per submission. A
   certificate revoked on its own (`revoke_certificate`: a misprinted name, a renamed firm) leaves
   the submission approved, and issuing again gives a new number. Revoking the submission
-  (`workflow.revoke`) revokes its certificates and the result with them.
+  (`submissions.revoke`) revokes its certificates and the result with them.
 - every read goes through the tenant filters: a firm sees and exports its own certificates only.
 """
 
@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assessment import submissions
 from assessment.accounts import audit
 from assessment.accounts.access import load_submission, require_admin, submission_filter
-from assessment.accounts.identity import Clock, Principal
+from assessment.accounts.principal import Clock, Principal
 from assessment.certificates.envelope import EnvelopeError, SignedRecord, sign_record
 from assessment.certificates.issuer import (
     DEMO_FLAG,
@@ -79,13 +80,14 @@ from assessment.storage.tables import (
     SubmissionActivity,
     User,
 )
-from assessment.submissions.activity import account_data
-from assessment.submissions.workflow import (
+from assessment.submissions import (
     APPROVED,
+    SubmissionView,
     answer_document,
     score_document,
     snapshot_standard,
 )
+from assessment.submissions.activity import account_data
 from assessment.text import MAX_NOTE, clean_text
 from scoring import Result
 from standards import canonical_json
@@ -303,6 +305,24 @@ def issue_on_approval(
     except LifecycleError as exc:
         log.warning("approval of submission %s: no certificate issued: %s", submission_id, exc)
         return None
+
+
+def approve(
+    actor: Principal,
+    db: Database,
+    submission_id: int,
+    *,
+    expected_version: int,
+    clock: Clock = utcnow,
+) -> SubmissionView:
+    """The evaluator's approval (`submissions.approve`), then — with an issuer key configured — the
+    certificate, issued right after the approval commits. Without a key, or if issuing fails, the
+    approval stands and an administrator issues later."""
+    approved = submissions.approve(
+        actor, db, submission_id, expected_version=expected_version, clock=clock
+    )
+    issue_on_approval(db, approved.id, approved_by=actor.name, clock=clock)
+    return approved
 
 
 def revoke_certificate(

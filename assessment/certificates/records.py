@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from assessment.accounts.access import load_submission, submission_filter
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import NotFound, PermissionDenied
 from assessment.storage.db import Database
 from assessment.storage.tables import AuditEntry, Certificate, Review, Submission
@@ -73,7 +73,7 @@ def get_certificate(actor: Principal, db: Database, number: str) -> CertificateV
         return _cert_view(cert)
 
 
-# The audit actions of an evaluator's decisions on items and gates (workflow.decide_item and
+# The audit actions of an evaluator's decisions on items and gates (submissions.decide_item and
 # accept_remaining), each with its review round in `after`.
 REVIEW_DECISION = "review."
 
@@ -115,7 +115,7 @@ def audit_trail(
     """Administrators: the whole log (or one submission's). Evaluators and firms: the history of a
     submission they may see — firms without internal comments and without the decisions of a
     review round that is still open (they see them once the round is finished, as
-    `workflow.list_decisions` shows them)."""
+    `submissions.list_decisions` shows them)."""
     with db.read() as session:
         query = select(AuditEntry).order_by(AuditEntry.id)
         if submission_id is None:

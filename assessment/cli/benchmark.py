@@ -17,7 +17,7 @@ import sys
 import unicodedata
 from typing import Any
 
-from assessment.accounts.identity import Principal
+from assessment.accounts.principal import Principal
 from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import Query, cohort_benchmark, csv_text, firm_benchmark, lattice
 from assessment.cli.db import add_database_option, open_from_args

@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from assessment.accounts.identity import Principal, Role, normalise_email
+from assessment.accounts.identity import normalise_email
+from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.envelope import EnvelopeError, sign_record

@@ -15,7 +15,9 @@ from typing import Any
 
 import yaml
 
-from assessment.accounts.identity import Principal, Role, principal_for
+from assessment import submissions
+from assessment.accounts.identity import principal_for
+from assessment.accounts.principal import Principal, Role
 from assessment.cli.db import add_database_option, open_from_args
 from assessment.cli.output import fail, print_json
 from assessment.errors import LifecycleError
@@ -24,7 +26,6 @@ from assessment.excel.export import export_answers
 from assessment.excel.reader import WorkbookImport, read_workbook
 from assessment.excel.service import WorkbookRejected, export_submission, import_into_submission
 from assessment.excel.template import TemplateError, build_template
-from assessment.submissions import workflow
 from scoring import AnswerError
 from scoring.carbon import CarbonInputError
 from standards import DocumentError
@@ -356,7 +357,7 @@ def _export(args: argparse.Namespace) -> int:
         db = open_from_args(args)
         try:
             data = export_submission(OPERATOR, db, args.submission, lang=args.lang)
-            view = workflow.get_submission(OPERATOR, db, args.submission)
+            view = submissions.get_submission(OPERATOR, db, args.submission)
         except LifecycleError as exc:
             return fail(str(exc))
         finally:

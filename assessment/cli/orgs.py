@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from assessment.accounts.classifications import SizeClass, region_path, regions
-from assessment.accounts.identity import Principal
 from assessment.accounts.organisations import create_organisation, list_organisations
+from assessment.accounts.principal import Principal
 from assessment.cli.db import add_database_option, open_from_args
 from assessment.cli.output import fail
 from assessment.errors import InvalidInput, LifecycleError

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from assessment.accounts.identity import Principal, Role, generate_password
+from assessment.accounts.identity import generate_password
 from assessment.accounts.organisations import count_users, create_user, list_users, unlock_user
+from assessment.accounts.principal import Principal, Role
 from assessment.cli.db import add_database_option, open_from_args
 from assessment.cli.output import fail
 from assessment.errors import LifecycleError

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from assessment import submissions
 from assessment.accounts import audit, organisations
 from assessment.accounts.classifications import (
     CREDIT_CODE_CHARSET,
@@ -22,12 +23,14 @@ from assessment.accounts.classifications import (
     regions,
     size_class,
 )
-from assessment.accounts.identity import Clock, Principal, Role, generate_password
+from assessment.accounts.identity import generate_password
+from assessment.accounts.principal import Clock, Principal, Role
 from assessment.benchmark.store import decision_year
+from assessment.certificates import issue as certificates
 from assessment.demo.cohort import Generator, decision_times, insert_firms
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import Organisation
-from assessment.submissions import activity, evidence, workflow
+from assessment.submissions import activity, evidence
 from standards import Library, Standard, bundled_library
 from standards.models import (
     Applicability,
@@ -192,9 +195,9 @@ def synthetic_cohort(
     )  # fmt: skip
     spans = decision_times(shown_years, now)
     actor = Principal.system("demo cohort")
-    submissions = 0
+    inserted = 0
     with db.write() as session:
-        digest = workflow.ensure_snapshot(session, standard, library, now)
+        digest = submissions.ensure_snapshot(session, standard, library, now)
         taken = set(session.scalars(select(Organisation.credit_code)))
         start = (
             session.scalar(
@@ -207,11 +210,11 @@ def synthetic_cohort(
                 generator.firm(seed, number, shown_years, spans, taken)
                 for number in range(first, min(first + batch, start + count))
             ]
-            submissions += insert_firms(session, firms, standard=standard, digest=digest, now=now)
+            inserted += insert_firms(session, firms, standard=standard, digest=digest, now=now)
         audit.record(
             session, actor, "demo.cohort", "organisation", None, at=now,
             after={"count": count, "seed": seed, "standard": standard.id, "first": start,
-                   "years": shown_years, "submissions": submissions},
+                   "years": shown_years, "submissions": inserted},
         )  # fmt: skip
     return count
 
@@ -310,14 +313,14 @@ def seed_demo(
         org = orgs[org_index]
         firm = _as_member(org.id, users)
         standard = library.standard(standard_id)
-        sub = workflow.create_submission(
+        sub = submissions.create_submission(
             firm, db, org_id=org.id, standard_id=standard_id, profile=profile, library=library,
             clock=at,
         )  # fmt: skip
         doc = plausible_answers(standard, scales, profile, org.industry_type, rng, maturity)
         # Demo firms affirm their declarations, so that an approved demo result is certifiable.
         gates = {k: True if isinstance(v, bool) else v for k, v in doc["gates"].items()}
-        workflow.save_answers(
+        submissions.save_answers(
             firm, db, sub.id, expected_version=sub.version, answers=doc["answers"],
             gates=gates, clock=at,
         )  # fmt: skip
@@ -328,37 +331,39 @@ def seed_demo(
         return sub.id
 
     def version(sub_id: int) -> int:
-        return workflow.get_submission(admin, db, sub_id).version
+        return submissions.get_submission(admin, db, sub_id).version
 
     def submit(org_index: int, sub_id: int) -> None:
         actor = _as_member(orgs[org_index].id, users)
-        workflow.submit(actor, db, sub_id, expected_version=version(sub_id), clock=at)
-        workflow.assign_evaluator(
+        submissions.submit(actor, db, sub_id, expected_version=version(sub_id), clock=at)
+        submissions.assign_evaluator(
             admin, db, sub_id, evaluator.user_id or 0, expected_version=version(sub_id), clock=at
         )
 
     def review(sub_id: int, adjust: bool = True) -> None:
-        workflow.start_review(evaluator, db, sub_id, expected_version=version(sub_id), clock=at)
+        submissions.start_review(evaluator, db, sub_id, expected_version=version(sub_id), clock=at)
         if adjust:
-            current = workflow.get_submission(evaluator, db, sub_id)
+            current = submissions.get_submission(evaluator, db, sub_id)
             key, value = _a_lower_answer(library.standard(current.standard_id), current.answers)
             if key is not None:
-                workflow.decide_item(
+                submissions.decide_item(
                     evaluator, db, sub_id, key=key, decision="adjust", value=value,
                     reason="现场核查：证据仅覆盖部分产线 (demo)",
                     expected_version=version(sub_id), clock=at,
                 )  # fmt: skip
-        workflow.accept_remaining(evaluator, db, sub_id, expected_version=version(sub_id), clock=at)
+        submissions.accept_remaining(
+            evaluator, db, sub_id, expected_version=version(sub_id), clock=at
+        )
 
     # draft: the firm is still answering (half the items)
-    draft = workflow.create_submission(
+    draft = submissions.create_submission(
         users[f"firm@{DEMO_DOMAIN}"], db, org_id=orgs[0].id, standard_id="zj-future-factory",
         profile="ff", library=library, clock=at,
     )  # fmt: skip
     ff = library.standard("zj-future-factory")
     half = plausible_answers(ff, scales, "ff", "discrete", rng, 0.75)
     some = dict(list(half["answers"].items())[: len(half["answers"]) // 2])
-    workflow.save_answers(
+    submissions.save_answers(
         users[f"firm@{DEMO_DOMAIN}"], db, draft.id, expected_version=draft.version,
         answers=some, clock=at,
     )  # fmt: skip
@@ -369,16 +374,18 @@ def seed_demo(
     # in review
     in_review = start_answered(2, "zj-future-factory", "sf", 0.55)
     submit(2, in_review)
-    workflow.start_review(evaluator, db, in_review, expected_version=version(in_review), clock=at)
+    submissions.start_review(
+        evaluator, db, in_review, expected_version=version(in_review), clock=at
+    )
     # returned to the firm with a public comment
     returned = start_answered(0, "gbt37393-2019", "digital-workshop", 0.7)
     submit(0, returned)
-    workflow.start_review(evaluator, db, returned, expected_version=version(returned), clock=at)
-    workflow.add_comment(
+    submissions.start_review(evaluator, db, returned, expected_version=version(returned), clock=at)
+    submissions.add_comment(
         evaluator, db, returned, body="内部备注：建议现场复核数据采集率 (demo)",
         visibility="internal", clock=at,
     )  # fmt: skip
-    workflow.return_to_firm(
+    submissions.return_to_firm(
         evaluator, db, returned, expected_version=version(returned), clock=at,
         comment="请补充设备联网率的统计口径说明与证明材料 (demo)",
     )  # fmt: skip
@@ -390,12 +397,12 @@ def seed_demo(
     )  # fmt: skip
     submit(0, approved)
     review(approved)
-    workflow.approve(evaluator, db, approved, expected_version=version(approved), clock=at)
+    certificates.approve(evaluator, db, approved, expected_version=version(approved), clock=at)
     # rejected
     rejected = start_answered(3, "gbt36132-2018", "evaluation", 0.35)
     submit(3, rejected)
     review(rejected, adjust=False)
-    workflow.reject(
+    submissions.reject(
         evaluator, db, rejected, expected_version=version(rejected), clock=at,
         reason="基本要求（排放许可）证明材料与申报不符 (demo)",
     )  # fmt: skip
@@ -403,8 +410,8 @@ def seed_demo(
     revoked = start_answered(5, "zj-future-factory", "dws", 0.5)
     submit(5, revoked)
     review(revoked)
-    workflow.approve(evaluator, db, revoked, expected_version=version(revoked), clock=at)
-    workflow.revoke(
+    certificates.approve(evaluator, db, revoked, expected_version=version(revoked), clock=at)
+    submissions.revoke(
         admin, db, revoked, expected_version=version(revoked), clock=at,
         reason="抽查发现申报数据失实 (demo)",
     )  # fmt: skip
@@ -415,7 +422,7 @@ def seed_demo(
         else 0
     )
     states: dict[str, int] = {}
-    for summary in workflow.list_submissions(admin, db):
+    for summary in submissions.list_submissions(admin, db):
         states[summary.status] = states.get(summary.status, 0) + 1
     return DemoReport(accounts, len(orgs), states, cohort)
 

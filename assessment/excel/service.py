@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from assessment.accounts.identity import Clock, Principal
+from assessment import submissions
+from assessment.accounts.principal import Clock, Principal
 from assessment.errors import InvalidInput
 from assessment.excel.export import export_workbook
 from assessment.excel.reader import WorkbookImport, read_workbook
@@ -20,7 +21,6 @@ from assessment.excel.template import build_template
 from assessment.excel.writer import Filled
 from assessment.storage.db import Database, utcnow
 from assessment.submissions import activity as activity_service
-from assessment.submissions import workflow
 from standards import Library, Standard, bundled_library
 
 NOTE_PREFIX = "证据说明 Evidence note: "
@@ -36,7 +36,7 @@ class WorkbookRejected(InvalidInput):
 
 @dataclass(frozen=True)
 class ImportOutcome:
-    submission: workflow.SubmissionView
+    submission: submissions.SubmissionView
     report: WorkbookImport
     answers_saved: int
     gates_saved: int
@@ -48,10 +48,10 @@ class ImportOutcome:
 
 def _read_for(
     actor: Principal, db: Database, submission_id: int, data: bytes, valid_rows_only: bool
-) -> tuple[workflow.SubmissionView, Standard, WorkbookImport]:
-    view = workflow.get_submission(actor, db, submission_id)
+) -> tuple[submissions.SubmissionView, Standard, WorkbookImport]:
+    view = submissions.get_submission(actor, db, submission_id)
     with db.read() as session:
-        standard, scales = workflow.snapshot_standard(session, view.standard_sha256)
+        standard, scales = submissions.snapshot_standard(session, view.standard_sha256)
     report = read_workbook(
         data,
         standard=standard,
@@ -145,9 +145,9 @@ def template_for_submission(
 ) -> bytes:
     """The blank questionnaire of a submission: its snapshot of the standard, its profile and
     industry type (the app's download button on a draft)."""
-    view = workflow.get_submission(actor, db, submission_id)
+    view = submissions.get_submission(actor, db, submission_id)
     with db.read() as session:
-        standard, _ = workflow.snapshot_standard(session, view.standard_sha256)
+        standard, _ = submissions.snapshot_standard(session, view.standard_sha256)
     kinds = [t.value for t in standard.industry_types]
     industry = view.industry_type if view.industry_type in kinds else None
     return build_template(standard, view.profile, industry, lang)
@@ -193,7 +193,7 @@ def import_into_submission(
                 answers[item_id] = value
                 computed.append(item_id)
     version = view.version if expected_version is None else expected_version
-    saved = workflow.save_answers(
+    saved = submissions.save_answers(
         actor, db, submission_id, expected_version=version, answers=answers, gates=gates,
         clock=clock,
     )  # fmt: skip
@@ -204,7 +204,9 @@ def import_into_submission(
         ).year
     notes_added = 0
     if report.notes:
-        existing = {(c.item_id, c.body) for c in workflow.list_comments(actor, db, submission_id)}
+        existing = {
+            (c.item_id, c.body) for c in submissions.list_comments(actor, db, submission_id)
+        }
         items = {i.id for i in standard.items}
         for key, note in sorted(report.notes.items()):
             if key in report.skipped:
@@ -213,7 +215,9 @@ def import_into_submission(
             body = NOTE_PREFIX + (note if on_item else f"[{key}] {note}")
             if (on_item, body) in existing:
                 continue
-            workflow.add_comment(actor, db, submission_id, body=body, item_id=on_item, clock=clock)
+            submissions.add_comment(
+                actor, db, submission_id, body=body, item_id=on_item, clock=clock
+            )
             notes_added += 1
     not_stored = []
     if report.document.get("related_results"):
@@ -221,7 +225,7 @@ def import_into_submission(
             "related_results (results of other standards are not kept with a submission)"
         )
     return ImportOutcome(
-        workflow.get_submission(actor, db, submission_id) if (notes_added or year) else saved,
+        submissions.get_submission(actor, db, submission_id) if (notes_added or year) else saved,
         report,
         len(answers),
         len(gates),
@@ -233,7 +237,7 @@ def import_into_submission(
 
 
 def _latest_decisions(
-    decisions: list[workflow.DecisionView],
+    decisions: list[submissions.DecisionView],
 ) -> tuple[dict[tuple[str, str], tuple[str, str | None]], dict[tuple[str, str], Any]]:
     if not decisions:
         return {}, {}
@@ -260,9 +264,9 @@ def export_submission(
     """A stored submission as a workbook: answers, self-assessed and evaluated results, per-item
     points, decisions of the latest review round, gates and receipts. Only what `actor` may see."""
     library = library or bundled_library()
-    view = workflow.get_submission(actor, db, submission_id)
+    view = submissions.get_submission(actor, db, submission_id)
     with db.read() as session:
-        standard, _ = workflow.snapshot_standard(session, view.standard_sha256)
+        standard, _ = submissions.snapshot_standard(session, view.standard_sha256)
     document: dict[str, Any] = {
         "firm": view.organisation_name,
         "standard": view.standard_id,
@@ -276,10 +280,10 @@ def export_submission(
     self_result: Mapping[str, Any] | None = view.self_result
     if self_result is None:
         try:
-            self_result = workflow.preview(actor, db, submission_id).to_dict()
+            self_result = submissions.preview(actor, db, submission_id).to_dict()
         except InvalidInput:
             self_result = None
-    decisions, adjusted = _latest_decisions(workflow.list_decisions(actor, db, submission_id))
+    decisions, adjusted = _latest_decisions(submissions.list_decisions(actor, db, submission_id))
     evaluated = None
     if adjusted or view.final_result is not None or decisions:
         evaluated = {
@@ -295,7 +299,7 @@ def export_submission(
         }
     notes = {
         c.item_id: c.body.removeprefix(NOTE_PREFIX)
-        for c in workflow.list_comments(actor, db, submission_id)
+        for c in submissions.list_comments(actor, db, submission_id)
         if c.item_id and c.body.startswith(NOTE_PREFIX)
     }
     summary: list[tuple[str, str, Any]] = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from assessment.accounts.access import require_admin
-from assessment.accounts.identity import Principal
+from assessment.accounts.principal import Principal
 from standards import DocumentError, Issue, Library, load_library
 from standards.yamlsafe import DEFAULT_MAX_BYTES
 

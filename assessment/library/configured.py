@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from assessment.accounts import audit
 from assessment.accounts.access import require_admin
-from assessment.accounts.identity import Clock, Principal
+from assessment.accounts.principal import Clock, Principal
 from assessment.errors import InvalidInput
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import ConfiguredValue

@@ -174,7 +174,7 @@ class Submission(Base):
     final_result: Mapped[dict[str, Any] | None]
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     # Items whose options mean something else since the draft moved to a newer edition of its
-    # standard (`workflow.move_to_edition`): the firm re-reads them. Null: never moved.
+    # standard (`submissions.move_to_edition`): the firm re-reads them. Null: never moved.
     reread_items: Mapped[Any] = mapped_column(nullable=True)
 
 

@@ -5,7 +5,7 @@ in `submission_activities`, one row per submission and reporting year. `carbon_f
 with the bundled factor library; `green_answers` turns the figures into answers for the
 GB/T 36132-2025 items computed from carbon accounting (`derived_from`), keeping the sector
 baseline / leading values the firm gave, so they reach the score through the versioned
-`workflow.save_answers` like any other answer.
+`submissions.save_answers` like any other answer.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from assessment.accounts import audit
-from assessment.accounts.access import is_member, load_submission
-from assessment.accounts.identity import Clock, Principal
-from assessment.errors import InvalidInput, InvalidTransition, PermissionDenied
+from assessment.accounts.access import load_submission
+from assessment.accounts.principal import Clock, Principal
+from assessment.errors import InvalidInput
 from assessment.storage.db import Database, utcnow
-from assessment.storage.tables import Submission, SubmissionActivity
-from assessment.submissions.workflow import EDITABLE_STATES
+from assessment.storage.tables import SubmissionActivity
+from assessment.submissions.states import guard, touch
 from scoring.carbon import CarbonInputError, CarbonResult, check_activity, green_figures
 from standards import Standard, bundled_library
 from standards.models import QuantityRule
@@ -81,24 +81,10 @@ def save_activity(
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
-        if not is_member(actor, sub):
-            raise PermissionDenied(
-                f"carbon data: only a member of the firm may enter it for submission {sub.id}"
-            )
-        # The state is guarded in the statement that touches the submission row, not on the row
+        action = guard(actor, sub, "save_activity")
+        # The state again, in the statement that touches the submission row, not only on the row
         # read above: a save that took long can never land after the submission was handed in.
-        touched = session.execute(
-            update(Submission)
-            .where(Submission.id == sub.id, Submission.status.in_(sorted(EDITABLE_STATES)))
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if touched.rowcount != 1:  # type: ignore[attr-defined]
-            session.refresh(sub)
-            raise InvalidTransition(
-                f"carbon data: submission {sub.id} is {sub.status}; activity data can be changed "
-                "only while it is a draft or returned to the firm"
-            )
+        touch(session, sub, action, now)
         row = session.scalars(
             select(SubmissionActivity).where(
                 SubmissionActivity.submission_id == sub.id,

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.accounts.access import load_submission, submission_filter
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import InvalidInput, NotFound
 from assessment.storage.db import Database
 from assessment.storage.tables import Answer, ItemDecision, Organisation, Review, Submission, User
-from assessment.submissions.workflow import answer_document, snapshot_standard
+from assessment.submissions.snapshots import answer_document, snapshot_standard
 from scoring import AnswerError, Result, parse_answers, score
 from scoring.crosswalk import derived_views
 from standards import Standard, Text, bundled_library
@@ -76,7 +76,7 @@ def result_for(actor: Principal, db: Database, submission_id: int, which: Which)
     - `self`: what the firm submitted (None before the first submission);
     - `evaluated`: the submitted answers with the open review's adjustments applied — for the
       evaluator and administrators; a firm's members get None while a round is open (the round's
-      decisions are the evaluator's until it is finished, as in `workflow.list_decisions`);
+      decisions are the evaluator's until it is finished, as in `submissions.list_decisions`);
     - `final`: the evaluated answers an evaluator approved (None before approval).
     """
     with db.read() as session:

@@ -18,21 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from assessment.accounts import audit
-from assessment.accounts.access import is_member, load_submission, submission_filter
-from assessment.accounts.identity import Clock, Principal
+from assessment.accounts.access import load_submission, submission_filter
+from assessment.accounts.principal import Clock, Principal
 from assessment.errors import (
     EvidenceRejected,
     InvalidInput,
-    InvalidTransition,
     NotFound,
-    PermissionDenied,
 )
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import EvidenceBlob, EvidenceFile, Submission
-from assessment.submissions.workflow import EDITABLE_STATES, snapshot_standard
+from assessment.submissions.snapshots import snapshot_standard
+from assessment.submissions.states import guard, touch
 from assessment.text import clean_text
 
 MAX_BYTES = int(os.environ.get("ZHIZAO_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
@@ -224,28 +223,14 @@ def add_evidence(
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
-        if not is_member(actor, sub):
-            raise PermissionDenied(
-                f"add evidence: only a member of the firm may attach files to submission {sub.id}"
-            )
+        action = guard(actor, sub, "add_evidence")
         if item_id is not None:
             standard, _ = snapshot_standard(session, sub.standard_sha256)
             if item_id not in {i.id for i in standard.items}:
                 raise InvalidInput(f"evidence: item {item_id!r} is not in {standard.id}")
-        # Guard on the state in the same statement that touches the submission row, so a file can
+        # The state again, in the same statement that touches the submission row, so a file can
         # never slip in after the submission left the firm's hands.
-        touched = session.execute(
-            update(Submission)
-            .where(Submission.id == sub.id, Submission.status.in_(sorted(EDITABLE_STATES)))
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if touched.rowcount != 1:  # type: ignore[attr-defined]
-            session.refresh(sub)
-            raise InvalidTransition(
-                f"add evidence: submission {sub.id} is {sub.status}; files can be added only while "
-                "it is a draft or returned to the firm"
-            )
+        touch(session, sub, action, now)
         if session.get(EvidenceBlob, digest) is None:
             session.add(
                 EvidenceBlob(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment import submissions
 from assessment.accounts import organisations
-from assessment.accounts.identity import Role
+from assessment.accounts.principal import Role
 from assessment.errors import LifecycleError
-from assessment.submissions import appdata, workflow
+from assessment.submissions import appdata
 from standards import bundled_library
 from ui.parts import auth
 from ui.parts.common import db, flash, lang, show_error, show_flashes, status_label, t, tr, when
@@ -18,7 +19,7 @@ def render() -> None:
     show_flashes()
     st.title(t("assign.title"))
     st.caption(t("assign.intro"))
-    rows = appdata.review_queue(user, db(), statuses=sorted(workflow.ASSIGNABLE_STATES))
+    rows = appdata.review_queue(user, db(), statuses=sorted(submissions.ASSIGNABLE_STATES))
     if not rows:
         st.info(t("assign.empty"))
         return
@@ -65,7 +66,7 @@ def render() -> None:
     )
     if c3.button(t("assign.assign"), type="primary", key="assign_button"):
         try:
-            workflow.assign_evaluator(
+            submissions.assign_evaluator(
                 user, db(), sid, evaluator, expected_version=by_id[sid].version
             )
         except LifecycleError as exc:

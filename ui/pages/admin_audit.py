@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from assessment.accounts.identity import Role
+from assessment.accounts.principal import Role
 from assessment.certificates import records
 from ui.parts import auth
 from ui.parts.common import db, t, when

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, Role
+from assessment import submissions
+from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.issuer import configured_issuer
 from assessment.certificates.keys import KeyProblem
 from assessment.certificates.records import CertificateView
 from assessment.errors import LifecycleError
-from assessment.submissions import workflow
 from ui.parts import auth
 from ui.parts.common import db, flash, labeller, lang, md, show_error, show_flashes, t, when
 from ui.parts.downloads import certificate_button, status_of, verify_link
@@ -67,7 +67,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
     holding = {c.submission_id for c in certs if c.status != "revoked"}
     waiting = [
         s
-        for s in workflow.list_submissions(user, db(), status=workflow.APPROVED)
+        for s in submissions.list_submissions(user, db(), status=submissions.APPROVED)
         if s.id not in holding
     ]
     if not waiting:
@@ -154,7 +154,7 @@ def certificate_section(user: Principal, certs: list[CertificateView]) -> None:
 def result_section(user: Principal) -> None:
     st.subheader(t("certs.revoke_title"))
     st.caption(t("certs.revoke_intro"))
-    approved = workflow.list_submissions(user, db(), status=workflow.APPROVED)
+    approved = submissions.list_submissions(user, db(), status=submissions.APPROVED)
     if not approved:
         st.info(t("certs.no_approved"))
         return
@@ -169,7 +169,9 @@ def result_section(user: Principal) -> None:
         reason = st.text_area(t("certs.reason"), key="revoke_reason")
         if st.form_submit_button(t("certs.revoke"), type="primary"):
             try:
-                workflow.revoke(user, db(), sid, reason=reason, expected_version=by_id[sid].version)
+                submissions.revoke(
+                    user, db(), sid, reason=reason, expected_version=by_id[sid].version
+                )
             except LifecycleError as exc:
                 show_error(exc)
             else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import LifecycleError
 from assessment.library import configured
 from assessment.library.check import check_upload

@@ -6,7 +6,8 @@ import streamlit as st
 
 from assessment.accounts import organisations
 from assessment.accounts.classifications import SizeClass, divisions, regions
-from assessment.accounts.identity import Role, generate_password
+from assessment.accounts.identity import generate_password
+from assessment.accounts.principal import Role
 from assessment.errors import LifecycleError
 from ui.parts import auth
 from ui.parts.common import db, labeller, lang, md, show_error, show_flashes, t, when

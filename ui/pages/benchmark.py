@@ -17,7 +17,7 @@ import streamlit as st
 
 from assessment.accounts import organisations
 from assessment.accounts.classifications import divisions, regions
-from assessment.accounts.identity import Principal, Role
+from assessment.accounts.principal import Principal, Role
 from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import (
     FirmFacts,

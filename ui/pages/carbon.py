@@ -8,9 +8,10 @@ from typing import Any
 
 import streamlit as st
 
-from assessment.accounts.identity import Role
+from assessment import submissions
+from assessment.accounts.principal import Role
 from assessment.errors import Conflict, LifecycleError
-from assessment.submissions import activity, appdata, workflow
+from assessment.submissions import activity, appdata
 from scoring.carbon import CarbonResult, green_figures, known_keys
 from standards import bundled_library
 from ui.parts import auth
@@ -227,7 +228,7 @@ def show_result(result: CarbonResult) -> None:
         st.warning(t("carbon.unofficial", labels=", ".join(result.unofficial_labels)))
 
 
-def green_section(user: Any, sub: workflow.SubmissionView, result: CarbonResult) -> None:
+def green_section(user: Any, sub: submissions.SubmissionView, result: CarbonResult) -> None:
     st.subheader(t("carbon.green"))
     figures = green_figures(result)
     units = {
@@ -255,12 +256,14 @@ def green_section(user: Any, sub: workflow.SubmissionView, result: CarbonResult)
         return
     items = {i.id: i for i in std.items}
     st.caption(t("carbon.green_feeds", items=", ".join(tr(items[i].title) for i in derived)))
-    if sub.status not in workflow.EDITABLE_STATES:
+    if sub.status not in submissions.EDITABLE_STATES:
         return
     if st.button(t("carbon.apply"), key="carbon_apply", type="primary"):
         answers = activity.green_answers(std, result, sub.answers)
         try:
-            workflow.save_answers(user, db(), sub.id, expected_version=sub.version, answers=answers)
+            submissions.save_answers(
+                user, db(), sub.id, expected_version=sub.version, answers=answers
+            )
         except Conflict:
             st.error(t("q.conflict"))
         except LifecycleError as exc:
@@ -276,13 +279,13 @@ def render() -> None:
     show_flashes()
     st.title(t("carbon.title"))
     st.caption(t("carbon.intro"))
-    sub = pick_submission(user, key="c_pick", prefer=workflow.EDITABLE_STATES)
+    sub = pick_submission(user, key="c_pick", prefer=submissions.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         return
     std = appdata.submission_standard(user, db(), sub.id)
     st.caption(f"#{sub.id} · {standard_title(std)}")
-    editable = sub.status in workflow.EDITABLE_STATES
+    editable = sub.status in submissions.EDITABLE_STATES
     stored = activity.latest_activity(user, db(), sub.id)
     if not editable:
         st.info(t("carbon.read_only"))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.accounts.identity import Role
-from assessment.submissions import appdata, workflow
+from assessment import submissions
+from assessment.accounts.principal import Role
+from assessment.submissions import appdata
 from ui.parts import auth
 from ui.parts.common import (
     db,
@@ -37,7 +38,7 @@ def render() -> None:
     user = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("home.title"))
-    subs = workflow.list_submissions(user, db())
+    subs = submissions.list_submissions(user, db())
     if not subs:
         st.info(t("home.empty"))
         st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
@@ -45,7 +46,7 @@ def render() -> None:
     st.caption(t("home.intro", n=len(subs)))
     certs = current_certificates(user)
     for summary in reversed(subs):
-        sub = workflow.get_submission(user, db(), summary.id)
+        sub = submissions.get_submission(user, db(), summary.id)
         std = standard(sub.standard_id)
         with st.container(border=True, key=f"card-{sub.id}"):
             head, status = st.columns([4, 1])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from assessment import submissions
 from assessment.accounts import organisations
-from assessment.accounts.identity import Role
+from assessment.accounts.principal import Role
 from assessment.errors import LifecycleError
-from assessment.submissions import workflow
 from standards import bundled_library
 from ui.parts import auth
 from ui.parts.common import db, flash, labeller, lang, md, show_error, t, tr
@@ -60,7 +60,7 @@ def render() -> None:
     st.caption(t("new.counts", items=items, gates=len(std.gates)))
     if st.button(t("new.create"), type="primary", key="new_create"):
         try:
-            sub = workflow.create_submission(
+            sub = submissions.create_submission(
                 user,
                 db(),
                 org_id=org.id,

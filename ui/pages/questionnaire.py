@@ -11,9 +11,10 @@ from typing import Any
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, Role
+from assessment import submissions
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import Conflict, InvalidInput, LifecycleError
-from assessment.submissions import appdata, evidence, workflow
+from assessment.submissions import appdata, evidence
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import (
@@ -59,7 +60,7 @@ def _state(sid: int) -> dict[str, Any]:
     return st.session_state.setdefault(f"qstate::{sid}", {})
 
 
-def _load(sub: workflow.SubmissionView) -> None:
+def _load(sub: submissions.SubmissionView) -> None:
     state = _state(sub.id)
     if "version" not in state:
         state.update(version=sub.version, answers=dict(sub.answers), gates=dict(sub.gates))
@@ -80,7 +81,7 @@ def _save(
     if user is None:
         return
     try:
-        view = workflow.save_answers(
+        view = submissions.save_answers(
             user, db(), sid, expected_version=state["version"], answers=answers, gates=gates
         )
     except Conflict:
@@ -520,10 +521,10 @@ def domain_fragment(
         st.success(t("q.group_done"))
 
 
-def edition_box(user: Principal, sub: workflow.SubmissionView, std: Standard) -> None:
+def edition_box(user: Principal, sub: submissions.SubmissionView, std: Standard) -> None:
     """A draft on an older edition may move to the current one; after a move, what to re-read."""
     applicable = [i.id for i, _ in appdata.applicable_items(std, sub.profile, sub.industry_type)]
-    status = workflow.edition_status(user, db(), sub.id)
+    status = submissions.edition_status(user, db(), sub.id)
     if not status.current:
         reread = [i for i in applicable if i in status.reread]
         with st.container(border=True, key="edition-box"):
@@ -536,7 +537,7 @@ def edition_box(user: Principal, sub: workflow.SubmissionView, std: Standard) ->
                 st.caption(t("q.edition_items", items="、".join(reread)))
             if st.button(t("q.edition_move", new=status.current_edition), key="edition-move"):
                 try:
-                    workflow.move_to_edition(
+                    submissions.move_to_edition(
                         user, db(), sub.id, expected_version=_state(sub.id)["version"]
                     )
                 except Conflict:
@@ -571,7 +572,7 @@ def render() -> None:
     user = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("q.title"))
-    sub = pick_submission(user, key="q_pick", prefer=workflow.EDITABLE_STATES)
+    sub = pick_submission(user, key="q_pick", prefer=submissions.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
@@ -584,12 +585,12 @@ def render() -> None:
         _load(sub)
         state = _state(sub.id)
     std = appdata.submission_standard(user, db(), sub.id)
-    editable = sub.status in workflow.EDITABLE_STATES
+    editable = sub.status in submissions.EDITABLE_STATES
     industry = f" · {t(f'industry.{sub.industry_type}')}" if sub.industry_type else ""
     st.caption(
         f"{standard_title(std)} · {std.edition} · {t('q.target_profile')}: {profile_name(std, sub.profile)}{industry} · {status_label(sub.status)}"
     )
-    if sub.status == workflow.RETURNED:
+    if sub.status == submissions.RETURNED:
         st.warning(t("q.returned"))
         comments_box(user, sub.id, title_key="q.evaluator_comments")
     elif not editable:
@@ -652,7 +653,7 @@ def render() -> None:
         st.caption(t("q.submit_hint"))
         if st.button(t("q.submit"), type="primary", key="q_submit", icon=":material/send:"):
             try:
-                workflow.submit(user, db(), sub.id, expected_version=_state(sub.id)["version"])
+                submissions.submit(user, db(), sub.id, expected_version=_state(sub.id)["version"])
             except Conflict:
                 _state(sub.id)["conflict"] = True
                 st.rerun()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from assessment.accounts.classifications import divisions, regions
-from assessment.accounts.identity import Role
+from assessment.accounts.principal import Role
 from assessment.submissions import appdata
 from standards import bundled_library
 from ui.parts import auth

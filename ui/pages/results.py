@@ -9,8 +9,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from assessment.accounts.identity import Role
-from assessment.submissions import appdata, workflow
+from assessment import submissions
+from assessment.accounts.principal import Role
+from assessment.submissions import appdata
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule
@@ -143,10 +144,12 @@ def render() -> None:
     else:
         main, title = live, t("results.live")
         st.info(t("results.live_banner"))
-    if sub.status == workflow.REVOKED:
+    if sub.status == submissions.REVOKED:
         st.error(t("results.revoked"))
     # A bordered box once there is a certificate to speak of; a draft has the report button only.
-    with st.container(border=sub.status in (workflow.APPROVED, workflow.REVOKED), key="documents"):
+    with st.container(
+        border=sub.status in (submissions.APPROVED, submissions.REVOKED), key="documents"
+    ):
         cert = certificate_line(user, sub.id, sub.status)
         with st.container(horizontal=True):
             report_button(user, sub.id, sub.status, key=f"report-{sub.id}")

@@ -8,9 +8,11 @@ from typing import Any
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, Role
+from assessment import submissions
+from assessment.accounts.principal import Principal, Role
+from assessment.certificates import issue as certificates
 from assessment.errors import LifecycleError
-from assessment.submissions import appdata, evidence, workflow
+from assessment.submissions import appdata, evidence
 from standards import Standard
 from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
 from ui.parts import auth
@@ -136,9 +138,9 @@ def show_evidence(user: Principal, files: list[evidence.EvidenceView]) -> None:
 
 def item_panel(
     user: Principal,
-    sub: workflow.SubmissionView,
+    sub: submissions.SubmissionView,
     item: Item,
-    decision: workflow.DecisionView | None,
+    decision: submissions.DecisionView | None,
     files: list[evidence.EvidenceView],
     open_review: bool,
 ) -> None:
@@ -182,7 +184,7 @@ def item_panel(
             internal = st.text_input(t("review.internal_note"), key=f"int-{item.id}")
             if st.form_submit_button(t("review.save_decision"), type="primary"):
                 try:
-                    workflow.decide_item(
+                    submissions.decide_item(
                         user,
                         db(),
                         sub.id,
@@ -193,11 +195,11 @@ def item_panel(
                         expected_version=sub.version,
                     )
                     if public.strip():
-                        workflow.add_comment(
+                        submissions.add_comment(
                             user, db(), sub.id, body=public, visibility="public", item_id=item.id
                         )
                     if internal.strip():
-                        workflow.add_comment(
+                        submissions.add_comment(
                             user,
                             db(),
                             sub.id,
@@ -212,7 +214,7 @@ def item_panel(
                     st.rerun()
 
 
-def comparison(std: Standard, user: Principal, sub: workflow.SubmissionView) -> None:
+def comparison(std: Standard, user: Principal, sub: submissions.SubmissionView) -> None:
     self_result = appdata.result_for(user, db(), sub.id, "self")
     if self_result is None:
         return
@@ -259,7 +261,7 @@ def comparison(std: Standard, user: Principal, sub: workflow.SubmissionView) -> 
     )
 
 
-def actions(user: Principal, sub: workflow.SubmissionView) -> None:
+def actions(user: Principal, sub: submissions.SubmissionView) -> None:
     st.divider()
     st.subheader(t("review.finish"))
     left, mid, right = st.columns(3)
@@ -267,7 +269,7 @@ def actions(user: Principal, sub: workflow.SubmissionView) -> None:
         st.caption(t("review.approve_hint"))
         if st.button(t("review.accept_rest"), key="accept_rest"):
             try:
-                n = workflow.accept_remaining(user, db(), sub.id, expected_version=sub.version)
+                n = submissions.accept_remaining(user, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -277,7 +279,7 @@ def actions(user: Principal, sub: workflow.SubmissionView) -> None:
             t("review.approve"), type="primary", key="approve", icon=":material/verified:"
         ):
             try:
-                workflow.approve(user, db(), sub.id, expected_version=sub.version)
+                certificates.approve(user, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -287,7 +289,7 @@ def actions(user: Principal, sub: workflow.SubmissionView) -> None:
         text = st.text_area(t("review.return_comment"), key="return_text")
         if st.form_submit_button(t("review.return")):
             try:
-                workflow.return_to_firm(
+                submissions.return_to_firm(
                     user, db(), sub.id, comment=text, expected_version=sub.version
                 )
             except LifecycleError as exc:
@@ -299,7 +301,7 @@ def actions(user: Principal, sub: workflow.SubmissionView) -> None:
         text = st.text_area(t("review.reject_reason"), key="reject_text")
         if st.form_submit_button(t("review.reject")):
             try:
-                workflow.reject(user, db(), sub.id, reason=text, expected_version=sub.version)
+                submissions.reject(user, db(), sub.id, reason=text, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -307,7 +309,7 @@ def actions(user: Principal, sub: workflow.SubmissionView) -> None:
                 st.rerun()
 
 
-def note_form(user: Principal, sub: workflow.SubmissionView) -> None:
+def note_form(user: Principal, sub: submissions.SubmissionView) -> None:
     with st.form("note_form"):
         body = st.text_area(t("review.general_comment"), key="note_body")
         visibility = st.radio(
@@ -319,7 +321,7 @@ def note_form(user: Principal, sub: workflow.SubmissionView) -> None:
         )
         if st.form_submit_button(t("review.add_comment")):
             try:
-                workflow.add_comment(user, db(), sub.id, body=body, visibility=visibility)
+                submissions.add_comment(user, db(), sub.id, body=body, visibility=visibility)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -331,7 +333,9 @@ def render() -> None:
     user = auth.require_role(Role.EVALUATOR)
     show_flashes()
     st.title(t("review.title"))
-    sub = pick_submission(user, key="rv_pick", prefer=(workflow.SUBMITTED, workflow.IN_REVIEW))
+    sub = pick_submission(
+        user, key="rv_pick", prefer=(submissions.SUBMITTED, submissions.IN_REVIEW)
+    )
     if sub is None:
         st.info(t("queue.empty"))
         return
@@ -342,21 +346,21 @@ def render() -> None:
     with st.container(horizontal=True, key="review_documents"):
         export_button(user, sub.id, key=f"export-{sub.id}")
         report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
-    if sub.status == workflow.SUBMITTED:
+    if sub.status == submissions.SUBMITTED:
         st.info(t("review.not_started"))
         if st.button(t("review.start"), type="primary", key="start_review"):
             try:
-                workflow.start_review(user, db(), sub.id, expected_version=sub.version)
+                submissions.start_review(user, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
                 st.rerun()
         return
-    open_review = sub.status == workflow.IN_REVIEW
+    open_review = sub.status == submissions.IN_REVIEW
     if not open_review:
         st.info(t("review.closed", status=status_label(sub.status)))
     comparison(std, user, sub)
-    decisions = workflow.list_decisions(user, db(), sub.id)
+    decisions = submissions.list_decisions(user, db(), sub.id)
     latest = max((d.review_round for d in decisions), default=0)
     current = {d.key: d for d in decisions if d.review_round == latest and d.kind == "item"}
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, Role, authenticate, principal_for
+from assessment.accounts.identity import authenticate, principal_for
+from assessment.accounts.principal import Principal, Role
 from assessment.errors import AuthenticationFailed
 from ui.parts.common import LANGUAGE_NAMES, db, md, t
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from assessment import submissions
 from assessment.errors import (
     AuthenticationFailed,
     Conflict,
@@ -23,7 +24,6 @@ from assessment.errors import (
     PermissionDenied,
 )
 from assessment.storage.db import Database, database_url, open_database
-from assessment.submissions import workflow
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
 
@@ -110,7 +110,7 @@ def standard_title(std: Standard) -> str:
     return tr(std.short_title or std.title)
 
 
-def submission_label(std: Standard, sub: workflow.SubmissionSummary | Any) -> str:
+def submission_label(std: Standard, sub: submissions.SubmissionSummary | Any) -> str:
     return t(
         "common.submission_label",
         id=sub.id,

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal, principal_for
+from assessment.accounts.identity import principal_for
+from assessment.accounts.principal import Principal
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.lookup import certificate_status

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal
+from assessment.accounts.principal import Principal
 from assessment.errors import Conflict, LifecycleError
 from assessment.excel import layout
 from assessment.excel.reader import Problem
@@ -23,7 +23,7 @@ from assessment.excel.service import (
     import_into_submission,
     preview_import,
 )
-from assessment.submissions.workflow import SubmissionView
+from assessment.submissions import SubmissionView
 from standards import Standard
 from ui.parts.common import db, flash, number, show_error, t, tr
 from ui.parts.downloads import template_button

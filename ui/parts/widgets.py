@@ -7,9 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from assessment.accounts.identity import Principal
+from assessment import submissions
+from assessment.accounts.principal import Principal
 from assessment.errors import NotFound
-from assessment.submissions import workflow
 from standards import bundled_library
 from standards.models import (
     ChoiceRule,
@@ -31,13 +31,15 @@ def pick_submission(
     key: str,
     statuses: Iterable[str] | None = None,
     prefer: Iterable[str] = (),
-) -> workflow.SubmissionView | None:
+) -> submissions.SubmissionView | None:
     """Choose one of the submissions the user may see; remembers the choice across pages.
 
     Newest first, those in a `prefer`red state (e.g. still editable) before the others."""
     wanted = set(statuses or [])
     first = set(prefer)
-    found = [s for s in workflow.list_submissions(user, db()) if not wanted or s.status in wanted]
+    found = [
+        s for s in submissions.list_submissions(user, db()) if not wanted or s.status in wanted
+    ]
     if not found:
         return None
     ids = [s.id for s in sorted(found, key=lambda s: (s.status not in first, -s.id))]
@@ -52,7 +54,7 @@ def pick_submission(
     )
     st.session_state[CURRENT] = chosen
     try:
-        return workflow.get_submission(user, db(), chosen)
+        return submissions.get_submission(user, db(), chosen)
     except NotFound:
         st.session_state.pop(CURRENT, None)
         return None
@@ -66,7 +68,7 @@ def open_submission(submission_id: int, page: str) -> None:
 def comments_box(
     user: Principal, submission_id: int, *, title_key: str = "common.comments"
 ) -> None:
-    comments = workflow.list_comments(user, db(), submission_id)
+    comments = submissions.list_comments(user, db(), submission_id)
     if not comments:
         return
     st.subheader(t(title_key))

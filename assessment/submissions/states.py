@@ -1,0 +1,233 @@
+"""The states of a submission and the ONE table of who may do what in which state.
+
+States::
+
+    draft ──submit──▶ submitted ──start_review──▶ in_review ──approve──▶ approved ──revoke──▶ revoked
+      ▲                  ▲                          │  │
+      │                  └────────submit────────────┼──┘ (via returned)
+      │                                             ├──return_to_firm──▶ returned ──submit──▶ submitted
+      │                                             └──reject──▶ rejected
+
+Every guarded action of assessment/ — the transitions, and everything that changes a submission
+without moving it (answers, evidence, activity data, decisions, assignment, comments, a move to a
+new edition) — is a row of `ACTIONS`: the states it is possible in, the state it leads to, and the
+party who may do it. `guard` checks a row against an actor and a submission; `compare_and_set`
+and `touch` write under the same row in one statement, so a change based on a stale version or a
+state that moved meanwhile writes nothing. Nothing outside this module decides who may act.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from assessment.accounts import audit
+from assessment.accounts.access import is_assigned, is_member
+from assessment.accounts.principal import Principal
+from assessment.benchmark import store as benchmark_store
+from assessment.errors import Conflict, InvalidTransition, PermissionDenied
+from assessment.storage.tables import Review, Submission
+
+
+class Status(StrEnum):
+    """The state of a submission (stored as its value)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+DRAFT, SUBMITTED, IN_REVIEW, RETURNED = (
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.IN_REVIEW,
+    Status.RETURNED,
+)
+APPROVED, REJECTED, REVOKED = Status.APPROVED, Status.REJECTED, Status.REVOKED
+EDITABLE_STATES = frozenset({DRAFT, RETURNED})
+ASSIGNABLE_STATES = frozenset({SUBMITTED, IN_REVIEW, RETURNED})
+ANY_STATE = frozenset(Status)
+
+
+class Party(StrEnum):
+    """Who may take an action (in words, for messages)."""
+
+    FIRM = "a member of the firm"
+    FIRM_OR_ADMIN = "a member of the firm or an administrator"
+    EVALUATOR = "the assigned evaluator"
+    ADMIN = "an administrator"
+    PARTICIPANT = "a member of the firm, the assigned evaluator or an administrator"
+    REVIEWER = "the assigned evaluator or an administrator"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    doing: str  # in words, for messages: "edit answers"
+    sources: frozenset[Status]
+    party: Party
+    target: Status | None = None  # None: the submission stays in its state
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        # the firm's side
+        Action("save_answers", "edit answers", EDITABLE_STATES, Party.FIRM),
+        Action("add_evidence", "add evidence", EDITABLE_STATES, Party.FIRM),
+        Action("save_activity", "enter carbon data", EDITABLE_STATES, Party.FIRM),
+        Action("move_to_edition", "move to the current edition", EDITABLE_STATES,
+               Party.FIRM_OR_ADMIN),
+        Action("submit", "submit", EDITABLE_STATES, Party.FIRM, SUBMITTED),
+        # the evaluator's side
+        Action("start_review", "start the review", frozenset({SUBMITTED}), Party.EVALUATOR,
+               IN_REVIEW),
+        Action("decide_item", "decide on an item", frozenset({IN_REVIEW}), Party.EVALUATOR),
+        Action("accept_remaining", "accept items", frozenset({IN_REVIEW}), Party.EVALUATOR),
+        Action("return_to_firm", "return to the firm", frozenset({IN_REVIEW}), Party.EVALUATOR,
+               RETURNED),
+        Action("approve", "approve", frozenset({IN_REVIEW}), Party.EVALUATOR, APPROVED),
+        Action("reject", "reject", frozenset({IN_REVIEW}), Party.EVALUATOR, REJECTED),
+        # administration
+        Action("assign_evaluator", "assign an evaluator", ASSIGNABLE_STATES, Party.ADMIN),
+        Action("revoke", "revoke", frozenset({APPROVED}), Party.ADMIN, REVOKED),
+        # comments, in every state
+        Action("add_comment", "comment", ANY_STATE, Party.PARTICIPANT),
+        Action("add_internal_comment", "write an internal note", ANY_STATE, Party.REVIEWER),
+    )
+}  # fmt: skip
+
+
+def may(actor: Principal, sub: Submission, action: Action) -> bool:
+    """Whether the actor is of the party the action needs (the state aside)."""
+    firm, evaluator, admin = is_member(actor, sub), is_assigned(actor, sub), actor.is_admin
+    return {
+        Party.FIRM: firm,
+        Party.FIRM_OR_ADMIN: firm or admin,
+        Party.EVALUATOR: evaluator,
+        Party.ADMIN: admin,
+        Party.PARTICIPANT: firm or evaluator or admin,
+        Party.REVIEWER: evaluator or admin,
+    }[action.party]
+
+
+def require_party(actor: Principal, name: str) -> Action:
+    """For an action only an administrator may take: refuse anyone else before anything is
+    loaded (they learn nothing about the submission)."""
+    action = ACTIONS[name]
+    if action.party is Party.ADMIN and not actor.is_admin:
+        raise PermissionDenied(f"{action.doing}: only {action.party.value} may do this")
+    return action
+
+
+def _states(states: frozenset[Status]) -> str:
+    return "any state" if states == ANY_STATE else " or ".join(sorted(states))
+
+
+def check_version(sub: Submission, expected: int) -> None:
+    if sub.version != expected:
+        raise Conflict(
+            f"submission {sub.id} was changed by someone else since you loaded it (you had "
+            f"version {expected}, it is now version {sub.version}); nothing was saved — reload it "
+            "and apply your change again"
+        )
+
+
+def guard(
+    actor: Principal, sub: Submission, name: str, expected_version: int | None = None
+) -> Action:
+    """The action's row, once the actor, the state and (if given) the version allow it."""
+    action = ACTIONS[name]
+    if not may(actor, sub, action):
+        raise PermissionDenied(
+            f"{action.doing}: only {action.party.value} may do this to submission {sub.id}"
+        )
+    if sub.status not in action.sources:
+        raise InvalidTransition(
+            f"{action.doing}: submission {sub.id} is {sub.status}; this is possible only when it "
+            f"is {_states(action.sources)}"
+        )
+    if expected_version is not None:
+        check_version(sub, expected_version)
+    return action
+
+
+def compare_and_set(
+    session: Session,
+    sub: Submission,
+    action: Action,
+    expected: int,
+    now: datetime,
+    **values: Any,
+) -> None:
+    """UPDATE … WHERE version = :expected AND status IN (the action's states), raising the version
+    (and moving to the action's target); Conflict or InvalidTransition when no row matched."""
+    if action.target is not None:
+        values.setdefault("status", action.target.value)
+    result = session.execute(
+        update(Submission)
+        .where(
+            Submission.id == sub.id,
+            Submission.version == expected,
+            Submission.status.in_(sorted(action.sources)),
+        )
+        .values(version=Submission.version + 1, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(sub)
+        check_version(sub, expected)
+        raise InvalidTransition(
+            f"{action.doing}: submission {sub.id} is {sub.status} now; this is possible only "
+            f"when it is {_states(action.sources)}"
+        )
+    session.refresh(sub)
+    benchmark_store.record(session, sub)  # the benchmark's row moves with the submission
+
+
+def touch(session: Session, sub: Submission, action: Action, now: datetime) -> None:
+    """For changes beside the answers (evidence, activity data): the state is checked in the same
+    UPDATE that marks the submission changed, without raising its version."""
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == sub.id, Submission.status.in_(sorted(action.sources)))
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(sub)
+        raise InvalidTransition(
+            f"{action.doing}: submission {sub.id} is {sub.status}; this is possible only when it "
+            f"is {_states(action.sources)}"
+        )
+
+
+def transition_audit(
+    session: Session, actor: Principal, sub: Submission, action: str, before: str, now: datetime,
+    **extra: Any,
+) -> None:  # fmt: skip
+    audit.record(
+        session, actor, f"submission.{action}", "submission", sub.id, at=now, submission_id=sub.id,
+        before={"status": before, "version": sub.version - 1},
+        after={"status": sub.status, "version": sub.version, **extra},
+    )  # fmt: skip
+
+
+def current_review(session: Session, sub: Submission) -> Review:
+    review = session.scalars(
+        select(Review)
+        .where(Review.submission_id == sub.id, Review.finished_at.is_(None))
+        .order_by(Review.round.desc())
+    ).first()
+    if review is None:
+        raise InvalidTransition(f"submission {sub.id} has no open review")
+    return review
