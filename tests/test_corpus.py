@@ -144,8 +144,7 @@ def service(world: World, kind: str, path: Path) -> str | None:
 # The types each upload offers (the browser's file dialog shows only these; Streamlit refuses any
 # other extension itself, before the page sees the file).
 UPLOAD_TYPES = {"standards": (".yaml", ".yml"), "workbooks": (".xlsx",),
-                "evidence": (".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".docx", ".xlsx",
-                             ".pptx", ".doc", ".xls", ".ppt")}  # fmt: skip
+                "evidence": tuple(f".{e}" for e in evidence.ACCEPTED_EXTENSIONS)}  # fmt: skip
 
 
 def app_upload(world: World, kind: str, path: Path) -> str | None:

@@ -82,6 +82,7 @@ from assessment.storage.tables import (
 )
 from assessment.submissions import (
     APPROVED,
+    SubmissionSummary,
     SubmissionView,
     answer_document,
     score_document,
@@ -305,6 +306,18 @@ def issue_on_approval(
     except LifecycleError as exc:
         log.warning("approval of submission %s: no certificate issued: %s", submission_id, exc)
         return None
+
+
+def awaiting_certificate(actor: Principal, db: Database) -> list[SubmissionSummary]:
+    """Approved submissions the actor may see that hold no valid certificate (the ones an
+    administrator may issue), oldest first — the one place that says which wait."""
+    with db.read() as session:
+        holding = set(
+            session.scalars(select(Certificate.submission_id).where(Certificate.status == "valid"))
+        )
+    return [
+        s for s in submissions.list_submissions(actor, db, status=APPROVED) if s.id not in holding
+    ]
 
 
 def approve(
@@ -533,6 +546,8 @@ __all__ = [
     "IssuerUnavailable",
     "NotCertifiable",
     "SubmissionReport",
+    "approve",
+    "awaiting_certificate",
     "certificate_json",
     "certificate_pdf",
     "china_date",

@@ -31,6 +31,7 @@ from assessment.demo.cohort import Generator, decision_times, insert_firms
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import Organisation
 from assessment.submissions import activity, evidence
+from scoring.applicability import applicable_gates, applicable_items
 from standards import Library, Standard, bundled_library
 from standards.models import (
     Applicability,
@@ -73,12 +74,7 @@ def plausible_answers(
     """An answers document a firm of this maturity (0–1) might plausibly give: every mandatory
     item answered, optional items mostly, gates mostly affirmed."""
     answers: dict[str, Any] = {}
-    for item in standard.items:
-        if item.industry is not None and item.industry.value != industry_type:
-            continue
-        applicability = item.applicability.get(profile, standard.default_applicability)
-        if applicability is Applicability.NOT_APPLICABLE:
-            continue
+    for item, applicability in applicable_items(standard, profile, industry_type):
         if applicability is Applicability.OPTIONAL and rng.random() < 0.3:
             continue
         spot = min(1.0, max(0.0, maturity + rng.gauss(0.0, 0.18)))
@@ -103,9 +99,7 @@ def plausible_answers(
         elif isinstance(rule, QuantityRule):
             answers[item.id] = _measure(rule, spot)
     gates: dict[str, Any] = {}
-    for gate in standard.gates:
-        if gate.profiles and profile not in gate.profiles:
-            continue
+    for gate in applicable_gates(standard, profile):
         if gate.kind is GateKind.DECLARATION:
             gates[gate.id] = rng.random() < 0.97
         elif gate.kind is GateKind.MIN_VALUE:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessment.excel.layout import APPLICABILITY_NAMES, NO, YES
+from scoring.applicability import gate_applies, item_applicability
 from scoring.carbon import GREEN_KEY, PROCESS_KEY, units_for
 from standards.factors import FactorLibrary
 from standards.models import (
@@ -33,7 +34,9 @@ LANGS = ("zh", "en")
 
 
 def applicability(standard: Standard, item: Item, profile: str) -> Applicability:
-    return item.applicability.get(profile, standard.default_applicability)
+    """The item's applicability for the profile (the industry type aside)."""
+    found = item_applicability(standard, item, profile, None)
+    return Applicability.NOT_APPLICABLE if found is None else found
 
 
 def included_items(
@@ -48,9 +51,8 @@ def included_items(
         if item.id in always:
             chosen.append(item)
             continue
-        if industry and item.industry is not None and item.industry.value != industry:
-            continue
-        if profile and applicability(standard, item, profile) is Applicability.NOT_APPLICABLE:
+        found = item_applicability(standard, item, profile or "", industry or None)
+        if found is None or (profile and found is Applicability.NOT_APPLICABLE):
             continue
         chosen.append(item)
     return chosen
@@ -221,7 +223,7 @@ def gate_rows(standard: Standard, profile: str | None) -> list[GateRow]:
     rows: list[GateRow] = []
     related: list[tuple[str, str]] = []
     for gate in standard.gates:
-        if profile and gate.profiles and profile not in gate.profiles:
+        if profile and not gate_applies(gate, profile):
             continue
         if gate.kind is GateKind.RESULT_MIN:
             if gate.standard and gate.metric and (gate.standard, gate.metric) not in related:

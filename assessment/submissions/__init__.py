@@ -48,8 +48,10 @@ from assessment.submissions.states import (
     REVOKED,
     SUBMITTED,
     Action,
+    NextStep,
     Party,
     Status,
+    next_step,
 )
 from assessment.submissions.views import (
     SubmissionSummary,
@@ -62,10 +64,11 @@ from assessment.submissions.views import (
 __all__ = [
     "ACTIONS", "APPROVED", "ASSIGNABLE_STATES", "DRAFT", "EDITABLE_STATES", "IN_REVIEW",
     "MAX_COMMENT", "REJECTED", "RETURNED", "REVOKED", "SUBMITTED", "Action", "CommentView",
-    "DecisionView", "EditionStatus", "Party", "Status", "SubmissionSummary", "SubmissionView",
+    "DecisionView", "EditionStatus", "NextStep", "Party", "Status", "SubmissionSummary", "SubmissionView",
     "accept_remaining", "add_comment", "answer_document", "approve", "assign_evaluator",
     "create_submission", "decide_item", "edition_status", "ensure_snapshot", "get_submission",
-    "list_comments", "list_decisions", "list_submissions", "move_to_edition", "preview", "reject",
+    "list_comments", "list_decisions", "list_submissions", "move_to_edition", "next_step", "preview",
+    "reject",
     "return_to_firm", "revoke", "save_answers", "score_document", "snapshot_standard",
     "start_review", "submit",
 ]  # fmt: skip

@@ -23,9 +23,10 @@ from assessment.storage.db import Database
 from assessment.storage.tables import Answer, ItemDecision, Organisation, Review, Submission, User
 from assessment.submissions.snapshots import answer_document, snapshot_standard
 from scoring import AnswerError, Result, parse_answers, score
+from scoring.applicability import applicable_items
 from scoring.crosswalk import derived_views
 from standards import Standard, Text, bundled_library
-from standards.models import Applicability, Item, NodeLevel
+from standards.models import Applicability, Item, NodeLevel, Scale
 
 Which = Literal["live", "self", "final", "evaluated"]
 
@@ -117,6 +118,14 @@ def submitted_answers(actor: Principal, db: Database, submission_id: int) -> dic
         return dict(sub.self_answers or {})
 
 
+def submission_scales(actor: Principal, db: Database, submission_id: int) -> dict[str, Scale]:
+    """The answer scales stored with the submission's snapshot (what its grades mean)."""
+    with db.read() as session:
+        sub = load_submission(session, actor, submission_id)
+        _, scales = snapshot_standard(session, sub.standard_sha256)
+        return scales
+
+
 def submission_standard(actor: Principal, db: Database, submission_id: int) -> Standard:
     """The exact standard edition a submission is scored against (its stored snapshot)."""
     with db.read() as session:
@@ -137,21 +146,6 @@ class Group:
     name: Text
     parent_name: Text | None
     items: tuple[Item, ...]
-
-
-def applicable_items(
-    standard: Standard, profile: str, industry_type: str | None
-) -> list[tuple[Item, Applicability]]:
-    """The items a firm of this industry type answers for this profile, with their applicability."""
-    found = []
-    for item in standard.items:
-        if item.industry is not None and item.industry.value != industry_type:
-            continue
-        applicability = item.applicability.get(profile, standard.default_applicability)
-        if applicability is Applicability.NOT_APPLICABLE:
-            continue
-        found.append((item, applicability))
-    return found
 
 
 def question_groups(standard: Standard, profile: str, industry_type: str | None) -> list[Group]:

@@ -70,6 +70,10 @@ PPTX = Kind(
 OLE = Kind("application/x-ole-storage", "legacy Office document", (".doc", ".xls", ".ppt"))
 
 ACCEPTED = "PDF, PNG, JPEG, GIF, WebP, Word/Excel/PowerPoint (.docx .xlsx .pptx .doc .xls .ppt)"
+KINDS = (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX, PPTX, OLE)
+# The file types an upload may offer (without the dot, as Streamlit's uploader takes them): the
+# one list the app's uploaders read, so they never offer what the service refuses or the reverse.
+ACCEPTED_EXTENSIONS = tuple(e.removeprefix(".") for kind in KINDS for e in kind.extensions)
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _LOOKS_LIKE = (

@@ -58,6 +58,34 @@ ASSIGNABLE_STATES = frozenset({SUBMITTED, IN_REVIEW, RETURNED})
 ANY_STATE = frozenset(Status)
 
 
+class NextStep(StrEnum):
+    """What the firm does (or waits for) next, by the state of its submission."""
+
+    COMPLETE_AND_SUBMIT = "complete_and_submit"
+    REVISE_AND_RESUBMIT = "revise_and_resubmit"
+    WAIT_FOR_REVIEW = "wait_for_review"
+    WAIT_FOR_DECISION = "wait_for_decision"
+    SEE_RESULT = "see_result"
+    SEE_REASON = "see_reason"
+    RESULT_WITHDRAWN = "result_withdrawn"
+
+
+NEXT_STEP = {
+    Status.DRAFT: NextStep.COMPLETE_AND_SUBMIT,
+    Status.RETURNED: NextStep.REVISE_AND_RESUBMIT,
+    Status.SUBMITTED: NextStep.WAIT_FOR_REVIEW,
+    Status.IN_REVIEW: NextStep.WAIT_FOR_DECISION,
+    Status.APPROVED: NextStep.SEE_RESULT,
+    Status.REJECTED: NextStep.SEE_REASON,
+    Status.REVOKED: NextStep.RESULT_WITHDRAWN,
+}
+
+
+def next_step(status: str) -> NextStep:
+    """The firm's next step for a submission in this state (the one place that says it)."""
+    return NEXT_STEP[Status(status)]
+
+
 class Party(StrEnum):
     """Who may take an action (in words, for messages)."""
 

@@ -64,12 +64,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
             st.caption(t("certs.issuer_demo", fingerprint=issuer.fingerprint[:16]))
         else:
             st.caption(t("certs.issuer", name=md(issuer.name), fingerprint=issuer.fingerprint[:16]))
-    holding = {c.submission_id for c in certs if c.status != "revoked"}
-    waiting = [
-        s
-        for s in submissions.list_submissions(user, db(), status=submissions.APPROVED)
-        if s.id not in holding
-    ]
+    waiting = certificates.awaiting_certificate(user, db())
     if not waiting:
         st.info(t("certs.none_to_issue"))
         return

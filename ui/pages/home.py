@@ -13,7 +13,6 @@ from ui.parts.common import (
     number,
     profile_name,
     show_flashes,
-    standard,
     standard_title,
     status_label,
     t,
@@ -22,16 +21,6 @@ from ui.parts.common import (
 )
 from ui.parts.downloads import current_certificates, status_of
 from ui.parts.widgets import open_submission
-
-NEXT = {
-    "draft": "home.todo.draft",
-    "returned": "home.todo.returned",
-    "submitted": "home.todo.submitted",
-    "in_review": "home.todo.in_review",
-    "approved": "home.todo.approved",
-    "rejected": "home.todo.rejected",
-    "revoked": "home.todo.revoked",
-}
 
 
 def render() -> None:
@@ -47,7 +36,7 @@ def render() -> None:
     certs = current_certificates(user)
     for summary in reversed(subs):
         sub = submissions.get_submission(user, db(), summary.id)
-        std = standard(sub.standard_id)
+        std = appdata.submission_standard(user, db(), sub.id)
         with st.container(border=True, key=f"card-{sub.id}"):
             head, status = st.columns([4, 1])
             head.markdown(
@@ -88,12 +77,13 @@ def render() -> None:
                 reached += f"{' · ' if reached else ''}:{colour}-badge[:material/workspace_premium: {badge}]"
             if reached:
                 st.markdown(reached)
-            st.markdown(f"**{t('home.next')}** {t(NEXT[sub.status])}")
+            step = submissions.next_step(sub.status)
+            st.markdown(f"**{t('home.next')}** {t(f'home.todo.{step.value}')}")
             b1, b2, b3, _ = st.columns([1, 1, 1, 3])
             if b1.button(
                 t("home.open_questionnaire"),
                 key=f"q-{sub.id}",
-                type="primary" if sub.status in ("draft", "returned") else "secondary",
+                type="primary" if sub.status in submissions.EDITABLE_STATES else "secondary",
             ):
                 open_submission(sub.id, "ui/pages/questionnaire.py")
             if b2.button(t("home.open_results"), key=f"r-{sub.id}"):

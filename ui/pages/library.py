@@ -10,8 +10,10 @@ from collections.abc import Iterable
 import streamlit as st
 
 from assessment.cli.standards import summary
+from scoring.applicability import item_applicability
 from standards import Sourced, Standard, bundled_library
 from standards.models import (
+    Applicability,
     ChoiceRule,
     Gate,
     Item,
@@ -180,7 +182,12 @@ def item_block(std: Standard, item: Item) -> str:
             " / ".join(
                 tr(p.name)
                 + " "
-                + t("library." + item.applicability.get(p.id, std.default_applicability).value)
+                + t(
+                    "library."
+                    + (
+                        item_applicability(std, item, p.id, None) or Applicability.NOT_APPLICABLE
+                    ).value
+                )
                 for p in std.profiles
             )
         )

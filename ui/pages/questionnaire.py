@@ -7,6 +7,7 @@ answering an item reruns only that domain (105 items stay fast).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -16,7 +17,8 @@ from assessment.accounts.principal import Principal, Role
 from assessment.errors import Conflict, InvalidInput, LifecycleError
 from assessment.submissions import appdata, evidence
 from scoring import Result
-from standards import Standard, bundled_library
+from scoring.applicability import gate_applies
+from standards import Standard
 from standards.models import (
     ChoiceRule,
     Gate,
@@ -26,6 +28,7 @@ from standards.models import (
     Option,
     QuantityRule,
     SatisfactionRule,
+    Scale,
     YesNoRule,
 )
 from ui.parts import auth, offline
@@ -218,6 +221,7 @@ def draw_item(
     below: bool,
     files: list[evidence.EvidenceView],
     industry: str | None,
+    scales: Mapping[str, Scale],
     reread: bool = False,
 ) -> None:
     title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
@@ -280,12 +284,7 @@ def draw_item(
                 disabled=disabled,
             )
         elif isinstance(rule, SatisfactionRule):
-            library = bundled_library()
-            scale = (
-                next((s for s in library.scales.scales if s.id == rule.scale), None)
-                if library.scales
-                else None
-            )
+            scale = scales.get(rule.scale)  # the submission's snapshot, not the bundled library
             grades = {
                 g.key: f"{tr(g.text)} ({number(g.value)})" for g in (scale.grades if scale else [])
             }
@@ -349,20 +348,7 @@ def draw_item(
                     key=_k(sid, item.id, "upload", nonce),
                     on_change=_on_upload,
                     args=(sid, item.id, nonce),
-                    type=[
-                        "pdf",
-                        "png",
-                        "jpg",
-                        "jpeg",
-                        "gif",
-                        "webp",
-                        "docx",
-                        "xlsx",
-                        "pptx",
-                        "doc",
-                        "xls",
-                        "ppt",
-                    ],
+                    type=list(evidence.ACCEPTED_EXTENSIONS),
                 )
 
 
@@ -477,7 +463,7 @@ def domain_fragment(
     if group is None:
         outcomes = {g.id: g for g in result.gates}
         for gate in std.gates:
-            if gate.id in outcomes or not gate.profiles or profile in gate.profiles:
+            if gate.id in outcomes or gate_applies(gate, profile):
                 draw_gate(
                     sid, std, gate, gates, editable=editable, outcome=outcomes.get(gate.id),
                     profile=profile,
@@ -495,6 +481,7 @@ def domain_fragment(
             left=done.mandatory_remaining,
         ),
     )
+    scales = appdata.submission_scales(user, db(), sid)
     files: dict[str, list[evidence.EvidenceView]] = {}
     for f in evidence.list_evidence(user, db(), sid):
         files.setdefault(f.item_id or "", []).append(f)
@@ -515,6 +502,7 @@ def domain_fragment(
             below=item.id in below,
             files=files.get(item.id, []),
             industry=industry,
+            scales=scales,
             reread=item.id in reread,
         )
     if shown == 0:

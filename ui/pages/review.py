@@ -4,6 +4,7 @@ self-assessed vs evaluated difference per domain, then approve, return to the fi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -14,7 +15,15 @@ from assessment.certificates import issue as certificates
 from assessment.errors import LifecycleError
 from assessment.submissions import appdata, evidence
 from standards import Standard
-from standards.models import ChoiceRule, Item, MultiRule, QuantityRule, SatisfactionRule, YesNoRule
+from standards.models import (
+    ChoiceRule,
+    Item,
+    MultiRule,
+    QuantityRule,
+    SatisfactionRule,
+    Scale,
+    YesNoRule,
+)
 from ui.parts import auth
 from ui.parts.common import (
     db,
@@ -48,7 +57,9 @@ PREVIEW_MAX_BYTES = (
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
-def adjusted_widget(item: Item, original: Any, key: str, industry: str | None) -> Any:
+def adjusted_widget(
+    item: Item, original: Any, key: str, industry: str | None, scales: Mapping[str, Scale]
+) -> Any:
     """The evaluator's corrected answer for an item (same shapes as the firm's answers)."""
     rule = item.rule
     label = t("review.corrected")
@@ -85,7 +96,7 @@ def adjusted_widget(item: Item, original: Any, key: str, industry: str | None) -
             key=key,
         )
     if isinstance(rule, SatisfactionRule):
-        grades = scale_grades(rule)
+        grades = scale_grades(rule, scales)
         keys = list(grades)
         return st.selectbox(
             label,
@@ -143,6 +154,7 @@ def item_panel(
     decision: submissions.DecisionView | None,
     files: list[evidence.EvidenceView],
     open_review: bool,
+    scales: Mapping[str, Scale],
 ) -> None:
     original = sub.answers.get(item.id)
     title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
@@ -156,7 +168,9 @@ def item_panel(
             )
         st.markdown(f"{badge}**{md(title)}** `{item.id}`")
         industry = sub.industry_type
-        st.markdown(f"{t('review.firm_answer')}: {md(answer_text(item, original, industry))}")
+        st.markdown(
+            f"{t('review.firm_answer')}: {md(answer_text(item, original, industry, scales))}"
+        )
         checklist = chosen_checklist(item, original)
         if checklist:
             st.markdown(
@@ -164,7 +178,7 @@ def item_panel(
             )
         if decision is not None and decision.decision == "adjust":
             st.markdown(
-                f"{t('review.evaluated_answer')}: {md(answer_text(item, decision.value, industry))}  \n{t('review.reason')}: {md(decision.reason or '')}"
+                f"{t('review.evaluated_answer')}: {md(answer_text(item, decision.value, industry, scales))}  \n{t('review.reason')}: {md(decision.reason or '')}"
             )
         with st.expander(t("review.evidence", n=len(files)), icon=":material/attach_file:"):
             show_evidence(user, files)
@@ -178,7 +192,7 @@ def item_panel(
                 horizontal=True,
                 key=f"d-{item.id}",
             )
-            value = adjusted_widget(item, original, f"v-{item.id}", industry)
+            value = adjusted_widget(item, original, f"v-{item.id}", industry, scales)
             reason = st.text_input(t("review.reason_input"), key=f"why-{item.id}")
             public = st.text_input(t("review.public_comment"), key=f"pub-{item.id}")
             internal = st.text_input(t("review.internal_note"), key=f"int-{item.id}")
@@ -389,8 +403,11 @@ def render() -> None:
         if files.get(""):
             with st.expander(t("review.general_evidence", n=len(files[""]))):
                 show_evidence(user, files[""])
+        scales = appdata.submission_scales(user, db(), sub.id)
         for item in by_id[gid].items:
-            item_panel(user, sub, item, current.get(item.id), files.get(item.id, []), open_review)
+            item_panel(
+                user, sub, item, current.get(item.id), files.get(item.id, []), open_review, scales
+            )
     comments_box(user, sub.id)
     if open_review:
         note_form(user, sub)

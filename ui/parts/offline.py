@@ -8,7 +8,7 @@ answers saved in between (another tab, a colleague) are a conflict, never overwr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -23,8 +23,9 @@ from assessment.excel.service import (
     import_into_submission,
     preview_import,
 )
-from assessment.submissions import SubmissionView
+from assessment.submissions import SubmissionView, appdata
 from standards import Standard
+from standards.models import Scale
 from ui.parts.common import db, flash, number, show_error, t, tr
 from ui.parts.downloads import template_button
 from ui.parts.widgets import answer_text
@@ -87,7 +88,9 @@ def problems_table(problems: list[Problem], *, key: str) -> None:
     )
 
 
-def _change_rows(std: Standard, preview: ImportPreview) -> list[dict[str, Any]]:
+def _change_rows(
+    std: Standard, preview: ImportPreview, industry: str | None, scales: Mapping[str, Scale]
+) -> list[dict[str, Any]]:
     items = {i.id: i for i in std.items}
     gates = {g.id: g for g in std.gates}
     rows = []
@@ -95,7 +98,8 @@ def _change_rows(std: Standard, preview: ImportPreview) -> list[dict[str, Any]]:
         item = items.get(change.key) if change.kind == "item" else None
         if item is not None:
             title = f"{item.number} {tr(item.title)}" if item.number else tr(item.title)
-            before, after = answer_text(item, change.before), answer_text(item, change.after)
+            before = answer_text(item, change.before, industry, scales)
+            after = answer_text(item, change.after, industry, scales)
         else:
             gate = gates.get(change.key)
             title = tr(gate.title) if gate is not None else change.key
@@ -122,7 +126,11 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def _show(std: Standard, preview: ImportPreview, only_valid: bool, sid: int) -> None:
+def _show(
+    std: Standard, preview: ImportPreview, only_valid: bool, sub: SubmissionView,
+    scales: Mapping[str, Scale],
+) -> None:  # fmt: skip
+    sid = sub.id
     report = preview.report
     st.markdown(f"**{t('xl.preview')}**")
     if report.meta is not None:
@@ -154,7 +162,7 @@ def _show(std: Standard, preview: ImportPreview, only_valid: bool, sid: int) -> 
     if preview.changes:
         st.markdown(f"**{t('xl.changes_title', n=len(preview.changes))}**")
         st.dataframe(
-            _change_rows(std, preview),
+            _change_rows(std, preview, sub.industry_type, scales),
             hide_index=True,
             width="stretch",
             key=f"xl_changes-{sid}",
@@ -272,7 +280,7 @@ def section(
                 preview = _preview(user, sid, sub.version, upload, only_valid=True)
                 if preview is None:
                     return
-        _show(std, preview, only_valid, sid)
+        _show(std, preview, only_valid, sub, appdata.submission_scales(user, db(), sid))
         st.caption(t("xl.all_or_nothing"))
         st.button(
             t("xl.import_valid" if only_valid else "xl.import"),

@@ -10,7 +10,6 @@ import streamlit as st
 from assessment import submissions
 from assessment.accounts.principal import Principal
 from assessment.errors import NotFound
-from standards import bundled_library
 from standards.models import (
     ChoiceRule,
     Item,
@@ -18,6 +17,7 @@ from standards.models import (
     Option,
     QuantityRule,
     SatisfactionRule,
+    Scale,
     YesNoRule,
 )
 from ui.parts.common import db, lang, number, standard, submission_label, t, tr, when
@@ -80,13 +80,9 @@ def comments_box(
             st.text(c.body)
 
 
-def scale_grades(rule: SatisfactionRule) -> dict[str, str]:
-    library = bundled_library()
-    scale = (
-        next((s for s in library.scales.scales if s.id == rule.scale), None)
-        if library.scales
-        else None
-    )
+def scale_grades(rule: SatisfactionRule, scales: Mapping[str, Scale]) -> dict[str, str]:
+    """The grades of the item's scale as the submission's snapshot holds them."""
+    scale = scales.get(rule.scale)
     return {g.key: tr(g.text) for g in (scale.grades if scale else [])}
 
 
@@ -106,7 +102,7 @@ def thresholds_checklist(option: Option, *, evidence: bool = False) -> list[str]
     return lines
 
 
-def answer_text(item: Item, value: Any, industry: str | None = None) -> str:
+def answer_text(item: Item, value: Any, industry: str | None, scales: Mapping[str, Scale]) -> str:
     """An answer in words, in the page's language (review page, import preview)."""
     rule = item.rule
     if value is None:
@@ -122,7 +118,7 @@ def answer_text(item: Item, value: Any, industry: str | None = None) -> str:
     if isinstance(rule, YesNoRule):
         return t("common.yes") if value else t("common.no")
     if isinstance(rule, SatisfactionRule):
-        return scale_grades(rule).get(value, str(value))
+        return scale_grades(rule, scales).get(value, str(value))
     if isinstance(rule, QuantityRule) and isinstance(value, Mapping):
         if isinstance(value.get("products"), list):
             return "；".join(
