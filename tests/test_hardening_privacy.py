@@ -79,22 +79,26 @@ def test_a_firm_member_cannot_change_its_classification(
 
 
 def test_cohort_membership_is_checked_against_the_benchmark_row(world: World) -> None:
-    """After a reclassification the firm is still counted where its benchmark row says, so that is
-    where it may look — not where the live organisation now says it is."""
+    """Membership is read from the firm's benchmark row, never from fields a firm may edit; an
+    administrator's reclassification rewrites the row (the read model follows its source), and the
+    firm may then look where the row says — and nowhere else."""
     db = world.db
     world.submission("approved")  # org A: division 36, county 330206 (Ningbo), medium
-    organisations.update_organisation(
-        world.admin, db, world.org_a, region_code="330108", size_class="large"
-    )
     firm_benchmark(world.ent_a, db, world.org_a, Query(region="330200", size="medium"))
     with pytest.raises(PermissionDenied, match="cohorts it belongs to"):
         firm_benchmark(world.ent_a, db, world.org_a, Query(region="330100"))
+    organisations.update_organisation(
+        world.admin, db, world.org_a, region_code="330108", size_class="large"
+    )
+    firm_benchmark(world.ent_a, db, world.org_a, Query(region="330100", size="large"))
     with pytest.raises(PermissionDenied, match="cohorts it belongs to"):
-        firm_benchmark(world.ent_a, db, world.org_a, Query(size="large"))
+        firm_benchmark(world.ent_a, db, world.org_a, Query(region="330200"))
+    with pytest.raises(PermissionDenied, match="cohorts it belongs to"):
+        firm_benchmark(world.ent_a, db, world.org_a, Query(size="medium"))
     # the page offers the same cohorts
     facts = firm_facts(world.ent_a, db, world.org_a, Query(standard="gbt37393-2019"))
-    assert (facts.region_code, facts.size_class) == ("330206", "medium")
-    assert "330200" in facts.region_chain
+    assert (facts.region_code, facts.size_class) == ("330108", "large")
+    assert "330100" in facts.region_chain
 
 
 # --- break 13 (b): no service lists single peers -------------------------------------------------

@@ -26,6 +26,7 @@ from assessment.accounts.identity import (
     verify_password,
 )
 from assessment.accounts.principal import Clock, Principal, Role
+from assessment.benchmark import store as benchmark_store
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import Organisation, User
@@ -260,9 +261,11 @@ def update_organisation(
         before = {k: getattr(org, k) for k in changes}
         for key, value in changes.items():
             setattr(org, key, value)
+        session.flush()
+        if reserved:  # the firm's rows move to the cohorts of its new classification
+            benchmark_store.refresh(session, benchmark_store.of_organisation(session, org.id))
         audit.record(session, actor, "organisation.update", "organisation", org.id, at=now,
                      before=before, after=changes)  # fmt: skip
-        session.flush()
         return _org_view(org)
 
 

@@ -6,8 +6,8 @@ classification, the result's total, score rate, maturity score, tier, the score 
 and the 碳效码 L of its newest year of activity data, so that a whole population (one standard
 edition, one year) is read with one indexed query and no JSON.
 
-- `record(session, sub)` keeps the row of a submission in step; workflow calls it in the same
-  transaction as every change of a submission, so a benchmark never sees half a transition.
+- `refresh(session, subs)` keeps the rows in step: every action that changes what a row holds
+  (a transition, the firm's classification, activity data) calls it in its own transaction.
 - `rebuild(db)` / `ensure(db)` rewrite every row from the submissions (after an import, or for a
   database written before the table existed).
 - `load_population` reads a population as the numpy columns scoring/benchmark.py works on.
@@ -27,7 +27,7 @@ import gc
 import math
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -216,8 +216,37 @@ def _newest_activity(session: Session, submission_id: int) -> Mapping[str, Any] 
     ).first()
 
 
-def record(session: Session, sub: Submission) -> None:
-    """Write (or remove) the row of a submission after a change, in the caller's transaction."""
+def refresh(session: Session, subs: Iterable[Submission]) -> None:
+    """Bring the rows of these submissions in step with what they hold now — their result, the
+    firm's classification, their newest activity data — in the caller's transaction.
+
+    The one way rows change: every transition (`submissions.states.compare_and_set`), a change
+    of the firm's classification (`accounts.organisations.update_organisation`) and a save of
+    activity data (`submissions.activity.save_activity`) call it, so a benchmark never sees half
+    an action and never waits for a rebuild."""
+    groups: set[tuple[int, str, str, int]] = set()
+    for sub in subs:
+        groups |= _rewrite(session, sub)
+    for group in groups:
+        recount(session, *group)
+    if groups:
+        bump(session)
+
+
+def of_organisation(session: Session, org_id: int) -> list[Submission]:
+    """The submissions of a firm that may have a row (those in a counted state)."""
+    return list(
+        session.scalars(
+            select(Submission).where(
+                Submission.organisation_id == org_id, Submission.status.in_(COUNTED_STATES)
+            )
+        )
+    )
+
+
+def _rewrite(session: Session, sub: Submission) -> set[tuple[int, str, str, int]]:
+    """Replace (or remove) one submission's row; the (firm, standard, edition, year) groups whose
+    `counted` mark may have moved."""
     old = session.get(BenchmarkFact, sub.id)
     groups: set[tuple[int, str, str, int]] = set()
     if old is not None:
@@ -225,32 +254,28 @@ def record(session: Session, sub: Submission) -> None:
         session.delete(old)
         session.flush()
     found = _basis(sub)
-    if found is not None:
+    org = session.get(Organisation, sub.organisation_id) if found is not None else None
+    if found is not None and org is not None:
         basis, result, at = found
-        org = session.get(Organisation, sub.organisation_id)
-        if org is not None:
-            row = fact_row(
-                submission_id=sub.id,
-                organisation_id=org.id,
-                standard_id=sub.standard_id,
-                edition=sub.edition,
-                basis=basis,
-                source_version=sub.version,
-                at=at,
-                industry_code=org.industry_code,
-                region_code=org.region_code,
-                size_class=org.size_class,
-                synthetic=sub.synthetic,
-                result=result,
-                activity=_newest_activity(session, sub.id),
-                counted=False,
-            )
-            session.execute(insert(BenchmarkFact), [row])
-            groups.add((org.id, sub.standard_id, sub.edition, row["year"]))
-    for group in groups:
-        recount(session, *group)
-    if groups:
-        bump(session)
+        row = fact_row(
+            submission_id=sub.id,
+            organisation_id=org.id,
+            standard_id=sub.standard_id,
+            edition=sub.edition,
+            basis=basis,
+            source_version=sub.version,
+            at=at,
+            industry_code=org.industry_code,
+            region_code=org.region_code,
+            size_class=org.size_class,
+            synthetic=sub.synthetic,
+            result=result,
+            activity=_newest_activity(session, sub.id),
+            counted=False,
+        )
+        session.execute(insert(BenchmarkFact), [row])
+        groups.add((org.id, sub.standard_id, sub.edition, row["year"]))
+    return groups
 
 
 def bump(session: Session) -> None:
@@ -306,14 +331,25 @@ def _fingerprint(session: Session) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def stale(db: Database) -> bool:
-    """True when the rows do not match the submissions (count and versions differ), or some
-    were written before rows had a vector."""
+    """True when the rows do not match the submissions (count and versions differ), a row's
+    classification is not its firm's, or some were written before rows had a vector. The actions
+    keep rows in step (`refresh`); this catches a database changed behind their back."""
     with db.read() as session:
         subs, facts = _fingerprint(session)
         unpacked = session.scalar(
             select(BenchmarkFact.submission_id).where(BenchmarkFact.vector.is_(None)).limit(1)
         )
-    return subs != facts or unpacked is not None
+        moved = session.scalar(
+            select(BenchmarkFact.submission_id)
+            .join(Organisation, Organisation.id == BenchmarkFact.organisation_id)
+            .where(
+                (BenchmarkFact.region_code != Organisation.region_code)
+                | (BenchmarkFact.industry_code != Organisation.industry_code)
+                | ~BenchmarkFact.size_class.is_not_distinct_from(Organisation.size_class)
+            )
+            .limit(1)
+        )
+    return subs != facts or unpacked is not None or moved is not None
 
 
 def rebuild(db: Database, batch: int = 2000) -> int:

@@ -321,7 +321,7 @@ class BenchmarkFact(Base):
     """One submission's result as the benchmark reads it: derived, denormalised, one row per
     approved or self-assessed (submitted, in review, returned) submission.
 
-    Kept in step by `assessment.benchmark_store.record` whenever a submission changes, and
+    Kept in step by `assessment.benchmark.store.refresh` in every action that changes a row, and
     rebuilt from the submissions by `zhizao benchmark --rebuild`. `counted` marks the row a firm is
     counted with in its standard edition and year (its approved result first, else its latest
     self-assessment). The firm's classification is copied as it was when the row was written.

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from assessment.accounts import audit
 from assessment.accounts.access import load_submission
 from assessment.accounts.principal import Clock, Principal
+from assessment.benchmark import store as benchmark_store
 from assessment.errors import InvalidInput
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import SubmissionActivity
@@ -105,6 +106,7 @@ def save_activity(
         else:
             row.data, row.updated_at, row.updated_by = stored, now, actor.user_id
         session.flush()
+        benchmark_store.refresh(session, [sub])  # the row's carbon figures follow the new data
         audit.record(
             session, actor, "activity.save", "submission", sub.id, at=now, submission_id=sub.id,
             before=before, after={"year": result.year, "data": stored},

@@ -219,7 +219,7 @@ def compare_and_set(
             f"when it is {_states(action.sources)}"
         )
     session.refresh(sub)
-    benchmark_store.record(session, sub)  # the benchmark's row moves with the submission
+    benchmark_store.refresh(session, [sub])  # the benchmark's row moves with the submission
 
 
 def touch(session: Session, sub: Submission, action: Action, now: datetime) -> None:

@@ -18,7 +18,6 @@ import streamlit as st
 from assessment.accounts import organisations
 from assessment.accounts.classifications import divisions, regions
 from assessment.accounts.principal import Principal, Role
-from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import (
     FirmFacts,
     Query,
@@ -40,12 +39,6 @@ from ui.parts.common import db, lang, number, show_error, t, tier_name, tr
 FIRM_COLOUR = "#d62728"
 PEER_COLOUR = "#9e9e9e"
 BAND_COLOUR = "#c6dbef"
-
-
-@st.cache_resource(show_spinner=False)
-def _ensure_rows(url: str) -> int | None:
-    """Once per process and database: write the benchmark rows if they are out of step."""
-    return benchmark_store.ensure(db())
 
 
 ALL = ""  # the "all" choice of a filter (Streamlit's selectbox reads None as no choice)
@@ -573,7 +566,6 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
         return
     st.caption(t("bench.intro", k=MIN_COHORT, m=MIN_COHORT - 1))
     database = db()
-    _ensure_rows(str(database.engine.url))
     _sync_language()
     chosen = _edition_choice(database)
     if chosen is None:

@@ -23,6 +23,7 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
+from assessment.benchmark import store as benchmark_store
 from assessment.storage.db import Database, database_url, open_database
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
@@ -69,7 +70,11 @@ def when(value: dt.datetime | None) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _database(url: str) -> Database:
-    return open_database(url)
+    """Opened once per process: the schema upgraded, and the benchmark rows written if the
+    database predates them (actions keep them in step from then on; no page rebuilds them)."""
+    database = open_database(url)
+    benchmark_store.ensure(database)
+    return database
 
 
 def db() -> Database:

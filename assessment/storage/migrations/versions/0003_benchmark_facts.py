@@ -3,7 +3,7 @@
 The benchmark reads a whole standard edition and year at once; this table holds what it needs
 (classification, totals, domain scores, carbon intensity) so that a cohort is one indexed scan,
 with no JSON to parse. Rows are derived from the submissions and written with them; an existing
-database is filled by `zhizao benchmark --rebuild` (the app and the command do it on first use).
+database is filled by `zhizao benchmark --rebuild` (the app, when it opens the database, and the command do it by themselves).
 
 Revision ID: 0003
 Revises: 0002
