@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from assessment import submissions
+from assessment.benchmark import store as benchmark_store
 from assessment.errors import (
     AuthenticationFailed,
     Conflict,
@@ -23,7 +24,6 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
-from assessment.benchmark import store as benchmark_store
 from assessment.storage.db import Database, database_url, open_database
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
