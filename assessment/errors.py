@@ -1,11 +1,27 @@
-"""What a service call can fail with. Every error carries a message meant for the person acting;
-when a service raises, its transaction is rolled back and nothing was stored."""
+"""What a service call can fail with. Every error carries `problems` — `standards.problems.Problem`
+values, each a place, a code and its values — which a page renders in its reader's language
+(`error.text("zh")`) and the command line prints in English (`str(error)`). When a service raises,
+its transaction is rolled back and nothing was stored."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from standards.problems import Problem, problems_text
+
 
 class LifecycleError(Exception):
-    """Base class: `str(error)` is the message to show."""
+    """Base class: `problems` says what went wrong; `str(error)` is their English text."""
+
+    def __init__(self, problems: Problem | Sequence[Problem]) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        for problem in self.problems:
+            if not isinstance(problem, Problem):  # a sentence would reach the page untranslated
+                raise TypeError(f"{type(self).__name__} takes Problem values, not {problem!r}")
+        super().__init__(problems_text(self.problems))
+
+    def text(self, lang: str = "en") -> str:
+        return problems_text(self.problems, lang)
 
 
 class NotFound(LifecycleError):
@@ -26,10 +42,6 @@ class Conflict(LifecycleError):
 
 class InvalidInput(LifecycleError):
     """Bad input; `problems` lists every problem found, each naming the field or item."""
-
-    def __init__(self, problems: list[str] | str) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 class EvidenceRejected(InvalidInput):

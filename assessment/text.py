@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 
 from assessment.errors import InvalidInput
+from standards.problems import Loc, Problem
 
 # Bidirectional controls and other invisible format characters that change how text reads.
 _DISGUISING = frozenset(
@@ -33,26 +34,24 @@ def _bad_character(value: str, multiline: bool) -> tuple[int, str] | None:
 
 
 def text_problems(
-    value: object, field: str, *, max_length: int = MAX_LINE, multiline: bool = False
-) -> list[str]:
-    """Problems of one text field (empty when fine), each naming the field."""
+    value: object, field: str | Loc, *, max_length: int = MAX_LINE, multiline: bool = False
+) -> list[Problem]:
+    """Problems of one text field (empty when fine), each placed at the field (a key or a loc)."""
+    field = (field,) if isinstance(field, str) else field
     if not isinstance(value, str):
-        return [f"{field}: expected text, got {type(value).__name__}"]
+        return [Problem(field, "text.not_text", {"type": type(value).__name__})]
     found = _bad_character(value, multiline)
     if found is not None:
         index, char = found
-        allowed = " (only tab and line breaks are allowed here)" if multiline else ""
-        return [
-            f"{field}: contains the control character U+{ord(char):04X} at position "
-            f"{index + 1}{allowed}; remove it"
-        ]
+        code = "text.control_character_multiline" if multiline else "text.control_character"
+        return [Problem(field, code, {"code_point": f"U+{ord(char):04X}", "at": index + 1})]
     if len(value) > max_length:
-        return [f"{field}: at most {max_length:,} characters (got {len(value):,})"]
+        return [Problem(field, "text.too_long", {"max": max_length, "length": len(value)})]
     return []
 
 
 def clean_text(
-    value: object, field: str, *, max_length: int = MAX_LINE, multiline: bool = False
+    value: object, field: str | Loc, *, max_length: int = MAX_LINE, multiline: bool = False
 ) -> str:
     """The text, stripped, or InvalidInput naming the field and what is wrong with it."""
     problems = text_problems(value, field, max_length=max_length, multiline=multiline)

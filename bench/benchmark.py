@@ -48,9 +48,14 @@ from sqlalchemy import insert  # noqa: E402
 from assessment.accounts.principal import Principal  # noqa: E402
 from assessment.benchmark import store as benchmark_store  # noqa: E402
 from assessment.benchmark.service import Query, firm_benchmark  # noqa: E402
-from assessment.benchmark.store import CHINA, pack, vector  # noqa: E402
+from assessment.benchmark.store import pack, vector  # noqa: E402
 from assessment.demo.cohort import CARBON_BASE, CITY_WEIGHTS, DIVISION_WEIGHTS  # noqa: E402
-from assessment.storage.db import Database, make_engine, upgrade  # noqa: E402
+from assessment.storage.db import (  # noqa: E402
+    CHINA,
+    Database,
+    make_engine,
+    upgrade,
+)
 from assessment.storage.tables import BenchmarkFact, Organisation, Submission  # noqa: E402
 from standards import bundled_library  # noqa: E402
 

@@ -29,14 +29,15 @@ from standards.models import (
     Standard,
     YesNoRule,
 )
+from standards.problems import Loc, Problem, problems_text
 
 
 class AnswerError(ValueError):
     """Answers that do not fit the standard; `problems` names each item and what was expected."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(problems))
+        super().__init__(problems_text(problems))
 
 
 @dataclass(frozen=True)
@@ -158,45 +159,57 @@ def parse_answers(
     profile: str | None = None,
 ) -> AnswerSet:
     """Check raw answers (from YAML/JSON) against `standard`; raise AnswerError listing every problem."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     unknown = sorted(str(k) for k in data if k not in TOP_LEVEL_KEYS)
     if unknown:
         problems.append(
-            f"{', '.join(unknown)}: unknown field(s); expected {', '.join(TOP_LEVEL_KEYS)}"
+            Problem((), "answers.unknown_fields", {"fields": unknown, "expected": TOP_LEVEL_KEYS})
         )
     std_id = data.get("standard")
     if std_id is not None and std_id != standard.id:
-        problems.append(f"standard: the answers are for {std_id!r}, not {standard.id!r}")
+        problems.append(
+            Problem(("standard",), "answers.other_standard", {"given": std_id, "id": standard.id})
+        )
     edition = data.get("edition")
     if edition is not None and str(edition) != standard.edition:
         problems.append(
-            f"edition: the answers are for edition {edition!r}; the library has {standard.edition!r}"
-        )
+            Problem(
+                ("edition",), "answers.other_edition",
+                {"given": edition, "edition": standard.edition},
+            )
+        )  # fmt: skip
     profiles = {p.id for p in standard.profiles}
     chosen = (
         profile or data.get("profile") or (standard.profiles[0].id if len(profiles) == 1 else None)
     )
     if chosen is None:
-        problems.append(f"profile: missing; expected one of {sorted(profiles)}")
+        problems.append(Problem(("profile",), "answers.no_profile", {"expected": sorted(profiles)}))
     elif chosen not in profiles:
-        problems.append(f"profile: unknown profile {chosen!r}; expected one of {sorted(profiles)}")
+        problems.append(
+            Problem(
+                ("profile",), "answers.unknown_profile",
+                {"given": chosen, "expected": sorted(profiles)},
+            )
+        )  # fmt: skip
     industry: IndustryType | None = None
     raw_industry = data.get("industry_type")
     if raw_industry is not None:
         try:
             industry = IndustryType(raw_industry)
         except ValueError:
-            problems.append(f"industry_type: {raw_industry!r} is not one of discrete, process")
+            problems.append(
+                Problem(
+                    ("industry_type",), "answers.unknown_industry_type", {"given": raw_industry}
+                )
+            )
     elif any(i.industry for i in standard.items):
-        problems.append(
-            "industry_type: missing; this standard has discrete/process items (discrete or process)"
-        )
+        problems.append(Problem(("industry_type",), "answers.no_industry_type"))
 
     raw_answers = data.get("answers", {})
     if raw_answers is None:
         raw_answers = {}
     if not isinstance(raw_answers, Mapping):
-        problems.append("answers: expected a mapping of item id → answer")
+        problems.append(Problem(("answers",), "answers.not_a_mapping"))
         raw_answers = {}
     items = {i.id: i for i in standard.items}
     na_policy = str(standard.scoring.not_applicable.effective or "renormalise")
@@ -204,14 +217,20 @@ def parse_answers(
     for key, raw in raw_answers.items():
         item = items.get(str(key))
         if item is None:
-            hint = _suggest(str(key), items)
-            problems.append(f"answers.{key}: unknown item id{hint}")
+            near = _suggest(str(key), items)
+            problems.append(
+                Problem(("answers", str(key)), "answers.unknown_item", {"near": near})
+                if near
+                else Problem(("answers", str(key)), "answers.unknown_item_no_hint")
+            )
             continue
         if industry is not None and item.industry is not None and item.industry != industry:
             problems.append(
-                f"answers.{key}: this item is for {item.industry.value} industries; "
-                f"the firm is {industry.value} — answer its {industry.value} variant instead"
-            )
+                Problem(
+                    ("answers", str(key)), "answers.other_industry",
+                    {"item_industry": item.industry.value, "firm_industry": industry.value},
+                )
+            )  # fmt: skip
             continue
         value = _parse_value(item, raw, scales or {}, na_policy, problems)
         if value is not None:
@@ -220,7 +239,9 @@ def parse_answers(
     gates = _parse_gates(data.get("gates") or {}, standard, problems)
     related = _parse_related(data.get("related_results") or {}, problems)
     if problems or chosen is None:
-        raise AnswerError(problems or ["profile: missing"])
+        raise AnswerError(
+            problems or [Problem(("profile",), "answers.no_profile", {"expected": []})]
+        )
     return AnswerSet(
         standard=standard.id,
         edition=standard.edition,
@@ -232,62 +253,53 @@ def parse_answers(
     )
 
 
-def _suggest(key: str, items: Mapping[str, Item]) -> str:
+def _suggest(key: str, items: Mapping[str, Item]) -> list[str]:
+    """Item ids with the same number, for a key that is not an item (`FF-1` → FF-001)."""
     digits = "".join(c for c in key if c.isdigit())
-    near = [i for i in items if digits and i.rstrip("-DP").endswith(digits.zfill(3))]
-    return f" (did you mean {', '.join(near)}?)" if near else ""
+    return [i for i in items if digits and i.rstrip("-DP").endswith(digits.zfill(3))]
 
 
 def _parse_value(
-    item: Item, raw: Any, scales: Mapping[str, Scale], na_policy: str, problems: list[str]
+    item: Item, raw: Any, scales: Mapping[str, Scale], na_policy: str, problems: list[Problem]
 ) -> AnswerValue | None:
-    where = f"answers.{item.id}"
+    where: Loc = ("answers", item.id)
     if isinstance(raw, Mapping) and raw.get("na") is True:
         if na_policy == "forbidden":
-            problems.append(
-                f"{where}: this standard does not accept 'not applicable' answers; "
-                "choose the lowest option instead"
-            )
+            problems.append(Problem(where, "answers.na_forbidden"))
             return None
         reason = raw.get("reason")
         if not isinstance(reason, str) or not reason.strip():
-            problems.append(f"{where}: a not-applicable answer needs a `reason`")
+            problems.append(Problem(where, "answers.na_without_reason"))
             return None
         return NotApplicable(reason.strip())
     rule = item.rule
     if isinstance(rule, ChoiceRule):
         keys = [o.key for o in rule.options]
         if not isinstance(raw, str) or raw not in keys:
-            problems.append(
-                f"{where}: {raw!r} is not an option of this item; expected one of {keys}"
-            )
+            problems.append(Problem(where, "answers.not_an_option", {"given": raw, "keys": keys}))
             return None
         return raw
     if isinstance(rule, MultiRule):
         keys = [o.key for o in rule.options]
         ticked = [raw] if isinstance(raw, str) else raw
         if not isinstance(ticked, list) or not all(isinstance(k, str) for k in ticked):
-            problems.append(f"{where}: expected a list of option keys from {keys}")
+            problems.append(Problem(where, "answers.not_a_key_list", {"keys": keys}))
             return None
         unknown = [k for k in ticked if k not in keys]
         if unknown:
-            problems.append(
-                f"{where}: {unknown} not options of this item; expected keys from {keys}"
-            )
+            problems.append(Problem(where, "answers.not_options", {"given": unknown, "keys": keys}))
             return None
         if len(set(ticked)) != len(ticked):
-            problems.append(f"{where}: an option is ticked twice")
+            problems.append(Problem(where, "answers.ticked_twice"))
             return None
         exclusive = [k for k in ticked if k in rule.exclusive]
         if exclusive and len(ticked) > 1:
-            problems.append(
-                f"{where}: option {exclusive[0]} ('none of the above') cannot be ticked with others"
-            )
+            problems.append(Problem(where, "answers.exclusive_with_others", {"key": exclusive[0]}))
             return None
         return tuple(sorted(ticked))
     if isinstance(rule, YesNoRule):
         if not isinstance(raw, bool):
-            problems.append(f"{where}: expected true or false, got {raw!r}")
+            problems.append(Problem(where, "answers.not_yes_no", {"given": raw}))
             return None
         return raw
     if isinstance(rule, SatisfactionRule):
@@ -295,42 +307,47 @@ def _parse_value(
         grades = [g.key for g in scale.grades] if scale else []
         if not isinstance(raw, str) or (scale is not None and raw not in grades):
             problems.append(
-                f"{where}: {raw!r} is not a grade of scale {rule.scale}; expected one of {grades}"
-            )
+                Problem(
+                    where, "answers.not_a_grade",
+                    {"given": raw, "scale": rule.scale, "grades": grades},
+                )
+            )  # fmt: skip
             return None
         return raw
     return _parse_measures(item, rule, raw, where, problems)
 
 
 def _parse_measures(
-    item: Item, rule: QuantityRule, raw: Any, where: str, problems: list[str]
+    item: Item, rule: QuantityRule, raw: Any, where: Loc, problems: list[Problem]
 ) -> tuple[Measure, ...] | None:
     entries: list[Any]
     if isinstance(raw, Mapping) and "products" in raw:
         if not rule.weighted:
-            problems.append(f"{where}: this item takes one value, not several products")
+            problems.append(Problem(where, "answers.one_value_only"))
             return None
         entries = list(raw["products"]) if isinstance(raw["products"], list) else []
         if not entries:
-            problems.append(f"{where}: `products` must be a non-empty list")
+            problems.append(Problem(where, "answers.no_products"))
             return None
     else:
         entries = [raw]
     measures: list[Measure] = []
     for position, entry in enumerate(entries):
-        here = where if len(entries) == 1 else f"{where}.products[{position}]"
+        here: Loc = where if len(entries) == 1 else (*where, "products", position)
         if isinstance(entry, Mapping):
             unknown = sorted(set(entry) - {"value", "baseline", "leading", "weight", "name"})
             if unknown:
                 problems.append(
-                    f"{here}: unknown field(s) {unknown}; expected value, baseline, leading, weight"
+                    Problem(here, "answers.unknown_measure_fields", {"fields": unknown})
                 )
                 return None
             value = _number(entry.get("value"))
             fields = {k: _number(entry.get(k)) for k in ("baseline", "leading", "weight")}
             for name in ("baseline", "leading", "weight"):
                 if entry.get(name) is not None and fields[name] is None:
-                    problems.append(f"{here}.{name}: expected a number, got {entry.get(name)!r}")
+                    problems.append(
+                        Problem((*here, name), "answers.not_a_number", {"given": entry.get(name)})
+                    )
                     return None
         else:
             value = _number(entry)
@@ -338,20 +355,28 @@ def _parse_measures(
         if value is None and not (
             rule.derived_from and isinstance(entry, Mapping) and entry.get("value") is None
         ):
-            problems.append(f"{here}: expected a number in {rule.unit}, got {entry!r}")
+            problems.append(
+                Problem(here, "answers.not_a_quantity", {"unit": rule.unit, "given": entry})
+            )
             return None
         if value is not None and rule.minimum is not None and value < rule.minimum:
             problems.append(
-                f"{here}: {value:g} {rule.unit} is below the physical minimum {rule.minimum:g}"
-            )
+                Problem(
+                    here, "answers.below_minimum",
+                    {"value": value, "unit": rule.unit, "minimum": rule.minimum},
+                )
+            )  # fmt: skip
             return None
         if value is not None and rule.maximum is not None and value > rule.maximum:
             problems.append(
-                f"{here}: {value:g} {rule.unit} is above the physical maximum {rule.maximum:g}"
-            )
+                Problem(
+                    here, "answers.above_maximum",
+                    {"value": value, "unit": rule.unit, "maximum": rule.maximum},
+                )
+            )  # fmt: skip
             return None
         if len(entries) > 1 and (fields["weight"] is None or fields["weight"] <= 0):
-            problems.append(f"{here}.weight: each product needs a positive weight (e.g. its tce)")
+            problems.append(Problem((*here, "weight"), "answers.no_weight"))
             return None
         sector = _sector_problem(rule, here, fields["baseline"], fields["leading"])
         if sector is not None:
@@ -366,22 +391,23 @@ def _standard_value(value: object) -> float | None:
 
 
 def _sector_problem(
-    rule: QuantityRule, here: str, baseline: float | None, leading: float | None
-) -> str | None:
+    rule: QuantityRule, here: Loc, baseline: float | None, leading: float | None
+) -> Problem | None:
     """Sector values that could not score honestly: outside the physical range, equal (no line
     to score along) or the wrong way round for the direction (a value worse than the baseline
     would earn points)."""
-    for name, given in (("baseline", baseline), ("leading value", leading)):
+    unit = rule.unit
+    for name, given in (("baseline", baseline), ("leading", leading)):
         if given is not None and rule.minimum is not None and given < rule.minimum:
-            return (
-                f"{here}: the {name} {given:g} {rule.unit} is below the physical minimum "
-                f"{rule.minimum:g}"
-            )
+            return Problem(
+                here, f"answers.{name}_below_minimum",
+                {"given": given, "unit": unit, "minimum": rule.minimum},
+            )  # fmt: skip
         if given is not None and rule.maximum is not None and given > rule.maximum:
-            return (
-                f"{here}: the {name} {given:g} {rule.unit} is above the physical maximum "
-                f"{rule.maximum:g}"
-            )
+            return Problem(
+                here, f"answers.{name}_above_maximum",
+                {"given": given, "unit": unit, "maximum": rule.maximum},
+            )  # fmt: skip
     base = (
         baseline
         if baseline is not None
@@ -394,41 +420,35 @@ def _sector_problem(
     )
     if base is None or lead is None:
         return None  # scored 0 with a note asking for the sector values
-    unit = rule.unit
+    values = {"baseline": base, "leading": lead, "unit": unit}
     if base == lead:
-        return (
-            f"{here}: the baseline and the leading value are both {base:g} {unit}; they must "
-            "differ, since points run from the baseline to the leading value"
-        )
+        return Problem(here, "answers.sector_values_equal", values)
     if not math.isfinite(lead - base):
-        return f"{here}: the baseline ({base:g}) and the leading value ({lead:g}) are too far apart"
+        return Problem(here, "answers.sector_values_too_far_apart", values)
     if rule.direction is Direction.NEGATIVE and lead > base:
-        return (
-            f"{here}: lower is better here, so the leading value ({lead:g} {unit}) must be below "
-            f"the baseline ({base:g} {unit})"
-        )
+        return Problem(here, "answers.leading_not_below_baseline", values)
     if rule.direction is Direction.POSITIVE and lead < base:
-        return (
-            f"{here}: higher is better here, so the leading value ({lead:g} {unit}) must be above "
-            f"the baseline ({base:g} {unit})"
-        )
+        return Problem(here, "answers.leading_not_above_baseline", values)
     return None
 
 
-def _parse_gates(raw: Any, standard: Standard, problems: list[str]) -> dict[str, GateAnswer]:
+def _parse_gates(raw: Any, standard: Standard, problems: list[Problem]) -> dict[str, GateAnswer]:
     if not isinstance(raw, Mapping):
-        problems.append("gates: expected a mapping of gate id → answer")
+        problems.append(Problem(("gates",), "answers.gates_not_a_mapping"))
         return {}
     gates = {g.id: g for g in standard.gates}
     parsed: dict[str, GateAnswer] = {}
     for key, value in raw.items():
         gate = gates.get(str(key))
         if gate is None:
-            problems.append(f"gates.{key}: unknown gate; expected one of {sorted(gates)}")
+            problems.append(
+                Problem(("gates", str(key)), "answers.unknown_gate", {"expected": sorted(gates)})
+            )
             continue
+        where: Loc = ("gates", gate.id)
         if gate.kind is GateKind.DECLARATION:
             if not isinstance(value, bool):
-                problems.append(f"gates.{key}: expected true or false, got {value!r}")
+                problems.append(Problem(where, "answers.not_yes_no", {"given": value}))
                 continue
             parsed[gate.id] = GateAnswer(value)
         elif gate.kind is GateKind.MIN_VALUE:
@@ -439,43 +459,53 @@ def _parse_gates(raw: Any, standard: Standard, problems: list[str]) -> dict[str,
                 variant = str(value.get("variant") or "default")
             if number is None:
                 problems.append(
-                    f"gates.{key}: expected a number in {gate.unit or 'its unit'}, got {value!r}"
+                    Problem(where, "answers.gate_not_a_number", {"unit": gate.unit, "given": value})
+                    if gate.unit
+                    else Problem(where, "answers.gate_not_a_number_no_unit", {"given": value})
                 )
                 continue
             if variant != "default" and variant not in gate.variants:
                 problems.append(
-                    f"gates.{key}.variant: {variant!r} unknown; expected one of {['default', *gate.variants]}"
-                )
+                    Problem(
+                        (*where, "variant"), "answers.unknown_variant",
+                        {"given": variant, "expected": ["default", *gate.variants]},
+                    )
+                )  # fmt: skip
                 continue
             if number < 0:
                 # Every min_value gate measures an amount (万元, %, a level): none is below 0.
                 unit = f" {gate.unit}" if gate.unit else ""
                 problems.append(
-                    f"gates.{key}: {number:g}{unit} is negative; expected an amount of 0 or more"
+                    Problem(where, "answers.gate_negative", {"value": number, "unit": unit})
                 )
                 continue
             parsed[gate.id] = GateAnswer(number, variant)
         else:
-            problems.append(f"gates.{key}: this gate is computed from other results, not answered")
+            problems.append(Problem(where, "answers.gate_computed"))
     return parsed
 
 
-def _parse_related(raw: Any, problems: list[str]) -> dict[str, dict[str, float]]:
+def _parse_related(raw: Any, problems: list[Problem]) -> dict[str, dict[str, float]]:
     if not isinstance(raw, Mapping):
-        problems.append("related_results: expected a mapping of standard id → {metric: value}")
+        problems.append(Problem(("related_results",), "answers.related_not_a_mapping"))
         return {}
     related: dict[str, dict[str, float]] = {}
     for std_id, metrics in raw.items():
         if not isinstance(metrics, Mapping):
-            problems.append(f"related_results.{std_id}: expected a mapping of metric → number")
+            problems.append(
+                Problem(("related_results", str(std_id)), "answers.related_metrics_not_a_mapping")
+            )
             continue
         values: dict[str, float] = {}
         for metric, value in metrics.items():
             number = _number(value)
             if number is None:
                 problems.append(
-                    f"related_results.{std_id}.{metric}: expected a number, got {value!r}"
-                )
+                    Problem(
+                        ("related_results", str(std_id), str(metric)), "answers.not_a_number",
+                        {"given": value},
+                    )
+                )  # fmt: skip
                 continue
             values[str(metric)] = number
         related[str(std_id)] = values

@@ -17,12 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from standards.factors import Band, Energy, FactorLibrary, GridRegion, GridSeries
 from standards.models import Label, Sourced, Strict, Text
+from standards.problems import Problem, catalogue, problems_text
 
 Path = tuple[str | int, ...]
 
@@ -52,15 +54,11 @@ _UNITS: dict[str, tuple[str, float]] = {
 
 
 class CarbonInputError(ValueError):
-    """Bad activity data or run options; `problems` pairs a data path with a message."""
+    """Bad activity data or run options; `problems` places each at its data path (`loc`)."""
 
-    def __init__(self, problems: list[tuple[Path, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(f"{_dotted(p) or '(top level)'}: {m}" for p, m in problems))
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(str(p) for p in path)
+        super().__init__(problems_text(problems))
 
 
 # --- activity data ---------------------------------------------------------------------------
@@ -68,9 +66,9 @@ def _dotted(path: Path) -> str:
 
 def _number(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise PydanticCustomError("not_a_number", "expected a number", {"given": value})
     if not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise PydanticCustomError("not_finite", "expected a finite number", {"given": value})
     return value
 
 
@@ -115,9 +113,9 @@ class Activity(Strict):
     )
 
 
-_HINTS = {
-    "value_added_10k_yuan": "; L and the intensities divide by value added",
-    "output_value_10k_yuan": "; the intensities divide by output value",
+_HINTS = {  # why a key must be above 0: a catalogue sentence added to the problem
+    "value_added_10k_yuan": "carbon.hint.value_added",
+    "output_value_10k_yuan": "carbon.hint.output_value",
 }
 
 
@@ -125,30 +123,25 @@ def parse_activity(data: object) -> Activity:
     """Check raw activity data; raise CarbonInputError naming each bad key."""
     if not isinstance(data, dict):
         kind = "nothing" if data is None else type(data).__name__
-        raise CarbonInputError([((), f"expected a mapping of activity data, found {kind}")])
+        raise CarbonInputError([Problem((), "carbon.not_a_mapping", {"found": kind})])
     try:
         return Activity.model_validate(data)
     except ValidationError as exc:
-        problems: list[tuple[Path, str]] = []
+        problems: list[Problem] = []
         for detail in exc.errors(include_url=False):
             loc: Path = tuple(detail["loc"])
             kind = detail["type"]
-            if kind == "missing":
-                message = "required key is missing"
-            elif kind == "extra_forbidden":
-                message = "unknown key (check its spelling and indentation)"
-            elif kind == "greater_than":
-                message = f"must be greater than {detail['ctx']['gt']:g} (got {detail['input']!r})"
-            else:
-                message = detail["msg"].removeprefix("Value error, ")
-                if kind not in ("value_error", "model_type", "dict_type"):
-                    message = f"{message} (got {detail['input']!r})"
             field = str(loc[0]) if loc else ""
-            problems.append((loc, message + _HINTS.get(field, "")))
+            params: dict[str, Any] = {"given": detail.get("input"), "hint": _HINTS.get(field)}
+            if kind in ("not_a_number", "not_finite"):
+                params["given"] = detail["ctx"]["given"]
+            else:
+                params.update(detail.get("ctx") or {})
+                # pydantic's own sentence: the English text, and a reader of the code
+                params["detail"] = detail["msg"].removeprefix("Value error, ")
+            code = f"carbon.{kind}" if f"carbon.{kind}" in catalogue() else "carbon.invalid"
+            problems.append(Problem(loc, code, params))
         raise CarbonInputError(problems) from None
-
-
-# --- units -----------------------------------------------------------------------------------
 
 
 def convert(
@@ -279,14 +272,15 @@ def select_grid_factor(
     )
     raise CarbonInputError(
         [
-            (
-                ("year",),
-                f"no {method}-based grid electricity factor for data year "
-                f"{_wanted(target, factor_year)} ({how}); the library has data years "
-                f"{', '.join(map(str, available)) or 'none'}: choose one with --factor-year",
+            Problem(
+                ("year",), "carbon.no_grid_factor",
+                {
+                    "method": method, "wanted": _wanted(target, factor_year), "how": how,
+                    "available": ", ".join(map(str, available)) or "none",
+                },
             )
         ]
-    )
+    )  # fmt: skip
 
 
 def _wanted(target: int, factor_year: int | None) -> str:
@@ -437,7 +431,7 @@ def known_keys(factors: FactorLibrary) -> list[str]:
 _PROVINCES_OUTSIDE_THE_GRID = frozenset({"710000", "810000", "820000"})
 
 
-def _region_problems(region: str | None, factors: FactorLibrary) -> list[tuple[Path, str]]:
+def _region_problems(region: str | None, factors: FactorLibrary) -> list[Problem]:
     """A six-digit code is not yet a region: its first two digits must name a province."""
     if region is None:
         return []
@@ -445,19 +439,12 @@ def _region_problems(region: str | None, factors: FactorLibrary) -> list[tuple[P
     known = {p for grid_region in factors.grid_regions for p in grid_region.provinces}
     if province in known | _PROVINCES_OUTSIDE_THE_GRID:
         return []
-    return [
-        (
-            ("region",),
-            f"{region} is not a GB/T 2260 region code: there is no province {province}; "
-            "give the code of the province, city or county (e.g. 330206), or null for the "
-            "national average",
-        )
-    ]
+    return [Problem(("region",), "carbon.unknown_region", {"region": region, "province": province})]
 
 
 def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
     ids = _activity_ids(factors)
-    problems: list[tuple[Path, str]] = _region_problems(activity.region, factors)
+    problems: list[Problem] = _region_problems(activity.region, factors)
     keys: list[_Key] = []
     seen: dict[str, str] = {}
     for key, quantity in activity.energy.items():
@@ -465,7 +452,9 @@ def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
         match = max((i for i in ids if key.startswith(i + "_")), key=len, default=None)
         if match is None:
             known = ", ".join(known_keys(factors))
-            problems.append((where, f"unknown energy key {key!r}; known keys: {known}"))
+            problems.append(
+                Problem(where, "carbon.unknown_energy_key", {"key": key, "known": known})
+            )
             continue
         energy, role, default_unit = ids[match]
         suffix = key[len(match) + 1 :]
@@ -473,14 +462,21 @@ def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
         unit = next((u for u in accepted if u.lower() == suffix.lower()), None)
         if unit is None:
             choices = " or ".join(f"{match}_{u.lower()}" for u in accepted)
-            problems.append((where, f"unknown unit {suffix!r} for {match}; write {choices}"))
+            problems.append(
+                Problem(
+                    where, "carbon.unknown_unit",
+                    {"unit": suffix, "energy": match, "choices": choices},
+                )
+            )  # fmt: skip
             continue
         if match in seen:
-            problems.append((where, f"{match} is already given as {seen[match]!r}"))
+            problems.append(
+                Problem(where, "carbon.given_twice", {"energy": match, "key": seen[match]})
+            )
             continue
         seen[match] = key
         if quantity < 0:
-            problems.append((where, f"must not be negative (got {quantity:g})"))
+            problems.append(Problem(where, "carbon.negative", {"quantity": quantity}))
             continue
         keys.append(_Key(key, match, energy, role, unit, quantity))
     bought = {k.energy.id: k for k in keys if k.role == "consumed" and k.energy is not None}
@@ -492,12 +488,11 @@ def _read_keys(activity: Activity, factors: FactorLibrary) -> list[_Key]:
         if green.quantity > total:
             name = purchased.key if purchased else f"{green.energy.id}_{green.unit.lower()}"
             problems.append(
-                (
-                    ("energy", green.key),
-                    f"green power ({green.quantity:g} {green.unit}) is larger than purchased "
-                    f"electricity {name} ({total:g} {green.unit}); green power is a part of it",
+                Problem(
+                    ("energy", green.key), "carbon.green_above_purchased",
+                    {"green": green.quantity, "unit": green.unit, "key": name, "total": total},
                 )
-            )
+            )  # fmt: skip
     problems.extend(_export_problems(keys))
     if problems:
         raise CarbonInputError(problems)
@@ -517,7 +512,7 @@ def _tce(key: _Key) -> float:
     )
 
 
-def _export_problems(keys: Sequence[_Key]) -> list[tuple[Path, str]]:
+def _export_problems(keys: Sequence[_Key]) -> list[Problem]:
     """What leaves the site must have entered it or been made on it.
 
     Electricity: a firm exports only power it generated itself, so exported electricity is at most
@@ -525,7 +520,7 @@ def _export_problems(keys: Sequence[_Key]) -> list[tuple[Path, str]]:
     fuels or electricity used on site, so exported heat (in tce) is at most the energy consumed on
     site, less the electricity exported. Both keep comprehensive energy consumption at or above 0.
     """
-    problems: list[tuple[Path, str]] = []
+    problems: list[Problem] = []
     generated = sum(
         _to_unit(k.quantity, k.unit, "kWh")
         for k in keys
@@ -544,13 +539,11 @@ def _export_problems(keys: Sequence[_Key]) -> list[tuple[Path, str]]:
         if _above(kwh, generated):
             source = ", ".join(names) if names else "no self_generated_renewable_kwh"
             problems.append(
-                (
-                    ("energy", export.key),
-                    f"exported electricity ({kwh:g} kWh) is more than the electricity generated "
-                    f"on site ({generated:g} kWh, {source}); only power generated on site can be "
-                    "exported",
+                Problem(
+                    ("energy", export.key), "carbon.export_above_generated",
+                    {"kwh": kwh, "generated": generated, "source": source},
                 )
-            )
+            )  # fmt: skip
     used = sum(_tce(k) for k in keys if k.role == "consumed")
     kept = used - sum(_tce(k) for k in exported_power)
     for export in keys:
@@ -559,14 +552,14 @@ def _export_problems(keys: Sequence[_Key]) -> list[tuple[Path, str]]:
         heat = _tce(export)
         if _above(heat, kept):
             problems.append(
-                (
-                    ("energy", export.key),
-                    f"exported heat ({export.quantity:g} {export.unit}, {heat:g} tce) is more "
-                    f"than the energy used on site to make it ({max(kept, 0.0):g} tce of purchased "
-                    "heat, fuels and electricity); heat that leaves the site must come from energy "
-                    "that entered it",
+                Problem(
+                    ("energy", export.key), "carbon.heat_export_above_use",
+                    {
+                        "quantity": export.quantity, "unit": export.unit, "tce": heat,
+                        "kept": max(kept, 0.0),
+                    },
                 )
-            )
+            )  # fmt: skip
     return problems
 
 
@@ -604,11 +597,9 @@ def _factor_entry(
     )
 
 
-def _too_large(key: _Key) -> tuple[Path, str]:
-    return (
-        ("energy", key.key),
-        f"{key.quantity:g} {key.unit} is too large to account: its tce or CO2 is beyond any "
-        "number (check the quantity and its unit)",
+def _too_large(key: _Key) -> Problem:
+    return Problem(
+        ("energy", key.key), "carbon.too_large", {"quantity": key.quantity, "unit": key.unit}
     )
 
 
@@ -638,12 +629,12 @@ def account(
     ):
         raise CarbonInputError(
             [
-                (
-                    ("sector_average_L",),
-                    f"the sector average L must be greater than 0 (got {sector_average_L:g})",
+                Problem(
+                    ("sector_average_L",), "carbon.sector_average_not_positive",
+                    {"given": sector_average_L},
                 )
             ]
-        )
+        )  # fmt: skip
     keys = _read_keys(activity, factors)
     notes: list[str] = []
     used: dict[tuple[str, str], FactorUsed] = {}
@@ -712,7 +703,7 @@ def account(
         else:
             notes.append(f"grid factor data year {factor_year} set for this run (override)")
 
-    problems: list[tuple[Path, str]] = []
+    problems: list[Problem] = []
     lines: list[EnergyLine] = []
     green_share = {k.energy.id: k for k in keys if k.role == "green" and k.energy is not None}
     for k in keys:
@@ -742,11 +733,7 @@ def account(
             coefficient = _numeric(energy.coal_coefficient)
             if coefficient is None:
                 problems.append(
-                    (
-                        ("energy", k.key),
-                        f"the standard-coal coefficient of {energy.id} is NOT FOUND in the "
-                        "factor library; it cannot be accounted",
-                    )
+                    Problem(("energy", k.key), "carbon.no_coal_coefficient", {"energy": energy.id})
                 )
                 continue
             unit = energy.coal_coefficient.unit or ""
@@ -778,11 +765,7 @@ def account(
             factor = _numeric(ef) if ef is not None else None
             if ef is None or factor is None:
                 problems.append(
-                    (
-                        ("energy", k.key),
-                        f"the emission factor of {energy.id} is NOT FOUND in the factor library; "
-                        "it cannot be accounted",
-                    )
+                    Problem(("energy", k.key), "carbon.no_emission_factor", {"energy": energy.id})
                 )
                 continue
             loc = mkt = sign * convert(k.quantity, k.unit, factor, ef.unit or "", "tCO2")
@@ -856,26 +839,30 @@ def account(
     big_k = big_l / average if average is not None else None
     product = activity.product_output
     figures: list[tuple[str, float | None, Path]] = [
-        ("comprehensive energy consumption (tce)", energy_tce, ("energy",)),
-        ("scope 1 CO2", scope1, ("energy",)),
-        ("scope 2 CO2 (location-based)", scope2_location, ("energy",)),
-        ("scope 2 CO2 (market-based)", scope2_market, ("energy",)),
-        ("CO2 of exports", exported, ("energy",)),
-        ("total CO2", total, ("energy",)),
-        ("market-based total CO2", total_market, ("energy",)),
-        ("self-generation deduction", deduction, ("energy",)),
-        ("energy CO2 before the deduction", energy_tco2 + deduction, ("energy",)),
-        ("CO2 per 10k yuan of output value", total / output, ("output_value_10k_yuan",)),
-        ("tce per 10k yuan of output value", energy_tce / output, ("output_value_10k_yuan",)),
-        ("CO2 per 10k yuan of value added", total / value_added, ("value_added_10k_yuan",)),
-        ("tce per 10k yuan of value added", energy_tce / value_added, ("value_added_10k_yuan",)),
-        ("L", big_l, ("value_added_10k_yuan",)),
-        ("K", big_k, ("sector_average_L",)),
+        ("figure.energy_tce", energy_tce, ("energy",)),
+        ("figure.scope1", scope1, ("energy",)),
+        ("figure.scope2_location", scope2_location, ("energy",)),
+        ("figure.scope2_market", scope2_market, ("energy",)),
+        ("figure.exported", exported, ("energy",)),
+        ("figure.total", total, ("energy",)),
+        ("figure.total_market", total_market, ("energy",)),
+        ("figure.deduction", deduction, ("energy",)),
+        ("figure.energy_before_deduction", energy_tco2 + deduction, ("energy",)),
+        ("figure.co2_per_output", total / output, ("output_value_10k_yuan",)),
+        ("figure.tce_per_output", energy_tce / output, ("output_value_10k_yuan",)),
+        ("figure.co2_per_value_added", total / value_added, ("value_added_10k_yuan",)),
+        ("figure.tce_per_value_added", energy_tce / value_added, ("value_added_10k_yuan",)),
+        ("figure.L", big_l, ("value_added_10k_yuan",)),
+        ("figure.K", big_k, ("sector_average_L",)),
     ]
     if product is not None:
         figures += [
-            ("CO2 per product unit", total / product.quantity, ("product_output", "quantity")),
-            ("tce per product unit", energy_tce / product.quantity, ("product_output", "quantity")),
+            ("figure.co2_per_product", total / product.quantity, ("product_output", "quantity")),
+            (
+                "figure.tce_per_product",
+                energy_tce / product.quantity,
+                ("product_output", "quantity"),
+            ),
         ]
     out_of_range = _figure_problems(figures)
     if out_of_range:
@@ -956,8 +943,8 @@ def account(
     )
     green_factory = green_figures(result)
     out_of_range = _figure_problems(
-        [(f"green-factory figure {n}", v, ("energy",)) for n, v in green_factory.items()],
-        upper={"green-factory figure renewable_share": 100.0},
+        [(f"figure.green.{n}", v, ("energy",)) for n, v in green_factory.items()],
+        upper={"figure.green.renewable_share": 100.0},
     )
     if out_of_range:
         raise CarbonInputError(out_of_range)
@@ -966,23 +953,26 @@ def account(
 
 def _figure_problems(
     figures: Sequence[tuple[str, float | None, Path]], upper: Mapping[str, float] | None = None
-) -> list[tuple[Path, str]]:
+) -> list[Problem]:
     """Figures that follow from the data keep to their physical range: a finite number, not below
-    0 (and a share not above 100). One problem per input they point back to."""
-    problems: dict[Path, str] = {}
+    0 (and a share not above 100). One problem per input they point back to; a figure is named by
+    its key (`figure.energy_tce`), which the catalogue names in each language."""
+    problems: dict[Path, Problem] = {}
     for name, value, path in figures:
         if value is None or path in problems:
             continue
         limit = (upper or {}).get(name)
         if not math.isfinite(value):
-            problems[path] = (
-                f"the {name} comes out beyond any number; check this value and the quantities' units"
-            )
+            problems[path] = Problem(path, "carbon.figure_not_finite", {"figure": name})
         elif value < 0:
-            problems[path] = f"the {name} comes out below 0 ({value:g}), which no firm can have"
+            problems[path] = Problem(
+                path, "carbon.figure_negative", {"figure": name, "value": value}
+            )
         elif limit is not None and value > limit:
-            problems[path] = f"the {name} comes out above {limit:g} ({value:g})"
-    return list(problems.items())
+            problems[path] = Problem(
+                path, "carbon.figure_above", {"figure": name, "value": value, "limit": limit}
+            )
+    return list(problems.values())
 
 
 def check_activity(

@@ -3,14 +3,15 @@
 from standards.canonical import canonical_json, sha256_of
 from standards.loader import Library, bundled_library, load_document, load_library
 from standards.models import Item, Label, Provenance, Sourced, Standard, Text
-from standards.yamlsafe import DocumentError, Issue
+from standards.problems import Problem
+from standards.yamlsafe import DocumentError
 
 __all__ = [
     "DocumentError",
-    "Issue",
     "Item",
     "Label",
     "Library",
+    "Problem",
     "Provenance",
     "Sourced",
     "Standard",

@@ -1,8 +1,9 @@
-"""Semantic checks that span a whole document: each returns (data path, message) pairs.
+"""Semantic checks that span a whole document: each returns Problems whose `loc` is a data path.
 
 pydantic checks each value on its own; these check what only the whole document can tell: ids are
 unique, references resolve, points add up, ladders are monotone, tier tags and units are known and
-every number carries provenance. All problems are returned, not just the first.
+every number carries provenance. All problems are returned, not just the first. The catalogue is
+`standards/problems/standard.yaml` (and `crosswalk.yaml`).
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from standards.models import (
     TierRuleKind,
     YesNoRule,
 )
+from standards.problems import Loc, Problem
 
-Path = tuple[str | int, ...]
-Problem = tuple[Path, str]
+Path = Loc
 
 _PARENT_LEVEL = {
     NodeLevel.ELEMENT: None,
@@ -42,12 +43,12 @@ _PARENT_LEVEL = {
     NodeLevel.SUBDOMAIN: NodeLevel.DOMAIN,
 }
 _POINTS_TOLERANCE = 1e-6
-_SINGULAR = {
-    "tiers": "tier",
-    "profiles": "profile",
-    "gates": "gate",
-    "dependencies": "dependency",
-    "documents": "document",
+_DUPLICATE_ID = {
+    "tiers": "standard.duplicate_tier_id",
+    "profiles": "standard.duplicate_profile_id",
+    "gates": "standard.duplicate_gate_id",
+    "dependencies": "standard.duplicate_dependency_id",
+    "documents": "standard.duplicate_document_id",
 }
 
 
@@ -73,25 +74,13 @@ def _sourced_problems(
         return
     label = value.provenance.label
     if label is Label.NOT_FOUND and value.value is not None:
-        yield (
-            (*path, "value"),
-            "a NOT FOUND value must be null (never invent it); put a configured value in `default`",
-        )
+        yield Problem((*path, "value"), "standard.not_found_with_value")
     if value.value is None and label is not Label.NOT_FOUND:
-        yield (
-            (*path, "value"),
-            f"value is null but its provenance is {label.value}; use label NOT FOUND",
-        )
+        yield Problem((*path, "value"), "standard.null_not_labelled", {"label": label.value})
     if value.default is not None and value.default.provenance.label in (Label.OFFICIAL, Label.NEWS):
-        yield (
-            (*path, "default", "provenance", "label"),
-            "a configured default stands in for a missing official value and cannot be OFFICIAL or NEWS",
-        )
+        yield Problem((*path, "default", "provenance", "label"), "standard.default_is_official")
     if units is not None and value.unit is not None and value.unit not in units:
-        yield (
-            (*path, "unit"),
-            f"unknown unit {value.unit!r}; add it to units.yaml or use a known one",
-        )
+        yield Problem((*path, "unit"), "standard.unknown_unit", {"unit": value.unit})
 
 
 def check_standard(
@@ -105,12 +94,12 @@ def check_standard(
     item_ids = [i.id for i in std.items]
     for index, node in enumerate(std.nodes):
         if node.id in _duplicates(node_ids):
-            add((("nodes", index, "id"), f"duplicate node id {node.id!r}"))
+            add(Problem(("nodes", index, "id"), "standard.duplicate_node_id", {"id": node.id}))
     for index, item in enumerate(std.items):
         if item.id in _duplicates(item_ids):
-            add((("items", index, "id"), f"duplicate item id {item.id!r}"))
+            add(Problem(("items", index, "id"), "standard.duplicate_item_id", {"id": item.id}))
         if item.id in set(node_ids):
-            add((("items", index, "id"), f"item id {item.id!r} is also a node id"))
+            add(Problem(("items", index, "id"), "standard.item_id_is_node_id", {"id": item.id}))
     for section, ids in (
         ("tiers", [t.id for t in std.tiers]),
         ("profiles", [p.id for p in std.profiles]),
@@ -120,7 +109,7 @@ def check_standard(
     ):
         for index, key in enumerate(ids):
             if key in _duplicates(ids):
-                add(((section, index, "id"), f"duplicate {_SINGULAR[section]} id {key!r}"))
+                add(Problem((section, index, "id"), _DUPLICATE_ID[section], {"id": key}))
 
     tiers = {t.id: t for t in std.tiers}
     profiles = {p.id for p in std.profiles}
@@ -130,32 +119,35 @@ def check_standard(
     for index, profile in enumerate(std.profiles):
         if profile.tier is not None and profile.tier not in tiers:
             add(
-                (
-                    ("profiles", index, "tier"),
-                    f"unknown tier {profile.tier!r}; known: {sorted(tiers)}",
+                Problem(
+                    ("profiles", index, "tier"), "standard.unknown_tier",
+                    {"tier": profile.tier, "known": sorted(tiers)},
                 )
-            )
+            )  # fmt: skip
 
     for index, node in enumerate(std.nodes):
         expected = _PARENT_LEVEL[node.level]
         if node.parent is None:
             if expected is not None:
                 add(
-                    (
-                        ("nodes", index, "parent"),
-                        f"a {node.level.value} needs a parent {expected.value}",
+                    Problem(
+                        ("nodes", index, "parent"), "standard.parent_missing",
+                        {"level": node.level.value, "expected": expected.value},
                     )
-                )
+                )  # fmt: skip
         elif node.parent not in nodes:
-            add((("nodes", index, "parent"), f"unknown parent node {node.parent!r}"))
+            add(Problem(("nodes", index, "parent"), "standard.unknown_parent", {"id": node.parent}))
         elif nodes[node.parent].level != expected:
+            where = ("nodes", index, "parent")
+            found = {"id": node.parent, "found": nodes[node.parent].level.value}
             add(
-                (
-                    ("nodes", index, "parent"),
-                    f"parent {node.parent!r} is a {nodes[node.parent].level.value}; "
-                    f"a {node.level.value} needs a {expected.value if expected else 'no'} parent",
+                Problem(
+                    where, "standard.parent_wrong_level",
+                    {**found, "level": node.level.value, "expected": expected.value},
                 )
-            )
+                if expected is not None
+                else Problem(where, "standard.parent_not_allowed", {**found, "level": node.level.value})
+            )  # fmt: skip
         problems.extend(_sourced_problems(node.weight, ("nodes", index, "weight"), units))
 
     items_by_id = {i.id: i for i in std.items}
@@ -166,12 +158,7 @@ def check_standard(
             )
         )
         if item.variant_of is not None and item.industry is None:
-            add(
-                (
-                    ("items", index, "industry"),
-                    "an item with `variant_of` must name its industry type",
-                )
-            )
+            add(Problem(("items", index, "industry"), "standard.variant_without_industry"))
 
     if std.changes is not None:
         problems.extend(_changes_problems(std.changes, items_by_id))
@@ -202,28 +189,22 @@ def _item_problems(
     scales: set[str] | None,
 ) -> Iterator[Problem]:
     if item.node not in nodes:
-        yield (*path, "node"), f"unknown node {item.node!r}"
+        yield Problem((*path, "node"), "standard.unknown_node", {"id": item.node})
     elif item.node in parents:
-        yield (
-            (*path, "node"),
-            f"node {item.node!r} has child nodes; items belong to the lowest nodes",
-        )
+        yield Problem((*path, "node"), "standard.node_has_children", {"id": item.node})
     for profile in item.applicability:
         if profile not in profiles:
-            yield (
-                (*path, "applicability", profile),
-                f"unknown profile {profile!r}; known: {sorted(profiles)}",
-            )
+            yield Problem(
+                (*path, "applicability", profile), "standard.unknown_profile",
+                {"profile": profile, "known": sorted(profiles)},
+            )  # fmt: skip
     applicable = [item.applicability.get(p, std.default_applicability) for p in profiles]
     if profiles and all(a is Applicability.NOT_APPLICABLE for a in applicable):
-        yield (*path, "applicability"), "the item applies to no profile"
+        yield Problem((*path, "applicability"), "standard.applies_to_no_profile")
     if item.provenance is None and std.item_provenance is None:
-        yield (
-            (*path,),
-            "the item carries points but has no provenance (and the standard has no item_provenance)",
-        )
+        yield Problem((*path,), "standard.item_without_provenance")
     if std.scoring.method == "maturity" and item.level is None:
-        yield (*path,), "items of a maturity standard need a `level`"
+        yield Problem((*path,), "standard.item_without_level")
 
     rule = item.rule
     rule_path = (*path, "rule")
@@ -231,50 +212,59 @@ def _item_problems(
         keys = [o.key for o in rule.options]
         for index, option in enumerate(rule.options):
             if option.key in _duplicates(keys):
-                yield (*rule_path, "options", index, "key"), f"duplicate option key {option.key!r}"
+                yield Problem(
+                    (*rule_path, "options", index, "key"), "standard.duplicate_option_key",
+                    {"key": option.key},
+                )  # fmt: skip
             if option.tier is not None and option.tier not in tiers:
-                yield (
-                    (*rule_path, "options", index, "tier"),
-                    f"unknown tier tag {option.tier!r}; known: {sorted(tiers)}",
-                )
+                yield Problem(
+                    (*rule_path, "options", index, "tier"), "standard.unknown_tier_tag",
+                    {"tier": option.tier, "known": sorted(tiers)},
+                )  # fmt: skip
     if isinstance(rule, ChoiceRule | MultiRule):
         yield from _option_problems(std, rule, rule_path)
     if isinstance(rule, ChoiceRule):
         for index in range(1, len(rule.options)):
             before, option = rule.options[index - 1], rule.options[index]
             if option.points < before.points:
-                yield (
-                    (*rule_path, "options", index, "points"),
-                    f"option points must not decrease along the ladder: {option.key} = {option.points:g} "
-                    f"after {before.key} = {before.points:g}",
-                )
+                yield Problem(
+                    (*rule_path, "options", index, "points"), "standard.points_decrease",
+                    {
+                        "key": option.key, "points": option.points,
+                        "before": before.key, "before_points": before.points,
+                    },
+                )  # fmt: skip
             rank_before = _tier_rank(before.tier, tiers)
             rank = _tier_rank(option.tier, tiers)
             if rank_before is not None and (rank is None or rank < rank_before):
+                down = {"key": option.key, "before": before.key, "before_tier": before.tier}
                 yield (
-                    (*rule_path, "options", index, "tier"),
-                    f"tier tags must not go down the ladder: {option.key} ({option.tier or 'none'}) "
-                    f"after {before.key} ({before.tier})",
-                )
+                    Problem(
+                        (*rule_path, "options", index, "tier"), "standard.tier_goes_down",
+                        {**down, "tier": option.tier},
+                    )
+                    if option.tier
+                    else Problem((*rule_path, "options", index, "tier"), "standard.tier_dropped", down)
+                )  # fmt: skip
     if isinstance(rule, MultiRule):
         known = {o.key for o in rule.options}
         total = sum(o.points for o in rule.options)
         if rule.cap > total + _POINTS_TOLERANCE:
-            yield (
-                (*rule_path, "cap"),
-                f"cap {rule.cap:g} is more than all options together ({total:g})",
+            yield Problem(
+                (*rule_path, "cap"), "standard.cap_above_total", {"cap": rule.cap, "total": total}
             )
         for index, key in enumerate(rule.exclusive):
             if key not in known:
-                yield (*rule_path, "exclusive", index), f"unknown option {key!r}"
+                yield Problem(
+                    (*rule_path, "exclusive", index), "standard.unknown_option", {"key": key}
+                )
     if isinstance(rule, YesNoRule) and rule.tier is not None and rule.tier not in tiers:
-        yield (*rule_path, "tier"), f"unknown tier tag {rule.tier!r}"
+        yield Problem(
+            (*rule_path, "tier"), "standard.unknown_tier_tag_no_hint", {"tier": rule.tier}
+        )
     if isinstance(rule, QuantityRule):
         if units is not None and rule.unit not in units:
-            yield (
-                (*rule_path, "unit"),
-                f"unknown unit {rule.unit!r}; add it to units.yaml or use a known one",
-            )
+            yield Problem((*rule_path, "unit"), "standard.unknown_unit", {"unit": rule.unit})
         yield from _sourced_problems(rule.baseline, (*rule_path, "baseline"), units)
         yield from _sourced_problems(rule.leading, (*rule_path, "leading"), units)
         base = rule.baseline.effective if rule.baseline else None
@@ -284,23 +274,23 @@ def _item_problems(
         # Values outside the physical range are wrong already; their order would say nothing.
         if not outside and isinstance(base, int | float) and isinstance(lead, int | float):
             if not math.isfinite(lead - base):
-                yield (
-                    (*rule_path, "leading"),
-                    f"the baseline ({base:g}) and the leading value ({lead:g}) are too far apart",
-                )
+                yield Problem(
+                    (*rule_path, "leading"), "standard.too_far_apart",
+                    {"baseline": base, "leading": lead},
+                )  # fmt: skip
             elif base == lead:
-                yield (
-                    (*rule_path, "leading"),
-                    "leading value equals the baseline; the item could not discriminate",
-                )
+                yield Problem((*rule_path, "leading"), "standard.leading_equals_baseline")
             elif rule.direction.value == "positive" and lead < base:
-                yield (*rule_path, "leading"), "a positive indicator needs leading > baseline"
+                yield Problem((*rule_path, "leading"), "standard.positive_leading_below")
             elif rule.direction.value == "negative" and lead > base:
-                yield (*rule_path, "leading"), "a negative indicator needs leading < baseline"
+                yield Problem((*rule_path, "leading"), "standard.negative_leading_above")
         if rule.minimum is not None and rule.maximum is not None and rule.minimum >= rule.maximum:
-            yield (*rule_path, "maximum"), "maximum must be larger than minimum"
+            yield Problem((*rule_path, "maximum"), "standard.maximum_not_above_minimum")
     if isinstance(rule, SatisfactionRule) and scales is not None and rule.scale not in scales:
-        yield (*rule_path, "scale"), f"unknown scale {rule.scale!r}; known: {sorted(scales)}"
+        yield Problem(
+            (*rule_path, "scale"), "standard.unknown_scale",
+            {"scale": rule.scale, "known": sorted(scales)},
+        )  # fmt: skip
 
 
 def _effective_path(value: Sourced, path: Path) -> Path:
@@ -317,23 +307,22 @@ def _number(value: Sourced | None) -> float | None:
 
 def _range_problems(rule: QuantityRule, rule_path: Path) -> Iterator[Problem]:
     """A baseline or leading value outside the item's physical range could never be met."""
-    for field, name in (("baseline", "baseline"), ("leading", "leading value")):
+    for field, below, above in (
+        ("baseline", "standard.baseline_below_minimum", "standard.baseline_above_maximum"),
+        ("leading", "standard.leading_below_minimum", "standard.leading_above_maximum"),
+    ):
         sourced: Sourced | None = getattr(rule, field)
         number = _number(sourced)
         if sourced is None or number is None:
             continue
         where = _effective_path(sourced, (*rule_path, field))
         if rule.minimum is not None and number < rule.minimum:
-            yield (
-                where,
-                f"the {name} {number:g} {rule.unit} is below the item's physical minimum "
-                f"{rule.minimum:g}",
+            yield Problem(
+                where, below, {"number": number, "unit": rule.unit, "minimum": rule.minimum}
             )
         elif rule.maximum is not None and number > rule.maximum:
-            yield (
-                where,
-                f"the {name} {number:g} {rule.unit} is above the item's physical maximum "
-                f"{rule.maximum:g}",
+            yield Problem(
+                where, above, {"number": number, "unit": rule.unit, "maximum": rule.maximum}
             )
 
 
@@ -346,49 +335,45 @@ def _option_problems(
         path = (*rule_path, "options", index)
         if option.builds_on is not None:
             below = position.get(option.builds_on)
+            on = (*path, "builds_on")
             if isinstance(rule, MultiRule):
-                yield (
-                    (*path, "builds_on"),
-                    "options of a multi-select item are independent; `builds_on` needs a ladder",
-                )
+                yield Problem(on, "standard.builds_on_in_multi")
             elif below is None:
-                yield (*path, "builds_on"), f"unknown option {option.builds_on!r}"
+                yield Problem(on, "standard.unknown_option", {"key": option.builds_on})
             elif below >= index:
                 # Pointing at itself or upwards would make the ladder circular.
-                yield (
-                    (*path, "builds_on"),
-                    f"option {option.key} can only build on an option below it, not on "
-                    f"{option.builds_on}",
-                )
+                yield Problem(
+                    on, "standard.builds_on_not_below",
+                    {"key": option.key, "builds_on": option.builds_on},
+                )  # fmt: skip
             elif below != index - 1 and not option.note:
-                yield (
-                    (*path, "builds_on"),
-                    f"option {option.key} builds on {option.builds_on}, not on the option just "
-                    f"below ({rule.options[index - 1].key}); if the source says so, explain it in "
-                    "`note`",
-                )
+                yield Problem(
+                    on, "standard.builds_on_skips",
+                    {
+                        "key": option.key, "builds_on": option.builds_on,
+                        "below": rule.options[index - 1].key,
+                    },
+                )  # fmt: skip
         for t_index, threshold in enumerate(option.thresholds):
             t_path = (*path, "thresholds", t_index)
             if not math.isfinite(threshold.value):
-                yield (*t_path, "value"), "the value must be a finite number"
+                yield Problem((*t_path, "value"), "standard.threshold_not_finite")
             if (threshold.op is ThresholdOp.BETWEEN) != (threshold.upper is not None):
-                yield (
-                    (*t_path, "upper"),
-                    "`upper` is required for `between` and only for `between`",
-                )
+                yield Problem((*t_path, "upper"), "standard.upper_only_for_between")
             elif threshold.upper is not None and not threshold.upper > threshold.value:
-                yield (*t_path, "upper"), "`upper` must be larger than `value`"
+                yield Problem((*t_path, "upper"), "standard.upper_not_above_value")
             if threshold.op in (ThresholdOp.TOP, ThresholdOp.WITHIN_LAST) and not (
                 threshold.value >= 1 and float(threshold.value).is_integer()
             ):
-                yield (*t_path, "value"), f"`{threshold.op.value}` needs a whole number ≥ 1"
+                yield Problem(
+                    (*t_path, "value"), "standard.needs_whole_number", {"op": threshold.op.value}
+                )
         for industry in option.text_by_industry:
             if std.industry_types and industry not in std.industry_types:
-                yield (
-                    (*path, "text_by_industry", industry.value),
-                    f"industry type {industry.value!r} is not one of the standard's "
-                    f"{[i.value for i in std.industry_types]}",
-                )
+                yield Problem(
+                    (*path, "text_by_industry", industry.value), "standard.other_industry_type",
+                    {"industry": industry.value, "known": [i.value for i in std.industry_types]},
+                )  # fmt: skip
 
 
 def _changes_problems(changes: EditionChanges, items: Mapping[str, Item]) -> Iterator[Problem]:
@@ -397,10 +382,10 @@ def _changes_problems(changes: EditionChanges, items: Mapping[str, Item]) -> Ite
         path: Path = ("changes", "meaning_changed", index)
         item = items.get(changed.item)
         if item is None:
-            yield (*path, "item"), f"unknown item {changed.item!r}"
+            yield Problem((*path, "item"), "standard.unknown_item", {"id": changed.item})
             continue
         if changed.item in seen:
-            yield (*path, "item"), f"{changed.item} is listed twice"
+            yield Problem((*path, "item"), "standard.listed_twice", {"id": changed.item})
         seen.add(changed.item)
         keys = (
             {o.key for o in item.rule.options}
@@ -409,7 +394,10 @@ def _changes_problems(changes: EditionChanges, items: Mapping[str, Item]) -> Ite
         )
         for o_index, key in enumerate(changed.options):
             if key not in keys:
-                yield (*path, "options", o_index), f"{changed.item} has no option {key!r}"
+                yield Problem(
+                    (*path, "options", o_index), "standard.no_such_option",
+                    {"id": changed.item, "key": key},
+                )  # fmt: skip
 
 
 def _score_band_problems(rule: TierRule) -> Iterator[Problem]:
@@ -417,16 +405,16 @@ def _score_band_problems(rule: TierRule) -> Iterator[Problem]:
     if not rule.score_bands:
         return
     if rule.kind is not TierRuleKind.MATURITY:
-        yield path, "score_bands belong to a maturity tier rule"
+        yield Problem(path, "standard.score_bands_not_maturity")
     if rule.score_bands_provenance is None:
-        yield path, "score_bands need score_bands_provenance (where the bands are stated)"
+        yield Problem(path, "standard.score_bands_without_provenance")
     for index, band in enumerate(rule.score_bands):
         if not band.low < band.high:
-            yield (*path, index, "high"), "a band's high must be above its low"
+            yield Problem((*path, index, "high"), "standard.band_high_not_above_low")
         if index and band.level != rule.score_bands[index - 1].level + 1:
-            yield (*path, index, "level"), "bands list the levels in order, one each"
+            yield Problem((*path, index, "level"), "standard.band_levels_out_of_order")
         if index and band.low != rule.score_bands[index - 1].high:
-            yield (*path, index, "low"), "bands must meet: each low is the previous band's high"
+            yield Problem((*path, index, "low"), "standard.bands_do_not_meet")
 
 
 def _tier_rank(tier: str | None, tiers: Mapping[str, object]) -> int | None:
@@ -447,17 +435,19 @@ def _points_problems(std: Standard) -> Iterator[Problem]:
         seen_groups.add(group)
         total += item_max_points(item.rule)
     if abs(total - std.scoring.max_total) > 1e-3:
-        yield (
-            ("scoring", "max_total"),
-            f"items add up to {total:g} points but max_total says {std.scoring.max_total:g}",
-        )
+        yield Problem(
+            ("scoring", "max_total"), "standard.max_total_mismatch",
+            {"total": total, "max_total": std.scoring.max_total},
+        )  # fmt: skip
     variants: dict[str, list[float]] = {}
     for item in std.items:
         if item.variant_of:
             variants.setdefault(item.variant_of, []).append(item_max_points(item.rule))
     for group, maxima in sorted(variants.items()):
         if len(set(maxima)) > 1:
-            yield ("items",), f"variants of {group!r} have different maximum points {maxima}"
+            yield Problem(
+                ("items",), "standard.variant_points_differ", {"group": group, "maxima": maxima}
+            )
 
 
 def _dependency_problems(std: Standard, items: dict[str, Item]) -> Iterator[Problem]:
@@ -466,7 +456,10 @@ def _dependency_problems(std: Standard, items: dict[str, Item]) -> Iterator[Prob
             condition = getattr(dep, side)
             item = items.get(condition.item)
             if item is None:
-                yield ("dependencies", index, side, "item"), f"unknown item {condition.item!r}"
+                yield Problem(
+                    ("dependencies", index, side, "item"), "standard.unknown_item",
+                    {"id": condition.item},
+                )  # fmt: skip
                 continue
             rule = item.rule
             keys = (
@@ -474,9 +467,10 @@ def _dependency_problems(std: Standard, items: dict[str, Item]) -> Iterator[Prob
             )
             for position, key in enumerate(condition.options):
                 if key not in keys:
-                    yield (
+                    yield Problem(
                         ("dependencies", index, side, "in", position),
-                        f"item {condition.item!r} has no option {key!r}; options: {sorted(keys)}",
+                        "standard.dependency_no_such_option",
+                        {"id": condition.item, "key": key, "options": sorted(keys)},
                     )
 
 
@@ -485,28 +479,33 @@ def _gate_problems(
 ) -> Iterator[Problem]:
     for index, profile in enumerate(gate.profiles):
         if profile not in profiles:
-            yield (*path, "profiles", index), f"unknown profile {profile!r}"
+            yield Problem(
+                (*path, "profiles", index), "standard.unknown_profile_no_hint", {"profile": profile}
+            )
     if units is not None and gate.unit is not None and gate.unit not in units:
-        yield (*path, "unit"), f"unknown unit {gate.unit!r}"
+        yield Problem((*path, "unit"), "standard.unknown_unit_no_hint", {"unit": gate.unit})
     if gate.kind is GateKind.MIN_VALUE:
         if not gate.thresholds:
-            yield (*path, "thresholds"), "a min_value gate needs thresholds per profile"
+            yield Problem((*path, "thresholds"), "standard.min_value_without_thresholds")
         for profile, by_variant in gate.thresholds.items():
             if profile not in profiles:
-                yield (*path, "thresholds", profile), f"unknown profile {profile!r}"
+                yield Problem(
+                    (*path, "thresholds", profile), "standard.unknown_profile_no_hint",
+                    {"profile": profile},
+                )  # fmt: skip
             if "default" not in by_variant:
-                yield (*path, "thresholds", profile), "thresholds need a 'default' variant"
+                yield Problem((*path, "thresholds", profile), "standard.thresholds_without_default")
             for variant, value in by_variant.items():
                 if variant != "default" and variant not in gate.variants:
-                    yield (
-                        (*path, "thresholds", profile, variant),
-                        f"variant {variant!r} is not declared in `variants`",
-                    )
+                    yield Problem(
+                        (*path, "thresholds", profile, variant), "standard.undeclared_variant",
+                        {"variant": variant},
+                    )  # fmt: skip
                 yield from _sourced_problems(value, (*path, "thresholds", profile, variant), units)
                 yield from _negative_threshold(value, (*path, "thresholds", profile, variant), gate)
     if gate.kind is GateKind.RESULT_MIN:
         if gate.standard is None or gate.metric is None or gate.minimum is None:
-            yield path, "a result_min gate needs `standard`, `metric` and `minimum`"
+            yield Problem(path, "standard.result_min_incomplete")
         yield from _sourced_problems(gate.minimum, (*path, "minimum"), units)
         if gate.minimum is not None:
             yield from _negative_threshold(gate.minimum, (*path, "minimum"), gate)
@@ -517,12 +516,18 @@ def _negative_threshold(value: Sourced, path: Path, gate: Gate) -> Iterator[Prob
     # every firm, so it is a typing error, not a requirement.
     number = _number(value)
     if number is not None and number < 0:
-        unit = f" {gate.unit}" if gate.unit else ""
+        where = _effective_path(value, path)
         yield (
-            _effective_path(value, path),
-            f"the threshold {number:g}{unit} is negative; a {gate.kind.value} gate compares an "
-            "amount of 0 or more",
-        )
+            Problem(
+                where, "standard.negative_threshold",
+                {"number": number, "unit": gate.unit, "kind": gate.kind.value},
+            )
+            if gate.unit
+            else Problem(
+                where, "standard.negative_threshold_no_unit",
+                {"number": number, "kind": gate.kind.value},
+            )
+        )  # fmt: skip
 
 
 def _tier_rule_problems(
@@ -535,14 +540,18 @@ def _tier_rule_problems(
     for name in ("mandatory_share", "min_percent", "pass_threshold", "final_score"):
         yield from _sourced_problems(getattr(rule, name), (*path, name), units)
     if rule.kind is TierRuleKind.ITEM_SHARE and rule.mandatory_share is None:
-        yield (*path, "mandatory_share"), "an item_share rule needs `mandatory_share`"
+        yield Problem((*path, "mandatory_share"), "standard.item_share_without_share")
     if rule.kind is TierRuleKind.MATURITY and rule.pass_threshold is None:
-        yield (*path, "pass_threshold"), "a maturity rule needs `pass_threshold`"
+        yield Problem((*path, "pass_threshold"), "standard.maturity_without_threshold")
     for index, band in enumerate(rule.bands):
         if band.tier not in tiers:
-            yield (*path, "bands", index, "tier"), f"unknown tier {band.tier!r}"
+            yield Problem(
+                (*path, "bands", index, "tier"),
+                "standard.unknown_tier_no_hint",
+                {"tier": band.tier},
+            )
     if rule.kind in (TierRuleKind.ITEM_SHARE, TierRuleKind.MATURITY) and not std.tiers:
-        yield (*path,), "a tier rule needs `tiers`"
+        yield Problem((*path,), "standard.tier_rule_without_tiers")
 
 
 def check_crosswalk(cw: Crosswalk, standards: dict[str, Standard]) -> list[Problem]:
@@ -551,12 +560,18 @@ def check_crosswalk(cw: Crosswalk, standards: dict[str, Standard]) -> list[Probl
     target = standards.get(cw.target)
     if source is None:
         problems.append(
-            (("source",), f"unknown standard {cw.source!r}; known: {sorted(standards)}")
-        )
+            Problem(
+                ("source",), "crosswalk.unknown_standard",
+                {"id": cw.source, "known": sorted(standards)},
+            )
+        )  # fmt: skip
     if target is None:
         problems.append(
-            (("target",), f"unknown standard {cw.target!r}; known: {sorted(standards)}")
-        )
+            Problem(
+                ("target",), "crosswalk.unknown_standard",
+                {"id": cw.target, "known": sorted(standards)},
+            )
+        )  # fmt: skip
     if source is None or target is None:
         return problems
     source_ids = {i.id for i in source.items} | {i.variant_of for i in source.items if i.variant_of}
@@ -564,10 +579,16 @@ def check_crosswalk(cw: Crosswalk, standards: dict[str, Standard]) -> list[Probl
     for index, link in enumerate(cw.links):
         if link.source_item not in source_ids:
             problems.append(
-                (("links", index, "source_item"), f"{cw.source} has no item {link.source_item!r}")
-            )
+                Problem(
+                    ("links", index, "source_item"), "crosswalk.no_such_item",
+                    {"standard": cw.source, "item": link.source_item},
+                )
+            )  # fmt: skip
         if link.target not in target_ids:
             problems.append(
-                (("links", index, "target"), f"{cw.target} has no node or item {link.target!r}")
-            )
+                Problem(
+                    ("links", index, "target"), "crosswalk.no_such_target",
+                    {"standard": cw.target, "target": link.target},
+                )
+            )  # fmt: skip
     return problems

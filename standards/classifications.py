@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from standards.models import Identifier, Provenance, Strict, Text
+from standards.problems import Loc, Problem
 
 
 class SizeClass(Strict):
@@ -85,28 +86,39 @@ class ClassificationLibrary(Strict):
         raise KeyError(f"no size rule for sector {sector!r}")
 
 
-def check_classifications(
-    library: ClassificationLibrary, units: set[str] | None
-) -> list[tuple[tuple[str | int, ...], str]]:
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+def check_classifications(library: ClassificationLibrary, units: set[str] | None) -> list[Problem]:
+    """Every problem of a classification library, each at its data path
+    (`standards/problems/classifications.yaml`)."""
+    problems: list[Problem] = []
     sectors = Counter(r.sector for r in library.size_rules)
     for index, rule in enumerate(library.size_rules):
-        path: tuple[str | int, ...] = ("size_rules", index)
+        path: Loc = ("size_rules", index)
         if sectors[rule.sector] > 1:
-            problems.append(((*path, "sector"), f"a second size rule for sector {rule.sector!r}"))
+            problems.append(
+                Problem(
+                    (*path, "sector"), "classifications.second_size_rule", {"sector": rule.sector}
+                )
+            )
         if units is not None and rule.revenue_unit not in units:
-            problems.append(((*path, "revenue_unit"), f"unknown unit {rule.revenue_unit!r}"))
+            problems.append(
+                Problem(
+                    (*path, "revenue_unit"), "classifications.unknown_unit",
+                    {"unit": rule.revenue_unit},
+                )
+            )  # fmt: skip
         keys = Counter(c.key for c in rule.classes)
         for number, cls in enumerate(rule.classes):
             where = (*path, "classes", number)
             if keys[cls.key] > 1:
-                problems.append(((*where, "key"), f"duplicate size class {cls.key!r}"))
+                problems.append(
+                    Problem((*where, "key"), "classifications.duplicate_class", {"key": cls.key})
+                )
             last = number == len(rule.classes) - 1
             bounded = cls.min_employees is not None or cls.min_revenue is not None
             if last and bounded:
-                problems.append((where, "the last class takes every other firm: give it no bounds"))
+                problems.append(Problem(where, "classifications.last_class_bounded"))
             if not last and (cls.min_employees is None or cls.min_revenue is None):
-                problems.append((where, "every class but the last needs both lower bounds"))
+                problems.append(Problem(where, "classifications.class_without_bounds"))
         bounds = [(c.min_employees, c.min_revenue) for c in rule.classes[:-1]]
         for number in range(1, len(bounds)):
             (e0, r0), (e1, r1) = bounds[number - 1], bounds[number]
@@ -114,22 +126,24 @@ def check_classifications(
                 continue
             if not (e1 < e0 and r1 < r0):
                 problems.append(
-                    (
-                        (*path, "classes", number),
-                        "classes go from largest to smallest: both bounds must decrease",
-                    )
+                    Problem((*path, "classes", number), "classifications.bounds_not_decreasing")
                 )
     for name in ("industry_codes", "region_codes"):
         scheme: CodeScheme = getattr(library, name)
         digits = [level.digits for level in scheme.levels]
         if digits != sorted(set(digits)):
-            problems.append(((name, "levels"), "levels go from coarse to fine: digits must grow"))
+            problems.append(Problem((name, "levels"), "classifications.digits_not_growing"))
         keys = Counter(level.key for level in scheme.levels)
         for number, level in enumerate(scheme.levels):
             if keys[level.key] > 1:
-                problems.append(((name, "levels", number, "key"), f"duplicate level {level.key!r}"))
+                problems.append(
+                    Problem(
+                        (name, "levels", number, "key"), "classifications.duplicate_level",
+                        {"key": level.key},
+                    )
+                )  # fmt: skip
             if level.pad_to is not None and level.pad_to < level.digits:
                 problems.append(
-                    ((name, "levels", number, "pad_to"), "pad_to is shorter than the code")
+                    Problem((name, "levels", number, "pad_to"), "classifications.pad_to_too_short")
                 )
     return problems

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from standards.models import Label, Provenance, Sourced, SourcedDefault, Standard
+from standards.problems import Loc, Problem
 
 SETTABLE_LABELS = (
     Label.OFFICIAL,
@@ -42,7 +43,16 @@ class Setting:
 
 
 class SettingError(ValueError):
-    """A setting that cannot be applied: names the path and what was expected."""
+    """A setting that cannot be applied: `problem` names the path (its `loc`) and what was expected."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.text())
+
+
+def _at(path: str) -> Loc:
+    """A dotted setting path as a `loc` (`gates.investment.…` reads the same)."""
+    return tuple(path.split("."))
 
 
 def _children(value: Any) -> Iterator[tuple[str, Any]]:
@@ -92,7 +102,7 @@ def _replace(value: Any, path: list[str], new: Sourced, where: str) -> Any:
     head, rest = path[0], path[1:]
     if isinstance(value, BaseModel):
         if head not in type(value).model_fields:
-            raise SettingError(f"{where}: no field {head!r}")
+            raise SettingError(Problem(_at(where), "setting.no_field", {"name": head}))
         child = getattr(value, head)
         return value.model_copy(update={head: _replace(child, rest, new, where)})
     if isinstance(value, list):
@@ -100,20 +110,22 @@ def _replace(value: Any, path: list[str], new: Sourced, where: str) -> Any:
             key = getattr(element, "id", None)
             if (str(key) if key is not None else str(index)) == head:
                 return [*value[:index], _replace(element, rest, new, where), *value[index + 1 :]]
-        raise SettingError(f"{where}: no element {head!r}")
+        raise SettingError(Problem(_at(where), "setting.no_element", {"name": head}))
     if isinstance(value, dict):
         for key in value:
             if str(key) == head:
                 return {**value, key: _replace(value[key], rest, new, where)}
-        raise SettingError(f"{where}: no key {head!r}")
-    raise SettingError(f"{where}: {head!r} is below a value")
+        raise SettingError(Problem(_at(where), "setting.no_key", {"name": head}))
+    raise SettingError(Problem(_at(where), "setting.below_a_value", {"name": head}))
 
 
 def _with_setting(current: Sourced, setting: Setting) -> Sourced:
     if not math.isfinite(setting.value) or setting.value < 0:
-        raise SettingError(f"{setting.path}: expected a number ≥ 0, got {setting.value!r}")
+        raise SettingError(
+            Problem(_at(setting.path), "setting.not_a_number", {"value": setting.value})
+        )
     if not setting.source.strip():
-        raise SettingError(f"{setting.path}: say what the value rests on (document, URL)")
+        raise SettingError(Problem(_at(setting.path), "setting.no_source"))
     provenance = Provenance(
         label=setting.label, source=setting.source.strip(), note=setting.note or None
     )
@@ -139,6 +151,8 @@ def apply_settings(std: Standard, settings: Mapping[str, Setting]) -> Standard:
     for path, setting in sorted(settings.items()):
         current = open_values.get(path)
         if current is None:
-            raise SettingError(f"{path}: not a NOT FOUND value of {std.id} {std.edition}")
+            raise SettingError(
+                Problem(_at(path), "setting.not_open", {"standard": std.id, "edition": std.edition})
+            )
         data = _replace(data, path.split("."), _with_setting(current, setting), path)
     return Standard.model_validate(data.model_dump(mode="json", by_alias=True))

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from standards.models import Identifier, Label, Provenance, Sourced, Strict, Text, is_unset
+from standards.problems import Loc, Problem
 
 
 class GridSeries(Strict):
@@ -123,10 +124,9 @@ class FactorLibrary(Strict):
     carbon_efficiency: CarbonEfficiency
 
 
-def check_factors(
-    library: FactorLibrary, units: set[str] | None
-) -> list[tuple[tuple[str | int, ...], str]]:
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+def check_factors(library: FactorLibrary, units: set[str] | None) -> list[Problem]:
+    """Every problem of a factor library, each at its data path (`standards/problems/factors.yaml`)."""
+    problems: list[Problem] = []
     regions = {r.id for r in library.grid_regions} | {"national"}
     for section, ids in (
         ("grid_regions", [r.id for r in library.grid_regions]),
@@ -136,88 +136,109 @@ def check_factors(
         counts = Counter(ids)
         for index, key in enumerate(ids):
             if counts[key] > 1:
-                problems.append(((section, index, "id"), f"duplicate id {key!r}"))
+                problems.append(
+                    Problem((section, index, "id"), "factors.duplicate_id", {"id": key})
+                )
     provinces = {code for r in library.grid_regions for code in r.provinces}
     for index, series in enumerate(library.grid_series):
         if series.is_provincial:
             if series.region not in provinces:
                 problems.append(
-                    (
-                        ("grid_series", index, "region"),
-                        f"province {series.region} is in no grid region; list it in grid_regions",
+                    Problem(
+                        ("grid_series", index, "region"), "factors.province_in_no_region",
+                        {"province": series.region},
                     )
-                )
+                )  # fmt: skip
             if series.method != "location":
                 problems.append(
-                    (
-                        ("grid_series", index, "method"),
-                        "a provincial series is a location-based grid average",
-                    )
+                    Problem(("grid_series", index, "method"), "factors.provincial_not_location")
                 )
         elif series.region not in regions:
-            problems.append((("grid_series", index, "region"), f"unknown region {series.region!r}"))
+            problems.append(
+                Problem(
+                    ("grid_series", index, "region"), "factors.unknown_region",
+                    {"region": series.region},
+                )
+            )  # fmt: skip
         if units is not None and series.unit not in units:
-            problems.append((("grid_series", index, "unit"), f"unknown unit {series.unit!r}"))
+            problems.append(
+                Problem(
+                    ("grid_series", index, "unit"), "factors.unknown_unit", {"unit": series.unit}
+                )
+            )
         for year, value in series.values.items():
             problems.extend(_sourced_number_problems(value, ("grid_series", index, "values", year)))
     for index, energy in enumerate(library.energies):
         if units is not None and energy.quantity_unit not in units:
             problems.append(
-                (("energies", index, "quantity_unit"), f"unknown unit {energy.quantity_unit!r}")
-            )
+                Problem(
+                    ("energies", index, "quantity_unit"), "factors.unknown_unit",
+                    {"unit": energy.quantity_unit},
+                )
+            )  # fmt: skip
         if energy.grid:
             if energy.scope != "scope2":
-                problems.append((("energies", index, "scope"), "grid electricity is scope2"))
+                problems.append(Problem(("energies", index, "scope"), "factors.grid_not_scope2"))
             if energy.emission_factor is not None:
                 problems.append(
-                    (
-                        ("energies", index, "emission_factor"),
-                        "grid electricity takes its factor from grid_series: "
-                        "remove emission_factor",
-                    )
+                    Problem(("energies", index, "emission_factor"), "factors.grid_with_factor")
                 )
         elif energy.scope != "none" and energy.emission_factor is None:
             problems.append(
-                (
-                    ("energies", index, "emission_factor"),
-                    "an emitting energy needs an emission_factor",
-                )
+                Problem(("energies", index, "emission_factor"), "factors.no_emission_factor")
             )
         if energy.zero_carbon_self_generation and energy.scope != "none":
             problems.append(
-                (("energies", index, "scope"), "zero-carbon self-generation has scope 'none'")
+                Problem(("energies", index, "scope"), "factors.self_generation_with_scope")
             )
         for name in ("coal_coefficient", "emission_factor"):
             value = getattr(energy, name)
             if value is None:
                 continue
             if units is not None and value.unit and value.unit not in units:
-                problems.append((("energies", index, name, "unit"), f"unknown unit {value.unit!r}"))
+                problems.append(
+                    Problem(
+                        ("energies", index, name, "unit"), "factors.unknown_unit",
+                        {"unit": value.unit},
+                    )
+                )  # fmt: skip
             problems.extend(_sourced_number_problems(value, ("energies", index, name)))
     for flag in ("grid", "zero_carbon_self_generation"):
         flagged = [e.id for e in library.energies if getattr(e, flag)]
         if len(flagged) > 1:
-            problems.append((("energies",), f"only one energy may set {flag}: {flagged}"))
+            problems.append(
+                Problem(
+                    ("energies",), "factors.flag_set_twice", {"flag": flag, "energies": flagged}
+                )
+            )
     keys = [e.id for e in library.energies] + [
         e.export_key for e in library.energies if e.export_key
     ]
     for key, count in Counter(keys).items():
         if count > 1:
-            problems.append((("energies",), f"activity key {key!r} is defined twice"))
+            problems.append(Problem(("energies",), "factors.key_defined_twice", {"key": key}))
     for name, value in library.parameters.items():
         if units is not None and value.unit and value.unit not in units:
-            problems.append((("parameters", name, "unit"), f"unknown unit {value.unit!r}"))
+            problems.append(
+                Problem(("parameters", name, "unit"), "factors.unknown_unit", {"unit": value.unit})
+            )
         problems.extend(_sourced_number_problems(value, ("parameters", name)))
     series_ids = {s.id for s in library.grid_series}
     for index, footprint in enumerate(library.footprint_series):
         if footprint.id in series_ids:
             problems.append(
-                (("footprint_series", index, "id"), f"id {footprint.id!r} is also a grid series")
-            )
+                Problem(
+                    ("footprint_series", index, "id"), "factors.id_is_grid_series",
+                    {"id": footprint.id},
+                )
+            )  # fmt: skip
         if units is not None and footprint.unit not in units:
             problems.append(
-                (("footprint_series", index, "unit"), f"unknown unit {footprint.unit!r}")
-            )
+                Problem(
+                    ("footprint_series", index, "unit"), "factors.unknown_unit",
+                    {"unit": footprint.unit},
+                )
+            )  # fmt: skip
         for year, value in footprint.values.items():
             problems.extend(
                 _sourced_number_problems(value, ("footprint_series", index, "values", year))
@@ -226,48 +247,46 @@ def check_factors(
     for index, series in enumerate(library.grid_series):
         if pairs[(series.method, series.region)] > 1:
             problems.append(
-                (
-                    ("grid_series", index, "region"),
-                    f"a second {series.method} series for region {series.region!r}",
+                Problem(
+                    ("grid_series", index, "region"), "factors.second_series",
+                    {"method": series.method, "region": series.region},
                 )
-            )
+            )  # fmt: skip
     for index, band in enumerate(library.carbon_efficiency.grade_bands):
         if not band.key.isdigit():
             problems.append(
-                (("carbon_efficiency", "grade_bands", index, "key"), "a grade key is a number")
+                Problem(
+                    ("carbon_efficiency", "grade_bands", index, "key"),
+                    "factors.grade_key_not_number",
+                )
             )
     for name in ("level_bands", "grade_bands"):
         bands = getattr(library.carbon_efficiency, name)
         uppers = [b.upper for b in bands]
         if uppers[-1] is not None or any(u is None for u in uppers[:-1]):
-            problems.append(
-                (("carbon_efficiency", name), "only the last band may (and must) be open")
-            )
+            problems.append(Problem(("carbon_efficiency", name), "factors.open_band"))
         bounded = [u for u in uppers if u is not None]
         if bounded != sorted(bounded) or len(set(bounded)) != len(bounded):
-            problems.append((("carbon_efficiency", name), "band upper bounds must increase"))
+            problems.append(Problem(("carbon_efficiency", name), "factors.bounds_not_increasing"))
     return problems
 
 
-def _sourced_number_problems(
-    value: Sourced, path: tuple[str | int, ...]
-) -> list[tuple[tuple[str | int, ...], str]]:
+def _sourced_number_problems(value: Sourced, path: Loc) -> list[Problem]:
     """A factor is a positive number, or null with label NOT FOUND (never invented)."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+    problems: list[Problem] = []
     label = value.provenance.label
     if label is Label.NOT_FOUND and value.value is not None:
-        problems.append(((*path, "value"), "a NOT FOUND value must be null (never invent it)"))
+        problems.append(Problem((*path, "value"), "factors.not_found_with_value"))
     if value.value is None and label is not Label.NOT_FOUND:
         problems.append(
-            ((*path, "value"), f"value is null but its label is {label.value}; use NOT FOUND")
+            Problem((*path, "value"), "factors.null_not_labelled", {"label": label.value})
         )
     if value.value is not None and not _positive(value.value):
-        problems.append(((*path, "value"), f"expected a positive number, got {value.value!r}"))
+        problems.append(Problem((*path, "value"), "factors.not_positive", {"value": value.value}))
     if value.default is not None and not _positive(value.default.value):
         problems.append(
-            (
-                (*path, "default", "value"),
-                f"expected a positive number, got {value.default.value!r}",
+            Problem(
+                (*path, "default", "value"), "factors.not_positive", {"value": value.default.value}
             )
         )
     return problems

@@ -1,8 +1,14 @@
-"""Loading and validating library documents, with every problem located by file:line:column."""
+"""Loading and validating library documents, with every problem located by file:line:column.
+
+Schema problems (pydantic) keep pydantic's location as their `loc` and its error type as their
+code (`schema.missing`, `schema.greater_than_equal`, …; catalogue `standards/problems/schema.yaml`).
+The whole-document checks locate theirs by data path; those messages never named the path, so
+the problems they place carry only their file, line and column.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +19,8 @@ from standards.checks import check_crosswalk, check_standard
 from standards.classifications import ClassificationLibrary, check_classifications
 from standards.factors import FactorLibrary, check_factors
 from standards.models import Crosswalk, ScaleLibrary, Standard, UnitLibrary
-from standards.yamlsafe import DEFAULT_MAX_BYTES, DocumentError, Issue, Parsed, parse_file
+from standards.problems import Loc, Problem, loc_text
+from standards.yamlsafe import DEFAULT_MAX_BYTES, DocumentError, Parsed, parse_file
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 
@@ -28,43 +35,88 @@ DOCUMENT_TYPES: dict[str, type[BaseModel]] = {
 }
 
 
-def _pydantic_issues(parsed: Parsed, error: ValidationError) -> list[Issue]:
-    issues = []
-    for detail in error.errors(include_url=False):
-        loc = tuple(detail["loc"])
-        where = ".".join(str(p) for p in loc) or "(top level)"
-        message = detail["msg"]
-        if detail["type"] == "missing":
-            message = "required field is missing"
-        elif detail["type"] == "extra_forbidden":
-            message = "unknown field (check its spelling and indentation)"
-        elif "input" in detail and detail["type"] not in ("model_type", "dict_type", "list_type"):
-            shown = repr(detail["input"])
-            if len(shown) <= 60:
-                message = f"{message} (got {shown})"
-        issues.append(parsed.issue(loc, f"{where}: {message}"))
-    return issues
+# Error types whose input is a whole mapping or list: never quoted in the message.
+_INPUT_NOT_SHOWN = ("missing", "extra_forbidden", "model_type", "dict_type", "list_type")
+# Error types whose message says "1 item" / "1 character" in the singular: codes `schema.<type>_one`.
+_LENGTH_LIMITS = {
+    "too_short": "min_length",
+    "too_long": "max_length",
+    "string_too_short": "min_length",
+    "string_too_long": "max_length",
+}
+_MAX_SHOWN = 60
+
+
+def _plain(value: Any) -> Any:
+    """A limit as pydantic writes it: `gt=0` on a float field is 0.0 in `ctx` but "0" in its text."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return int(value)
+    return value
+
+
+def schema_problem(detail: Any) -> Problem:
+    """One pydantic error (an item of `ValidationError.errors()`) as a Problem.
+
+    `loc` is pydantic's, its parts as text (`items.0.rule`); the code is `schema.<error type>`
+    (`_one` where the limit is singular, `_got` where the input is quoted) with the error's `ctx`
+    (and `input`) as params. Its English is what this loader has always printed; where a catalogue
+    entry would say anything else (a type without an entry), the code is `schema.invalid`, with
+    pydantic's sentence as its `detail`.
+    """
+    where = ".".join(str(p) for p in detail["loc"]) or "(top level)"
+    loc: Loc = tuple(str(p) for p in detail["loc"])
+    if loc_text(loc) != where:  # no path, or an empty key in it: the path as one piece
+        loc = (where,)
+    kind = str(detail["type"])
+    message = str(detail["msg"])
+    params = {key: _plain(value) for key, value in (detail.get("ctx") or {}).items()}
+    code = f"schema.{kind}"
+    if kind == "missing":
+        message = "required field is missing"
+    elif kind == "extra_forbidden":
+        message = "unknown field (check its spelling and indentation)"
+    if kind in _LENGTH_LIMITS and params.get(_LENGTH_LIMITS[kind]) == 1:
+        code += "_one"
+    if "input" in detail and kind not in _INPUT_NOT_SHOWN:
+        shown = repr(detail["input"])
+        if len(shown) <= _MAX_SHOWN:
+            message = f"{message} (got {shown})"
+            code += "_got"
+            params["input"] = detail["input"]
+    problem = Problem(loc, code, params)
+    if problem.message("en") != message:
+        problem = Problem(loc, "schema.invalid", {"detail": message})
+    return problem
+
+
+def _pydantic_issues(parsed: Parsed, error: ValidationError) -> list[Problem]:
+    return [
+        parsed.place(schema_problem(detail), at=tuple(detail["loc"]))
+        for detail in error.errors(include_url=False)
+    ]
+
+
+def _placed(parsed: Parsed, problem: Problem) -> Problem:
+    """A check's problem at the line of its data path; the printed line never named the path."""
+    return replace(parsed.place(problem), loc=())
 
 
 def validate_parsed(parsed: Parsed) -> Document:
     """Turn parsed data into a document model; raise DocumentError listing every schema problem."""
     data: Any = parsed.data
     if not isinstance(data, dict):
-        kind = "empty" if data is None else type(data).__name__
-        raise DocumentError(
-            [parsed.issue((), f"expected a mapping at the top level, found {kind}")]
+        problem = (
+            Problem((), "document.empty")
+            if data is None
+            else Problem((), "document.not_a_mapping", {"type": type(data).__name__})
         )
+        raise DocumentError([parsed.place(problem)])
     declared = data.get("document")
     model = DOCUMENT_TYPES.get(declared) if isinstance(declared, str) else None
     if model is None:
-        raise DocumentError(
-            [
-                parsed.issue(
-                    ("document",),
-                    f"`document` must be one of {sorted(DOCUMENT_TYPES)}, found {declared!r}",
-                )
-            ]
-        )
+        found = {"expected": sorted(DOCUMENT_TYPES), "found": declared}
+        problem = Problem((), "document.unknown_kind", found)
+        raise DocumentError([parsed.place(problem, at=("document",))])
     try:
         document = model.model_validate(data)
     except ValidationError as exc:
@@ -145,7 +197,7 @@ def _load_library(
     stored: dict[str, Any] | None,
     parsed_by_name: dict[str, Parsed] | None = None,
 ) -> Library:
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     parsed_by_name = {} if parsed_by_name is None else parsed_by_name
     library = Library()
     for path in files:
@@ -165,39 +217,36 @@ def _load_library(
 
     for key, std in library.standards.items():
         parsed = parsed_by_name[str(library.files[key])]
-        for loc, message in check_standard(
-            std, library.unit_ids or None, library.scale_ids or None
-        ):
-            issues.append(parsed.issue(loc, message))
+        for problem in check_standard(std, library.unit_ids or None, library.scale_ids or None):
+            issues.append(_placed(parsed, problem))
     for key, cw in library.crosswalks.items():
         parsed = parsed_by_name[str(library.files[key])]
         known = dict(library.standards)
         if paths:
             known = {**_bundled_standards(), **known}
-        for loc, message in check_crosswalk(cw, known):
-            issues.append(parsed.issue(loc, message))
+        for problem in check_crosswalk(cw, known):
+            issues.append(_placed(parsed, problem))
     if library.factors is not None:
         parsed = parsed_by_name[str(library.files["factors"])]
-        for loc, message in check_factors(library.factors, library.unit_ids or None):
-            issues.append(parsed.issue(loc, message))
+        for problem in check_factors(library.factors, library.unit_ids or None):
+            issues.append(_placed(parsed, problem))
     if library.classifications is not None:
         parsed = parsed_by_name[str(library.files["classifications"])]
-        for loc, message in check_classifications(
-            library.classifications, library.unit_ids or None
-        ):
-            issues.append(parsed.issue(loc, message))
+        for problem in check_classifications(library.classifications, library.unit_ids or None):
+            issues.append(_placed(parsed, problem))
     if issues:
         raise DocumentError(issues)
     return library
 
 
-def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> list[Issue]:
+def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> list[Problem]:
     if isinstance(document, Standard):
         if document.id in library.standards:
             first = library.files[document.id]
-            return [
-                parsed.issue(("id",), f"standard id {document.id!r} is already defined in {first}")
-            ]
+            problem = Problem(
+                (), "library.duplicate_standard", {"id": document.id, "first": str(first)}
+            )
+            return [parsed.place(problem, at=("id",))]
         library.standards[document.id] = document
         library.files[document.id] = path
     elif isinstance(document, Crosswalk):
@@ -207,9 +256,8 @@ def _add(library: Library, document: Document, path: Path, parsed: Parsed) -> li
         kind = document.document
         if getattr(library, kind) is not None:
             first = library.files[kind]
-            return [
-                parsed.issue(("document",), f"a second `{kind}` document; the first is {first}")
-            ]
+            problem = Problem((), "library.second_document", {"kind": kind, "first": str(first)})
+            return [parsed.place(problem, at=("document",))]
         setattr(library, kind, document)
         library.files[kind] = path
     return []

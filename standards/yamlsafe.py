@@ -7,6 +7,9 @@ booleans, so an option called `No` or `on` stays a string. Sizes are checked bef
 Every number read is a finite one a float can hold: NaN, infinities, numbers too large for a float
 and tagged text that is no number (`!!int abc`) are refused at their line and column, in YAML and
 in JSON (`parse_json`) alike.
+
+Each refusal is a `Problem` (catalogue: `standards/problems/documents.yaml`) placed at its file,
+line and column; its `loc` is empty, since a file that cannot be read has no data path yet.
 """
 
 from __future__ import annotations
@@ -22,28 +25,30 @@ from typing import Any
 
 import yaml
 
+from standards.problems import Loc, Problem
+
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True, order=True)
-class Issue:
-    """One problem in one file, located by line and column (1-based) where known."""
-
-    file: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+def _file_order(problem: Problem) -> tuple[tuple[str, int, int, str, str], str]:
+    return problem.sort_key(), problem.message()
 
 
 class DocumentError(Exception):
-    """A file could not be loaded; `issues` lists every problem found, in file order."""
+    """A file could not be loaded; `issues` lists every problem found, in file order.
 
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = sorted(issues)
+    Each is a `Problem` placed at `file`, `line` and `column` (1-based); `str()` of the error is
+    one `file:line:column: message` line per problem, in English.
+    """
+
+    def __init__(self, issues: list[Problem]) -> None:
+        self.issues = sorted(issues, key=_file_order)
         super().__init__("\n".join(str(i) for i in self.issues))
+
+
+def _at(file: str, line: int, column: int, code: str, **params: Any) -> Problem:
+    """A problem of the file as a whole (no data path), at a line and column."""
+    return Problem((), code, params, file=file, line=line, column=column)
 
 
 # --- numbers ---------------------------------------------------------------------------------------
@@ -53,40 +58,41 @@ class DocumentError(Exception):
 _MAX_DIGITS = len(str(int(sys.float_info.max)))
 _WHOLE = re.compile(r"[-+]?[0-9]+")
 _DECIMAL = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:e[-+]?[0-9]+)?")
-NOT_A_NUMBER = "NaN (not a number) is not accepted; write a number"
-INFINITE = "infinity is not accepted; write a number"
+NOT_A_NUMBER = Problem((), "document.nan")
+INFINITE = Problem((), "document.infinite")
 
 
 def _shown(text: str) -> str:
+    """The text as written, cut short when long (the value a message quotes)."""
     return text if len(text) <= 24 else f"{text[:12]}… ({len(text):,} characters)"
 
 
-def whole_number_problem(text: str) -> str | None:
+def whole_number_problem(text: str) -> Problem | None:
     """Why `text` (decimal digits, an optional sign) cannot be read as a whole number, if it can't."""
     if not _WHOLE.fullmatch(text):
-        return f"{_shown(text)!r} is not a whole number"
+        return Problem((), "document.not_a_whole_number", {"text": _shown(text)})
     digits = len(text.lstrip("+-"))
     if digits > _MAX_DIGITS or (digits == _MAX_DIGITS and abs(int(text)) > sys.float_info.max):
-        return f"a whole number of {digits:,} digits is too large"
+        return Problem((), "document.too_many_digits", {"digits": digits})
     return None
 
 
-def decimal_problem(text: str, written: str | None = None) -> str | None:
+def decimal_problem(text: str, written: str | None = None) -> Problem | None:
     """Why `text` cannot be read as a finite decimal number, if it can't."""
     if not _DECIMAL.fullmatch(text.lower()):
-        return f"{_shown(written or text)!r} is not a number"
+        return Problem((), "document.not_a_number", {"text": _shown(written or text)})
     if not math.isfinite(float(text)):
-        return f"{_shown(written or text)} is too large for a number"
+        return Problem((), "document.number_too_large", {"text": _shown(written or text)})
     return None
 
 
 class _Refused(Exception):
     """A scalar that is valid YAML but no value zhizao reads; carries where it is."""
 
-    def __init__(self, mark: Any, message: str) -> None:
+    def __init__(self, mark: Any, problem: Problem) -> None:
         self.mark = mark
-        self.message = message
-        super().__init__(message)
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 def _tag_name(tag: str) -> str:
@@ -105,15 +111,13 @@ class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
-        self.duplicates: list[tuple[Any, str]] = []
+        self.duplicates: list[tuple[Any, Problem]] = []
 
     def construct_object(self, node: Any, deep: bool = False) -> Any:
         # Aliases are refused from the event stream before composing (see _refuse_aliases);
         # a node met twice here would still be one, so this is a second line of defence.
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) are not allowed in zhizao files", node.start_mark
-            )
+            raise _Refused(node.start_mark, Problem((), "document.alias_met"))
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
@@ -127,9 +131,7 @@ class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode):
                     if key_node.value in seen:
-                        self.duplicates.append(
-                            (key_node.start_mark, f"duplicate key {key_node.value!r}")
-                        )
+                        self.duplicates.append((key_node.start_mark, _duplicate(key_node)))
                     seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)
 
@@ -158,13 +160,21 @@ class _StrictSafeLoader(_BASE_LOADER):  # type: ignore[misc]
         text = str(self.construct_scalar(node))
         value = self.bool_values.get(text.lower())
         if value is None:
-            raise _Refused(node.start_mark, f"{_shown(text)!r} is not true or false")
+            raise _Refused(
+                node.start_mark, Problem((), "document.not_a_boolean", {"text": _shown(text)})
+            )
         return bool(value)
 
 
-def _unreadable(node: Any) -> str:
+def _duplicate(key_node: Any) -> Problem:
+    return Problem((), "document.duplicate_key", {"key": key_node.value})
+
+
+def _unreadable(node: Any) -> Problem:
     value = node.value if isinstance(node, yaml.ScalarNode) else ""
-    return f"{_shown(str(value))!r} cannot be read as {_tag_name(node.tag)}"
+    return Problem(
+        (), "document.unreadable_value", {"text": _shown(str(value)), "tag": _tag_name(node.tag)}
+    )
 
 
 def _refuse_aliases(text: str, file: str) -> None:
@@ -175,17 +185,15 @@ def _refuse_aliases(text: str, file: str) -> None:
         if isinstance(event, yaml.AliasEvent):
             mark = event.start_mark
             if mark is None:  # libyaml always sets marks; keep mypy and odd builds honest
-                raise DocumentError([Issue(file, 1, 1, "aliases are not allowed in zhizao files")])
+                raise DocumentError([_at(file, 1, 1, "document.aliases")])
             raise DocumentError(
                 [
-                    Issue(
-                        file,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"alias *{event.anchor} is not allowed in zhizao files; write the value out",
+                    _at(
+                        file, mark.line + 1, mark.column + 1, "document.alias",
+                        anchor=event.anchor,
                     )
                 ]
-            )
+            )  # fmt: skip
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -260,7 +268,7 @@ def _build(loader: _StrictSafeLoader, node: yaml.Node) -> Any:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Unusual
             if key_node.value in seen:
-                loader.duplicates.append((key_node.start_mark, f"duplicate key {key_node.value!r}"))
+                loader.duplicates.append((key_node.start_mark, _duplicate(key_node)))
             seen.add(key_node.value)
             mapping[_build(loader, key_node)] = _build(loader, value_node)
         return mapping
@@ -296,9 +304,10 @@ class Parsed:
             best = node.start_mark
         return (best.line + 1, best.column + 1)
 
-    def issue(self, path: tuple[str | int, ...], message: str) -> Issue:
-        line, column = self.locate(path)
-        return Issue(self.file, line, column, message)
+    def place(self, problem: Problem, at: Loc | None = None) -> Problem:
+        """`problem` placed in this file, at the line of `at` (default: its own `loc`)."""
+        line, column = self.locate(problem.loc if at is None else at)
+        return problem.placed(file=self.file, line=line, column=column)
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
@@ -325,22 +334,22 @@ def parse_text(text: str, file: str) -> Parsed:
         if loader.duplicates:
             raise DocumentError(
                 [
-                    Issue(file, mark.line + 1, mark.column + 1, message)
-                    for mark, message in loader.duplicates
+                    problem.placed(file=file, line=mark.line + 1, column=mark.column + 1)
+                    for mark, problem in loader.duplicates
                 ]
             )
     except _Refused as exc:
         line, column = exc.mark.line + 1, exc.mark.column + 1
-        raise DocumentError([Issue(file, line, column, exc.message)]) from None
+        raise DocumentError([exc.problem.placed(file=file, line=line, column=column)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
-        raise DocumentError([Issue(file, line, column, f"not valid YAML: {problem}")]) from None
+        detail = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise DocumentError([_at(file, line, column, "document.not_yaml", detail=detail)]) from None
     except yaml.YAMLError as exc:
-        raise DocumentError([Issue(file, 1, 1, f"not valid YAML: {exc}")]) from None
+        raise DocumentError([_at(file, 1, 1, "document.not_yaml", detail=str(exc))]) from None
     except RecursionError:
-        raise DocumentError([Issue(file, 1, 1, "YAML nesting is too deep")]) from None
+        raise DocumentError([_at(file, 1, 1, "document.yaml_too_deep")]) from None
     finally:
         loader.dispose()
     return Parsed(data=data, root=root, file=file)
@@ -348,18 +357,14 @@ def parse_text(text: str, file: str) -> Parsed:
 
 def parse_bytes(raw: bytes, file: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     if len(raw) > max_bytes:
-        raise DocumentError(
-            [Issue(file, 1, 1, f"file is {len(raw):,} bytes; the limit is {max_bytes:,} bytes")]
-        )
+        raise DocumentError([_at(file, 1, 1, "document.too_large", size=len(raw), limit=max_bytes)])
     if b"\x00" in raw[:8192]:
-        raise DocumentError([Issue(file, 1, 1, "not a YAML text file (binary content)")])
+        raise DocumentError([_at(file, 1, 1, "document.binary")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DocumentError(
-            [Issue(file, line, 1, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-        ) from None
+        raise DocumentError([_at(file, line, 1, "document.not_utf8", byte=exc.start)]) from None
     return parse_text(text, file)
 
 
@@ -369,11 +374,11 @@ def parse_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError([Issue(name, 1, 1, f"cannot read file: {exc.strerror}")]) from None
-    if size > max_bytes:
         raise DocumentError(
-            [Issue(name, 1, 1, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")]
-        )
+            [_at(name, 1, 1, "document.unreadable", detail=str(exc.strerror))]
+        ) from None
+    if size > max_bytes:
+        raise DocumentError([_at(name, 1, 1, "document.too_large", size=size, limit=max_bytes)])
     with path.open("rb") as handle:
         raw = handle.read(max_bytes + 1)
     return parse_bytes(raw, name, max_bytes)
@@ -387,10 +392,10 @@ _JSON_TOKENS = re.compile(
 
 
 class _RefusedNumber(Exception):
-    def __init__(self, written: str, message: str) -> None:
+    def __init__(self, written: str, problem: Problem) -> None:
         self.written = written
-        self.message = message
-        super().__init__(message)
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 def _json_int(written: str) -> int:
@@ -424,17 +429,17 @@ def parse_json(text: str, file: str) -> Any:
         )
     except json.JSONDecodeError as exc:
         raise DocumentError(
-            [Issue(file, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]
+            [_at(file, exc.lineno, exc.colno, "document.not_json", detail=exc.msg)]
         ) from None
     except RecursionError:
-        raise DocumentError([Issue(file, 1, 1, "JSON nesting is too deep")]) from None
+        raise DocumentError([_at(file, 1, 1, "document.json_too_deep")]) from None
     except _RefusedNumber as exc:
         # The reader stops at the first refused token, so it is the first such one in the text.
         where = next(
             (m.start() for m in _JSON_TOKENS.finditer(text) if m["number"] == exc.written), 0
         )
         line, column = _position(text, where)
-        raise DocumentError([Issue(file, line, column, exc.message)]) from None
+        raise DocumentError([exc.problem.placed(file=file, line=line, column=column)]) from None
 
 
 def walk_keys(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:

@@ -267,12 +267,12 @@ def test_an_upload_is_previewed_and_imported_all_or_nothing(
         k for k, v in document["answers"].items() if k != "FF-001" and before.answers.get(k) != v
     }
     assert any("工作簿中有 1 个问题" in e.value for e in at.error)
-    problems = frame(at, "问题（系统原文）")
+    problems = frame(at, "问题说明")
     [row] = problems.to_dict("records")
     assert row["题目编号"] == "FF-001"
     assert row["工作表"].startswith("1 ")
     assert row["行"] > 2
-    assert "'Z' is not an option" in row["问题（系统原文）"]
+    assert "“Z”不是本题的选项" in row["问题说明"]
     changes = frame(at, "导入后")
     assert set(changes[changes["类型"] == "题目"]["编号"]) == expected
     assert int(metrics["新增答案"]) + int(metrics["修改答案"]) == len(changes)
@@ -364,7 +364,7 @@ def test_the_administrator_issues_downloads_and_revokes_a_certificate(
     assert "所有评审通过的评估都已有有效证书。" in texts(at)
     # revoking one certificate needs a reason …
     submit_form(at, "cert_revoke_form")
-    assert any("reason: required" in e.value for e in at.error)
+    assert any("撤销证书的理由：必填，不能为空" in e.value for e in at.error)
     assert records.list_certificates(admin, app_world.db)[0].status == "valid"
     at.text_area(key="cert_revoke_reason").input("企业更名")
     submit_form(at, "cert_revoke_form")

@@ -313,7 +313,7 @@ def test_admin_sees_the_credit_code_message_and_creates_an_organisation(app_worl
     at.text_input(key="org_name").input("测试有限公司")
     at.text_input(key="org_code").input("91330200MA2H7K3X1C")
     submit_form(at, "org_form")
-    assert any("统一社会信用代码" in e.value and "check character" in e.value for e in at.error)
+    assert any("统一社会信用代码" in e.value and "校验码" in e.value for e in at.error)
     at.text_input(key="org_code").input("91330200MA2H7K3X1B")
     submit_form(at, "org_form")
     assert any("已创建组织「测试有限公司」" in s.value for s in at.success)

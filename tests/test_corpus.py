@@ -143,21 +143,22 @@ def service(world: World, kind: str, path: Path) -> str | None:
 
 # The types each upload offers (the browser's file dialog shows only these; Streamlit refuses any
 # other extension itself, before the page sees the file).
+CJK = re.compile(r"[\u4e00-\u9fff]")
 UPLOAD_TYPES = {"standards": (".yaml", ".yml"), "workbooks": (".xlsx",),
                 "evidence": tuple(f".{e}" for e in evidence.ACCEPTED_EXTENSIONS)}  # fmt: skip
 
 
-def app_upload(world: World, kind: str, path: Path) -> str | None:
+def app_upload(world: World, kind: str, path: Path, lang: str = "en") -> str | None:
     """What the app shows after uploading the file where the app takes such files."""
     if path.suffix.lower() not in UPLOAD_TYPES.get(kind, ()):
         return None
     if kind == "standards":
-        at = run(world.app("admin"))
+        at = run(world.app("admin", lang=lang))
         run(at.switch_page("ui/pages/admin_library.py"))
         key = "library_upload"
     elif kind in ("workbooks", "evidence"):
         sid = draft_for(world, None, kind)
-        at = world.app("firm")
+        at = world.app("firm", lang=lang)
         at.session_state["current_submission"] = sid
         run(at.switch_page("ui/pages/questionnaire.py"))
         if kind == "workbooks":
@@ -190,6 +191,10 @@ def test_a_bad_file_is_refused_everywhere_with_a_located_message(
     shown = app_upload(app_world, kind, path)
     if shown is not None:
         assert expect in shown, shown
+        # the Chinese page says the same in Chinese: the catalogue's sentence, not the English
+        chinese = app_upload(app_world, kind, path, lang="zh") or ""
+        assert CJK.search(chinese), chinese
+        assert expect not in chinese, chinese
     after = snapshot(app_world.db)
     # Only the fresh drafts the test made itself (and their snapshots) may have been added.
     for table in ("answers", "evidence_files", "evidence_blobs", "submission_activities",

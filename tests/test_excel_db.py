@@ -19,7 +19,7 @@ from assessment.certificates import records
 from assessment.cli.main import main
 from assessment.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from assessment.excel import build_template
-from assessment.excel.reader import read_workbook
+from assessment.excel.reader import item_of, read_workbook
 from assessment.excel.service import (
     NOTE_PREFIX,
     WorkbookRejected,
@@ -97,8 +97,11 @@ def test_problems_save_nothing(world: World) -> None:
     before = snapshot(world.db)
     with pytest.raises(WorkbookRejected) as caught:
         import_into_submission(world.ent_a, world.db, sid, data, clock=world.clock)
-    assert len(caught.value.problems) == 1
-    assert "item FF-001, column 答案 Answer: 'G' is not an option" in caught.value.problems[0]
+    [problem] = caught.value.problems
+    assert problem.code == "excel.not_an_option"
+    assert "column 答案 Answer: answers.FF-001: 'G' is not an option" in str(problem)
+    assert str(problem) in str(caught.value)  # the error's English names the sheet and row
+    assert caught.value.text("zh").startswith(f"工作表“{problem.sheet}”第{problem.line}行")
     assert snapshot(world.db) == before
 
     outcome = import_into_submission(
@@ -115,7 +118,7 @@ def test_a_workbook_for_another_standard_is_refused(world: World) -> None:
     before = snapshot(world.db)
     with pytest.raises(WorkbookRejected) as caught:
         import_into_submission(world.ent_a, world.db, sid, data, valid_rows_only=True)
-    assert caught.value.problems == [
+    assert [str(p) for p in caught.value.problems] == [
         "this workbook was made for gbt36132-2018 edition 2018, but the answers are for "
         "gbt36132-2025 — download the template of gbt36132-2025"
     ]
@@ -264,7 +267,7 @@ def test_template_and_preview_for_a_submission(world: World) -> None:
     filled = fill(data, example("ff-discrete-smart-factory.yaml"), edit=spoil)
     before = snapshot(world.db)
     report = check_for_submission(world.ent_a, world.db, sid, filled)
-    assert [p.item for p in report.problems] == ["FF-001"]
+    assert [item_of(p) for p in report.problems] == ["FF-001"]
     assert report.usable(valid_rows_only=True)
     assert snapshot(world.db) == before
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,11 @@ from assessment.demo.seed import plausible_answers
 from assessment.excel import build_template
 from assessment.excel import reader as reader_module
 from assessment.excel.export import export_answers
-from assessment.excel.reader import read_workbook
+from assessment.excel.reader import item_of, problem_dict, read_workbook
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Three English words in a row: a sentence, not an id (FF-001) or a unit.
+ENGLISH = re.compile(r"\b[A-Za-z]{2,}(?:[ ,;'()]+[A-Za-z]{2,}){2,}\b")
 
 
 def example(name: str) -> dict[str, Any]:
@@ -185,8 +190,8 @@ def test_unknown_option_names_sheet_row_item_and_expectation() -> None:
     set_cell(book, "FF-001", "答案", "G")
     _, row = find_row(book, "FF-001")
     assert messages(save(book)) == [
-        f"sheet '1 赋能保障', row {row}, item FF-001, column 答案 Answer: 'G' is not an option of "
-        "this item; expected one of A, B, C, D, E, F"
+        f"sheet '1 赋能保障', row {row}, column 答案 Answer: answers.FF-001: 'G' is not an option "
+        "of this item; expected one of A, B, C, D, E, F"
     ]
 
 
@@ -199,9 +204,9 @@ def test_text_in_a_number_cell() -> None:
     _, reuse = find_row(book, "water-reuse")
     _, land = find_row(book, "land-output")
     assert messages(save(book)) == [
-        f"sheet '2 资源高效化', row {reuse}, item water-reuse, column 答案 Answer: expected a "
+        f"sheet '2 资源高效化', row {reuse}, column 答案 Answer: answers.water-reuse: expected a "
         "number in %, got text '约86'",
-        f"sheet '5 用地集约化', row {land}, item land-output, column 基准值 Baseline: expected a "
+        f"sheet '5 用地集约化', row {land}, column 基准值 Baseline: answers.land-output: expected a "
         "number in 万元/m2, got text 'one'",
     ]
 
@@ -362,7 +367,7 @@ def test_every_problem_at_once_and_valid_rows_only() -> None:
 
     data = fill(template, document, edit=spoil)
     report = read_workbook(data)
-    found = [(p.sheet, p.item) for p in report.problems]
+    found = [(p.sheet, item_of(p)) for p in report.problems]
     assert found == [
         ("准入条件", "credit-rating"),
         ("准入条件", "investment"),
@@ -399,8 +404,8 @@ def test_wrong_industry_variant_is_located_on_its_row() -> None:
     data = fill(template, document, edit=answer_process_variant)
     sheet, row = find_row(open_book(data), "FF-004-P")
     assert messages(data) == [
-        f"sheet '{sheet.title}', row {row}, item FF-004-P: this item is for process industries; "
-        "the firm is discrete — answer its discrete variant instead"
+        f"sheet '{sheet.title}', row {row}, column 答案 Answer: answers.FF-004-P: this item is for "
+        "process industries; the firm is discrete — answer its discrete variant instead"
     ]
 
 
@@ -429,7 +434,7 @@ def test_standard_values_are_not_overridden() -> None:
         fill(build_template("gbt36132-2025"), {"standard": "gbt36132-2025"}, edit=edit)
     )
     assert problem.endswith(
-        "item energy-carbon-platform, column 引领值 Leading value: the leading is set by the "
+        "column 引领值 Leading value: answers.energy-carbon-platform: the leading is set by the "
         "standard (6 项); leave the grey cell as it is"
     )
 
@@ -457,11 +462,9 @@ def test_bad_activity_data_is_located() -> None:
     )
     problems = messages(data)
     assert any(
-        "item natural_gas, column 单位 Unit: unit 'kg' is not one of m3" in p for p in problems
+        "column 单位 Unit: energy.natural_gas: unit 'kg' is not one of m3" in p for p in problems
     )
-    assert any(
-        "item year, column 数值 Value: expected a number, got text '去年'" in p for p in problems
-    )
+    assert any("column 数值 Value: year: expected a number, got text '去年'" in p for p in problems)
 
     activity_only = fill(
         build_template("gbt36132-2025"), {"standard": "gbt36132-2025"}, activity=activity
@@ -469,7 +472,7 @@ def test_bad_activity_data_is_located() -> None:
     (green,) = messages(activity_only)
     _, row = find_row(open_book(activity_only), "green_electricity", id_header="键")
     assert green.startswith(
-        f"sheet '碳排放数据', row {row}, item energy.green_electricity_kwh: green power"
+        f"sheet '碳排放数据', row {row}, column 数值 Value: energy.green_electricity_kwh: green power"
     )
 
 
@@ -574,9 +577,57 @@ def test_target_and_industry_left_blank_point_at_the_general_sheet() -> None:
     _, industry_row = find_row(book, "industry_type", id_header="键")
     report = read_workbook(data)
     assert [str(p) for p in report.problems] == [
-        f"sheet '基本信息', row {profile_row}, item profile, column 内容 Value: missing; expected "
+        f"sheet '基本信息', row {profile_row}, column 内容 Value: profile: missing; expected "
         "one of ['dws', 'ff', 'sf']",
-        f"sheet '基本信息', row {industry_row}, item industry_type, column 内容 Value: missing; "
+        f"sheet '基本信息', row {industry_row}, column 内容 Value: industry_type: missing; "
         "this standard has discrete/process items (discrete or process)",
     ]
     assert report.fatal
+
+
+def test_a_broken_workbook_reads_in_chinese_and_prints_in_english() -> None:
+    template = build_template("zj-future-factory", "sf", "discrete")
+
+    def spoil(book: Any) -> None:
+        set_cell(book, "FF-001", "答案", "G")  # not an option: the reader's own check
+        set_cell(book, "investment", "答案", -4600)  # negative: parse_answers', placed on its row
+
+    data = fill(template, example("ff-discrete-smart-factory.yaml"), edit=spoil)
+    book = open_book(data)
+    _, option_row = find_row(book, "FF-001")
+    _, gate_row = find_row(book, "investment")
+    report = read_workbook(data, valid_rows_only=True)
+    by_item = {item_of(p): p for p in report.problems}
+    assert set(by_item) == {"FF-001", "investment"}
+    option, gate = by_item["FF-001"], by_item["investment"]
+    assert (option.sheet, option.line, option.column) == ("1 赋能保障", option_row, "答案 Answer")
+    assert (gate.sheet, gate.line, gate.column) == ("准入条件", gate_row, "答案 Answer")
+    # the English the command line prints is what it was: place, item, message
+    assert str(option) == (
+        f"sheet '1 赋能保障', row {option_row}, column 答案 Answer: answers.FF-001: 'G' is not an "
+        "option of this item; expected one of A, B, C, D, E, F"
+    )
+    assert str(gate) == (
+        f"sheet '准入条件', row {gate_row}, column 答案 Answer: gates.investment: -4600 万元 is "
+        "negative; expected an amount of 0 or more"
+    )
+    # the page's Chinese: the message, and the place in the workbook
+    assert option.text("zh") == "答案 › FF-001：“G”不是本题的选项；应为以下之一：A、B、C、D、E、F"
+    assert option.shown("zh") == (
+        f"工作表“1 赋能保障”第{option_row}行“答案 Answer”列：{option.text('zh')}"
+    )
+    assert CJK.search(gate.text("zh"))
+    assert "-4600" in gate.text("zh")
+    assert gate.shown("zh").startswith(f"工作表“准入条件”第{gate_row}行“答案 Answer”列：")
+    for problem in report.problems:
+        assert not ENGLISH.search(problem.message("zh")), problem.message("zh")
+    # --json keeps its keys, the message in English without its place
+    assert problem_dict(option) == {
+        "sheet": "1 赋能保障",
+        "row": option_row,
+        "item": "FF-001",
+        "column": "答案 Answer",
+        "message": "'G' is not an option of this item; expected one of A, B, C, D, E, F",
+    }
+    assert not report.fatal
+    assert report.skipped == ["FF-001", "investment"]

@@ -405,22 +405,22 @@ def test_workbook_texts_are_checked_on_their_rows() -> None:
     _, permit = find_row(book, "permitted-emissions")
     found = messages(filled)
     assert any(
-        f"row {water}, item water-reuse, column 证据说明 Evidence notes: contains the control "
+        f"row {water}, column 证据说明 Evidence notes: answers.water-reuse: contains the control "
         "character U+202E" in m
         for m in found
     ), found
     assert any(
-        f"row {permit}, item permitted-emissions, column 证据说明 Evidence notes: at most 5,000 "
+        f"row {permit}, column 证据说明 Evidence notes: gates.permitted-emissions: at most 5,000 "
         "characters" in m
         for m in found
     ), found
     assert any(
-        "item pollutant-concentration, column 不适用理由 Reason if not applicable: contains the "
+        "column 不适用理由 Reason if not applicable: answers.pollutant-concentration: contains the "
         "control character U+202E" in m
         for m in found
     ), found
     assert any(
-        "item energy-intensity, column 产品 Product: contains the control character U+000A" in m
+        "column 产品 Product: answers.energy-intensity: contains the control character U+000A" in m
         for m in found
     ), found
 
@@ -445,8 +445,8 @@ def test_the_app_upload_refuses_a_bomb_naming_the_limit(
     uploader = at.file_uploader(key=f"xl_upload::{draft.id}::0")
     run(uploader.set_value(("问卷.xlsx", corpus.merged_cells_bomb(), None)))
     assert any("此工作簿无法导入" in e.value for e in at.error)
-    [row] = frame(at, "问题（系统原文）").to_dict("records")
-    assert "the sheets hold more than 100,000 cells (the limit" in row["问题（系统原文）"]
+    [row] = frame(at, "问题说明").to_dict("records")
+    assert "各工作表的单元格超过 100,000 个的上限" in row["问题说明"]
     assert at.button(key=f"xl_import::{draft.id}").disabled
     assert submissions.get_submission(firm, app_world.db, draft.id).version == before.version
 
@@ -460,5 +460,5 @@ def test_the_app_refuses_a_macro_enabled_evidence_file(app_world: AppWorld) -> N
         u for u in at.file_uploader if u.key and u.key.startswith(f"q::{draft.id}::FF-001::upload")
     )
     run(uploader.set_value(("计划.docx", corpus.docm_renamed(), None)))
-    assert "holds macros" in texts(at)
+    assert "不接受带宏的 Office 文件" in texts(at)
     assert evidence.list_evidence(firm, app_world.db, draft.id) == files

@@ -300,7 +300,7 @@ def test_control_characters_in_a_new_account_are_refused_with_their_field(world:
         with pytest.raises(InvalidInput) as caught:
             organisations.create_user(w.admin, w.db, **kwargs)
         assert any(
-            p.startswith(f"{field_name}: contains the control character U+0000")
+            str(p).startswith(f"{field_name}: contains the control character U+0000")
             for p in caught.value.problems
         ), caught.value.problems
     assert snapshot(w.db) == before

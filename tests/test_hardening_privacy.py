@@ -40,11 +40,9 @@ from assessment.certificates import records
 from assessment.demo.seed import synthetic_cohort
 from assessment.errors import InvalidInput, PermissionDenied
 from assessment.excel.service import export_submission
-from assessment.storage.db import Database
+from assessment.storage.db import CHINA, Database
 from assessment.submissions import appdata
 from scoring.benchmark import Metric
-
-CHINA = benchmark_store.CHINA
 
 # --- break 13 (a): a firm cannot walk itself through the cohorts ---------------------------------
 

@@ -75,7 +75,7 @@ def test_wrong_credit_code_is_refused_and_changes_nothing(db: Database) -> None:
             OPERATOR, db, name="错码 有限公司", credit_code="91350100M000100Y44",
             industry_code="99", region_code="339999",
         )  # fmt: skip
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert any("GB 32100 gives '3'" in p for p in problems)
     assert any("division 99 is not an industrial division" in p for p in problems)
     assert any("region code '339999'" in p for p in problems)

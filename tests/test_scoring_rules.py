@@ -269,7 +269,7 @@ def test_bad_answers_name_the_item_and_the_expectation(
 ) -> None:
     with pytest.raises(AnswerError) as caught:
         run(mini, "p2", answers)
-    assert expected in caught.value.problems
+    assert expected in [p.text() for p in caught.value.problems]
 
 
 def test_all_answer_problems_are_reported_together(mini: Standard) -> None:

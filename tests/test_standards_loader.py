@@ -17,9 +17,10 @@ import pytest
 
 import standards
 from assessment.cli.main import main
-from standards import DocumentError, Issue, yamlsafe
-from standards.loader import LIBRARY_DIR
+from standards import DocumentError, Problem, yamlsafe
+from standards.loader import LIBRARY_DIR, schema_problem
 from standards.models import ChoiceRule
+from standards.problems import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "standards" / "library"
@@ -56,7 +57,7 @@ def test_changes_name_known_items_and_options(tmp_path: Path) -> None:
         "    - {item: FF-001, options: [C, X]}\n    - {item: FF-999, options: [A]}",
     )
     issues = load_issues(write(tmp_path / "changes.yaml", text))
-    assert [i.message for i in issues] == ["FF-001 has no option 'X'", "unknown item 'FF-999'"]
+    assert [i.text() for i in issues] == ["FF-001 has no option 'X'", "unknown item 'FF-999'"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -64,7 +65,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def load_issues(path: Path) -> list[Issue]:
+def load_issues(path: Path) -> list[Problem]:
     """Load a (broken) file and return its issues, checking the shared format on each."""
     with pytest.raises(DocumentError) as info:
         standards.load_library([path])
@@ -78,7 +79,7 @@ def load_issues(path: Path) -> list[Issue]:
     return issues
 
 
-def line_at(path: Path, issue: Issue) -> str:
+def line_at(path: Path, issue: Problem) -> str:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert 1 <= issue.line <= len(lines), f"line {issue.line} is outside the file: {issue}"
     return lines[issue.line - 1]
@@ -117,7 +118,7 @@ def test_alias_bomb_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
     path = write(tmp_path / "bomb.yaml", billion_laughs())
     # Expanding it would exhaust memory; refusing the first alias returns at once.
     [issue] = load_issues(path)
-    assert issue.message == "alias *lol0 is not allowed in zhizao files; write the value out"
+    assert issue.text() == "alias *lol0 is not allowed in zhizao files; write the value out"
     assert "*lol0" in line_at(path, issue)
 
 
@@ -126,7 +127,7 @@ def test_alias_inside_a_standard_is_refused(tmp_path: Path, ff_text: str) -> Non
     text = mutate(text, "  - id: FF-002\n", "    effort: 2\n", "    effort: *e\n")
     path = write(tmp_path / "alias.yaml", text)
     [issue] = load_issues(path)
-    assert "is not allowed in zhizao files" in issue.message
+    assert "is not allowed in zhizao files" in issue.text()
     assert "effort: &e 2" in line_at(path, issue) or "effort: *e" in line_at(path, issue)
 
 
@@ -153,7 +154,7 @@ def test_a_50_mb_file_is_refused_before_parsing(
     monkeypatch.setattr(yamlsafe, "parse_text", must_not_parse)
     [issue] = load_issues(path)
     assert (issue.line, issue.column) == (1, 1)
-    assert issue.message == "file is 52,428,800 bytes; the limit is 4,194,304 bytes"
+    assert issue.text() == "file is 52,428,800 bytes; the limit is 4,194,304 bytes"
 
 
 def test_size_limit_is_configurable(tmp_path: Path, ff_text: str) -> None:
@@ -167,7 +168,7 @@ def test_binary_file(tmp_path: Path) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
     [issue] = load_issues(path)
     assert (issue.line, issue.column) == (1, 1)
-    assert issue.message == "not a YAML text file (binary content)"
+    assert issue.text() == "not a YAML text file (binary content)"
 
 
 def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
@@ -178,8 +179,8 @@ def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
     )
     [issue] = load_issues(path)
     assert (issue.line, issue.column) == (4, 1)
-    assert "not UTF-8 text" in issue.message
-    assert "save the file as UTF-8" in issue.message
+    assert "not UTF-8 text" in issue.text()
+    assert "save the file as UTF-8" in issue.text()
 
 
 def test_utf8_byte_order_mark_is_accepted(tmp_path: Path, ff_text: str) -> None:
@@ -204,7 +205,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, found: str) -> N
     path = write(tmp_path / "shape.yaml", text)
     [issue] = load_issues(path)
     assert (issue.line, issue.column) == (1, 1)
-    assert issue.message == f"expected a mapping at the top level, found {found}"
+    assert issue.text() == f"expected a mapping at the top level, found {found}"
 
 
 @pytest.mark.parametrize(
@@ -217,9 +218,9 @@ def test_unknown_document_kind(tmp_path: Path, text: str, found: str) -> None:
     [issue] = load_issues(path)
     assert (
         "`document` must be one of ['classifications', 'crosswalk', 'factors', 'scales', 'standard', 'units']"
-        in (issue.message)
+        in (issue.text())
     )
-    assert issue.message.endswith(f"found {found}")
+    assert issue.text().endswith(f"found {found}")
     if found != "None":
         assert "document: standrd" in line_at(path, issue)
 
@@ -230,7 +231,7 @@ def test_duplicate_key_is_refused_at_its_second_occurrence(tmp_path: Path, ff_te
     )
     path = write(tmp_path / "dup.yaml", text)
     [issue] = load_issues(path)
-    assert "duplicate key 'number'" in issue.message
+    assert "duplicate key 'number'" in issue.text()
     assert line_at(path, issue) == '    number: "3"'
     assert issue.column == 5
 
@@ -241,7 +242,7 @@ def test_duplicate_top_level_key(tmp_path: Path, ff_text: str) -> None:
     )
     path = write(tmp_path / "dup.yaml", text)
     [issue] = load_issues(path)
-    assert "duplicate key 'edition'" in issue.message
+    assert "duplicate key 'edition'" in issue.text()
     assert line_at(path, issue) == 'edition: "2026"'
 
 
@@ -263,7 +264,7 @@ def test_yaml_syntax_error_is_located(tmp_path: Path, ff_text: str) -> None:
     )
     path = write(tmp_path / "syntax.yaml", text)
     [issue] = load_issues(path)
-    assert issue.message.startswith("not valid YAML: ")
+    assert issue.text().startswith("not valid YAML: ")
     lines = path.read_text(encoding="utf-8").splitlines()
     bad = lines.index("    evidence: [{zh: 清单, en: list}") + 1
     assert bad <= issue.line <= bad + 1, f"{issue} should point at line {bad}"
@@ -275,13 +276,13 @@ def test_tab_indentation_is_located(tmp_path: Path) -> None:
     )
     [issue] = load_issues(path)
     assert (issue.line, issue.column) == (4, 1)
-    assert issue.message.startswith("not valid YAML: ")
+    assert issue.text().startswith("not valid YAML: ")
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.yaml"
     [issue] = load_issues(path)
-    assert issue.message.startswith("cannot read file:")
+    assert issue.text().startswith("cannot read file:")
 
 
 # --- YAML 1.1 surprises stay off ------------------------------------------------------------------
@@ -394,16 +395,16 @@ def test_every_schema_problem_is_reported_with_its_line(tmp_path: Path, ff_text:
     issues = load_issues(path)
     assert len(issues) == 4, "\n".join(map(str, issues))
     unknown, tag, number, missing = issues  # sorted by line
-    assert unknown.message.startswith("items.0.effrot: unknown field")
+    assert unknown.text().startswith("items.0.effrot: unknown field")
     assert "effrot: 2" in line_at(path, unknown)
-    assert tag.message.startswith("items.1.rule: Input tag 'chioce'")
+    assert tag.text().startswith("items.1.rule: Input tag 'chioce'")
     assert "kind: chioce" in line_at(path, tag)
-    assert number.message.startswith(
+    assert number.text().startswith(
         "items.3.rule.choice.options.1.points: Input should be a valid number"
     )
-    assert "(got 'lots')" in number.message
+    assert "(got 'lots')" in number.text()
     assert "points: lots" in line_at(path, number)
-    assert missing.message == "items.7.node: required field is missing"
+    assert missing.text() == "items.7.node: required field is missing"
     assert "- id: FF-006" in line_at(path, missing)
 
 
@@ -522,16 +523,16 @@ def all_cases_file(tmp_path_factory: pytest.TempPathFactory, ff_text: str) -> Pa
 
 
 @pytest.fixture(scope="module")
-def all_cases_issues(all_cases_file: Path) -> list[Issue]:
+def all_cases_issues(all_cases_file: Path) -> list[Problem]:
     """Every case applied to one file, loaded once: all problems must come back together."""
     return load_issues(all_cases_file)
 
 
 @pytest.mark.parametrize("case", SEMANTIC_CASES, ids=[c.name for c in SEMANTIC_CASES])
 def test_semantic_problem_is_reported_on_its_line(
-    case: Case, all_cases_file: Path, all_cases_issues: list[Issue]
+    case: Case, all_cases_file: Path, all_cases_issues: list[Problem]
 ) -> None:
-    found = [i for i in all_cases_issues if case.message in i.message]
+    found = [i for i in all_cases_issues if case.message in i.text()]
     assert len(found) == case.count, (
         f"expected {case.count} issue(s) with {case.message!r}, got:\n"
         + "\n".join(map(str, all_cases_issues))
@@ -543,15 +544,17 @@ def test_semantic_problem_is_reported_on_its_line(
 
 
 def test_all_semantic_problems_are_reported_together_and_nothing_else(
-    all_cases_issues: list[Issue],
+    all_cases_issues: list[Problem],
 ) -> None:
     expected = sum(c.count for c in SEMANTIC_CASES)
     unexplained = [
-        i for i in all_cases_issues if not any(c.message in i.message for c in SEMANTIC_CASES)
+        i for i in all_cases_issues if not any(c.message in i.text() for c in SEMANTIC_CASES)
     ]
     assert not unexplained, "\n".join(map(str, unexplained))
     assert len(all_cases_issues) == expected
-    assert all_cases_issues == sorted(all_cases_issues), "issues are listed in file order"
+    assert all_cases_issues == sorted(all_cases_issues, key=Problem.sort_key), (
+        "issues are listed in file order"
+    )
 
 
 @pytest.mark.parametrize("case", SEMANTIC_CASES[:3], ids=[c.name for c in SEMANTIC_CASES[:3]])
@@ -561,13 +564,13 @@ def test_a_single_change_causes_only_its_own_issue(
     path = write(tmp_path / "one.yaml", mutate(ff_text, case.anchor, case.old, case.new))
     issues = load_issues(path)
     assert len(issues) == case.count, "\n".join(map(str, issues))
-    assert all(case.message in i.message for i in issues)
+    assert all(case.message in i.text() for i in issues)
 
 
 def test_duplicate_dependency_message_is_spelt_right(tmp_path: Path, ff_text: str) -> None:
     text = mutate(ff_text, "  - id: dep-034-035\n", "id: dep-034-035", "id: dep-032-033")
     issues = load_issues(write(tmp_path / "dep.yaml", text))
-    assert all("duplicate dependency id 'dep-032-033'" in i.message for i in issues)
+    assert all("duplicate dependency id 'dep-032-033'" in i.text() for i in issues)
 
 
 def test_items_without_provenance_are_each_reported(tmp_path: Path, ff_text: str) -> None:
@@ -577,7 +580,7 @@ def test_items_without_provenance_are_each_reported(tmp_path: Path, ff_text: str
     issues = load_issues(path)
     assert len(issues) == 105
     for issue in issues:
-        assert issue.message == (
+        assert issue.text() == (
             "the item carries points but has no provenance (and the standard has no item_provenance)"
         )
         assert re.search(r"- id: FF-\d{3}(-[DP])?$", line_at(path, issue)), str(issue)
@@ -616,7 +619,7 @@ def test_a_second_copy_of_a_standard_is_refused(tmp_path: Path, ff_text: str) ->
         standards.load_library([first, second])
     [issue] = info.value.issues
     assert issue.file == str(second)
-    assert f"standard id 'zj-future-factory' is already defined in {first}" in issue.message
+    assert f"standard id 'zj-future-factory' is already defined in {first}" in issue.text()
     assert line_at(second, issue) == "id: zj-future-factory"
 
 
@@ -624,7 +627,7 @@ def test_a_second_copy_of_a_standard_is_refused(tmp_path: Path, ff_text: str) ->
 
 
 def test_cli_validate_broken_file_exits_1_with_issues_on_stderr(
-    all_cases_file: Path, all_cases_issues: list[Issue], capsys: pytest.CaptureFixture[str]
+    all_cases_file: Path, all_cases_issues: list[Problem], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["standards", "validate", str(all_cases_file)]) == 1
     captured = capsys.readouterr()
@@ -705,3 +708,64 @@ def test_cli_show_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
     assert captured.out == ""
     assert captured.err.startswith("error: unknown standard 'no-such-standard'; known: ")
     assert "zj-future-factory" in captured.err
+
+
+# --- problems in both languages ---------------------------------------------------------------
+
+CODE_LITERAL = re.compile(
+    r'"((?:document|library|schema|standard|crosswalk|factors|classifications|setting)'
+    r'\.[a-z0-9_]+)"'
+)
+
+
+def test_every_code_the_standards_floor_names_has_an_entry() -> None:
+    """Codes held in tables (not written inside `Problem(...)`) have entries too."""
+    files = [
+        *(ROOT / "standards").glob("*.py"),
+        ROOT / "assessment" / "library" / "check.py",
+    ]
+    named = {code for path in files for code in CODE_LITERAL.findall(path.read_text("utf-8"))}
+    assert named
+    assert sorted(named - set(catalogue())) == []
+
+
+def test_schema_problems_have_their_own_code_and_read_in_chinese(
+    tmp_path: Path, ff_text: str
+) -> None:
+    text = mutate(ff_text, "  - id: FF-001\n", "    effort: 2\n", "    effrot: 2\n")
+    text = mutate(text, "  - id: FF-002\n", "      kind: choice\n", "      kind: chioce\n")
+    text = mutate(
+        text, "  - id: FF-004-D\n", "          points: 1.67\n", "          points: lots\n"
+    )
+    text = mutate(text, "  - id: FF-006\n", "    node: S03\n", "")
+    text = mutate(text, "  - id: FF-007\n", "    effort: 1\n", "    effort: 9\n")
+    issues = load_issues(write(tmp_path / "schema.yaml", text))
+    assert [i.code for i in issues] == [
+        "schema.extra_forbidden",
+        "schema.union_tag_invalid",
+        "schema.float_parsing_got",
+        "schema.missing",
+        "schema.less_than_equal_got",
+    ]
+    assert issues[4].text() == "items.8.effort: Input should be less than or equal to 5 (got 9)"
+    assert issues[4].text("zh") == "题目 › 8 › 工作量：应小于或等于 5（实际为 9）"
+    assert issues[3].text("zh") == "题目 › 7 › 所属节点：缺少必填字段"
+
+
+def test_a_type_without_an_entry_keeps_pydantic_sentence() -> None:
+    detail = {"type": "date_type", "loc": ("issued",), "msg": "Input should be a valid date"}
+    problem = schema_problem({**detail, "input": "soon"})
+    assert problem.code == "schema.invalid"
+    assert problem.text() == "issued: Input should be a valid date (got 'soon')"
+    assert (
+        problem.text("zh") == "发布日期：不符合文件格式：Input should be a valid date (got 'soon')"
+    )
+
+
+def test_semantic_problems_read_in_chinese(all_cases_issues: list[Problem]) -> None:
+    by_code = {i.code: i for i in all_cases_issues}
+    assert by_code["standard.max_total_mismatch"].text("zh") == (
+        "各题目分值合计为 500 分，但 max_total（满分）写的是 501"
+    )
+    assert by_code["standard.unknown_unit_no_hint"].text("zh") == "没有单位“万圆”"
+    assert all(i.loc == () and i.line for i in all_cases_issues)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from assessment.accounts.principal import Principal, Role
 from assessment.errors import NotFound, PermissionDenied
 from assessment.storage.tables import Organisation, Submission
+from standards.problems import Problem
 
 
 def submission_filter(actor: Principal) -> ColumnElement[bool]:
@@ -50,7 +51,7 @@ def load_submission(session: Session, actor: Principal, submission_id: int) -> S
         select(Submission).where(Submission.id == submission_id, submission_filter(actor))
     ).first()
     if sub is None:
-        raise NotFound(f"submission {submission_id} not found")
+        raise NotFound(Problem((), "accounts.submission_not_found", {"id": submission_id}))
     return sub
 
 
@@ -59,16 +60,20 @@ def load_organisation(session: Session, actor: Principal, org_id: int) -> Organi
         select(Organisation).where(Organisation.id == org_id, organisation_filter(actor))
     ).first()
     if org is None:
-        raise NotFound(f"organisation {org_id} not found")
+        raise NotFound(Problem((), "accounts.organisation_not_found", {"id": org_id}))
     return org
 
 
 def require_role(actor: Principal, what: str, *roles: Role) -> None:
+    """PermissionDenied placed at `what` (the action, e.g. "issue a certificate", which the
+    catalogue names in Chinese as `field.<what>`) unless the actor has one of `roles`."""
     if actor.role not in roles:
-        allowed = " or ".join(r.value for r in roles)
         raise PermissionDenied(
-            f"{what}: only an {allowed} may do this (you are {actor.role.value})"
-        )
+            Problem(
+                (what,), "accounts.role_required",
+                {"roles": [r.value for r in roles], "role": actor.role.value},
+            )
+        )  # fmt: skip
 
 
 def require_admin(actor: Principal, what: str) -> None:

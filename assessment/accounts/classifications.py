@@ -1,5 +1,5 @@
 """Codes that describe a firm: 统一社会信用代码 (GB 32100), GB/T 4754 divisions, GB/T 2260 regions,
-industrial size classes. The code lists are data (assessment/codelists/*.yaml) with their evidence labels.
+industrial size classes. The code lists are data (assessment/accounts/codelists/*.yaml) with their evidence labels.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from standards.problems import Problem
 
 DATA_DIR = Path(__file__).resolve().parent / "codelists"
 
@@ -29,27 +31,29 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
-def credit_code_problem(code: str) -> str | None:
-    """Why `code` is not a well-formed 统一社会信用代码 with a correct check character, or None."""
+CHECK_CHARACTER = "accounts.credit_code_check"  # the one problem an override reason may accept
+
+
+def credit_code_problem(code: str) -> Problem | None:
+    """Why `code` is not a well-formed 统一社会信用代码 with a correct check character, or None.
+
+    Only a wrong check character (`accounts.credit_code_check`) may be accepted by an administrator
+    with a reason; every other problem means the code is malformed."""
     if len(code) != 18:
-        return f"统一社会信用代码 {code!r} has {len(code)} characters; expected 18"
+        return Problem((), "accounts.credit_code_length", {"code": code, "length": len(code)})
     if not _CREDIT_CODE_SHAPE.match(code):
         bad = sorted({c for c in code if c not in CREDIT_CODE_CHARSET})
         if bad:
-            return (
-                f"统一社会信用代码 {code!r} contains {''.join(bad)!r}; only digits and the letters "
-                "ABCDEFGHJKLMNPQRTUWXY are used (no I, O, S, V, Z)"
+            return Problem(
+                (), "accounts.credit_code_characters", {"code": code, "bad": "".join(bad)}
             )
-        return (
-            f"统一社会信用代码 {code!r}: characters 3–8 must be the digits of an administrative "
-            "division code"
-        )
+        return Problem((), "accounts.credit_code_division", {"code": code})
     expected = credit_code_check_char(code[:17])
     if code[17] != expected:
-        return (
-            f"统一社会信用代码 {code!r}: check character is {code[17]!r} but GB 32100 gives "
-            f"{expected!r} — a typing error? (an administrator may accept a legal code that fails "
-            "the check, with a reason)"
+        return Problem(
+            (),
+            "accounts.credit_code_check",
+            {"code": code, "given": code[17], "expected": expected},
         )
     return None
 
@@ -155,22 +159,16 @@ def divisions() -> dict[str, Division]:
     }
 
 
-def industry_problem(code: str) -> str | None:
+def industry_problem(code: str) -> Problem | None:
     """GB/T 4754 code: a 2-digit division from the list, or a 3-/4-digit group/class below one."""
     if not re.fullmatch(r"\d{2,4}", code):
-        return f"industry code {code!r}: expected 2–4 digits of GB/T 4754 (e.g. 36 or 3670)"
+        return Problem((), "accounts.industry_code_shape", {"code": code})
     if code[:2] not in divisions():
-        return (
-            f"industry code {code!r}: division {code[:2]} is not an industrial division "
-            f"(expected one of 13–46, see assessment/codelists/industries.yaml)"
-        )
+        return Problem((), "accounts.industry_not_industrial", {"code": code, "division": code[:2]})
     return None
 
 
-def region_problem(code: str) -> str | None:
+def region_problem(code: str) -> Problem | None:
     if code not in regions():
-        return (
-            f"region code {code!r}: not a known GB/T 2260 code (a province, or a Zhejiang city or "
-            "county; see assessment/codelists/regions.yaml)"
-        )
+        return Problem((), "accounts.region_unknown", {"code": code})
     return None

@@ -32,6 +32,7 @@ from assessment.errors import AuthenticationFailed, InvalidInput
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import User
 from assessment.text import text_problems
+from standards.problems import Problem
 
 # --- passwords ------------------------------------------------------------------------------------
 
@@ -88,13 +89,17 @@ def _dummy_hash() -> str:
 _dummy_hash()
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Problem | None:
+    """What is wrong with a new password (placed at `password`), or None."""
     if problems := text_problems(password, "password", max_length=MAX_PASSWORD_LENGTH):
         return problems[0]
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"password: at least {MIN_PASSWORD_LENGTH} characters, please (got {len(password)})"
+        return Problem(
+            ("password",), "accounts.password_too_short",
+            {"min": MIN_PASSWORD_LENGTH, "length": len(password)},
+        )  # fmt: skip
     if password.strip() != password:
-        return "password: no leading or trailing spaces"
+        return Problem(("password",), "accounts.password_spaces")
     return None
 
 
@@ -106,10 +111,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def email_problem(email: str) -> str | None:
+def email_problem(email: str) -> Problem | None:
     local, _, domain = email.partition("@")
     if not local or "." not in domain or " " in email or len(email) > 254:
-        return f"email: {email!r} is not an email address"
+        return Problem(("email",), "accounts.email_invalid", {"email": email})
     return None
 
 
@@ -129,6 +134,8 @@ class LockoutPolicy:
         )
 
 
+# The one answer to every failed sign-in (its English is `SIGN_IN_FAILED`).
+SIGN_IN_FAILED_PROBLEM = Problem((), "accounts.sign_in_failed")
 SIGN_IN_FAILED = (
     "wrong email or password, or the account is locked for a while after repeated failures; "
     "try again later or ask an administrator"
@@ -162,7 +169,7 @@ def authenticate(
     ):
         # Such text is in no account (and NUL would break a PostgreSQL query): fail as alike.
         verify_password("refused input", _dummy_hash())
-        raise AuthenticationFailed(SIGN_IN_FAILED)
+        raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
     now = clock()
     principal: Principal | None = None
     with db.write() as session:
@@ -209,7 +216,7 @@ def authenticate(
                     after={"locked_until": locked_until},
                 )  # fmt: skip
     if principal is None:
-        raise AuthenticationFailed(SIGN_IN_FAILED)
+        raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
     return principal
 
 
@@ -224,11 +231,9 @@ def principal_for(
     with db.read() as session:
         user = session.get(User, user_id)
         if user is None or not user.active:
-            raise AuthenticationFailed(f"account {user_id} does not exist or is inactive")
+            raise AuthenticationFailed(Problem((), "accounts.account_inactive", {"id": user_id}))
         if credential_version is not None and user.credential_version != credential_version:
-            raise AuthenticationFailed(
-                f"account {user_id}: the password changed since this session signed in"
-            )
+            raise AuthenticationFailed(Problem((), "accounts.session_outdated", {"id": user_id}))
         return _principal(user)
 
 

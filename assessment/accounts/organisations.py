@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from assessment.accounts import audit
 from assessment.accounts.access import load_organisation, organisation_filter, require_admin
 from assessment.accounts.classifications import (
+    CHECK_CHARACTER,
     SizeClass,
     credit_code_problem,
     industry_problem,
@@ -31,6 +32,7 @@ from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, utcnow
 from assessment.storage.tables import Organisation, User
 from assessment.text import text_problems
+from standards.problems import Problem
 
 INDUSTRY_TYPES = ("discrete", "process")
 
@@ -97,11 +99,11 @@ def _user_view(user: User) -> UserView:
     )
 
 
-def _org_fields_problems(fields: dict[str, Any]) -> list[str]:
-    problems: list[str] = []
+def _org_fields_problems(fields: dict[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
     if "name" in fields:
         if not str(fields["name"] or "").strip():
-            problems.append("name: the organisation needs a name")
+            problems.append(Problem(("name",), "accounts.organisation_unnamed"))
         else:
             problems += text_problems(fields["name"], "name", max_length=200)
     if "industry_code" in fields and (p := industry_problem(str(fields["industry_code"]))):
@@ -111,16 +113,19 @@ def _org_fields_problems(fields: dict[str, Any]) -> list[str]:
     size = fields.get("size_class")
     if size is not None and size not in {s.value for s in SizeClass}:
         problems.append(
-            f"size class {size!r}: expected one of {', '.join(s.value for s in SizeClass)}"
-        )
+            Problem(
+                (), "accounts.size_class_unknown",
+                {"given": size, "expected": [s.value for s in SizeClass]},
+            )
+        )  # fmt: skip
     kind = fields.get("industry_type")
     if kind is not None and kind not in INDUSTRY_TYPES:
-        problems.append(f"industry type {kind!r}: expected discrete or process")
+        problems.append(Problem((), "accounts.industry_type_unknown", {"given": kind}))
     employees = fields.get("employees")
     if employees is not None and (
         isinstance(employees, bool) or not isinstance(employees, int) or employees < 0
     ):
-        problems.append(f"employees: expected a whole number ≥ 0, got {employees!r}")
+        problems.append(Problem(("employees",), "accounts.employees_invalid", {"given": employees}))
     revenue = fields.get("revenue_wan")
     if revenue is not None and (
         isinstance(revenue, bool)
@@ -128,7 +133,7 @@ def _org_fields_problems(fields: dict[str, Any]) -> list[str]:
         or not math.isfinite(revenue)
         or revenue < 0
     ):
-        problems.append(f"revenue (万元): expected a number ≥ 0, got {revenue!r}")
+        problems.append(Problem((), "accounts.revenue_invalid", {"given": revenue}))
     return problems
 
 
@@ -170,19 +175,15 @@ def create_organisation(
     reason = (accept_invalid_code_reason or "").strip() or None
     valid = code_problem is None
     if code_problem is not None:
-        check_only = "check character" in code_problem
+        check_only = code_problem.code == CHECK_CHARACTER
         if not check_only or reason is None:
             problems.append(code_problem)
     elif reason is not None:
-        problems.append(
-            f"统一社会信用代码 {code}: the code passes the check; no override reason is needed"
-        )
+        problems.append(Problem((), "accounts.credit_code_no_override", {"code": code}))
     now = clock()
     with db.write() as session:
         if session.scalars(select(Organisation.id).where(Organisation.credit_code == code)).first():
-            problems.append(
-                f"统一社会信用代码 {code}: an organisation with this code exists already"
-            )
+            problems.append(Problem((), "accounts.credit_code_taken", {"code": code}))
         if problems:
             raise InvalidInput(problems)
         org = Organisation(
@@ -207,7 +208,7 @@ def create_organisation(
         if not valid:
             audit.record(
                 session, actor, "organisation.credit_code_override", "organisation", org.id,
-                at=now, after={"credit_code": code, "problem": code_problem, "reason": reason},
+                at=now, after={"credit_code": code, "problem": str(code_problem), "reason": reason},
             )  # fmt: skip
         return view
 
@@ -238,7 +239,9 @@ def update_organisation(
     """
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise InvalidInput(f"{', '.join(unknown)}: not editable; editable: {', '.join(EDITABLE)}")
+        raise InvalidInput(
+            Problem((), "accounts.not_editable", {"fields": unknown, "editable": list(EDITABLE)})
+        )
     problems = _org_fields_problems(changes)
     if problems:
         raise InvalidInput(problems)
@@ -249,15 +252,16 @@ def update_organisation(
         org = load_organisation(session, actor, org_id)
         if not (actor.is_admin or (actor.role is Role.ENTERPRISE and actor.org_id == org.id)):
             raise PermissionDenied(
-                "edit an organisation: only its members or an administrator may do this"
+                Problem(("edit an organisation",), "accounts.members_or_admin_only")
             )
         reserved = [k for k in CLASSIFICATION if k in changes]
         if reserved and not actor.is_admin:
             raise PermissionDenied(
-                f"{', '.join(reserved)}: the classification decides the benchmark cohorts the "
-                "firm is counted in; only an administrator may change it (a member may change: "
-                f"{', '.join(MEMBER_EDITABLE)})"
-            )
+                Problem(
+                    (), "accounts.classification_admin_only",
+                    {"fields": reserved, "editable": list(MEMBER_EDITABLE)},
+                )
+            )  # fmt: skip
         before = {k: getattr(org, k) for k in changes}
         for key, value in changes.items():
             setattr(org, key, value)
@@ -304,7 +308,9 @@ def create_user(
         role = Role(role)
     except ValueError:
         raise InvalidInput(
-            f"role {role!r}: expected one of {', '.join(r.value for r in Role)}"
+            Problem(
+                (), "accounts.role_unknown", {"given": role, "expected": [r.value for r in Role]}
+            )
         ) from None
     # Checked as typed (before normalising), so a refused character's position is where it was
     # typed; the password's own characters are checked with its other rules.
@@ -316,16 +322,16 @@ def create_user(
     address = normalise_email(email)
     check_new_account(address, password)
     if role is Role.ENTERPRISE and org_id is None:
-        raise InvalidInput("an enterprise account belongs to one organisation: give its id (--org)")
+        raise InvalidInput(Problem((), "accounts.enterprise_needs_organisation"))
     if role is not Role.ENTERPRISE and org_id is not None:
-        raise InvalidInput(f"a {role.value} account belongs to no organisation; leave out --org")
+        raise InvalidInput(Problem((), "accounts.role_has_no_organisation", {"role": role.value}))
     now = clock()
     password_hash = hash_password(password)  # slow on purpose: outside the transaction
     with db.write() as session:
         if org_id is not None and session.get(Organisation, org_id) is None:
-            raise InvalidInput(f"organisation {org_id} does not exist")
+            raise InvalidInput(Problem((), "accounts.organisation_missing", {"id": org_id}))
         if session.scalars(select(User.id).where(User.email == address)).first():
-            raise InvalidInput(f"email {address}: an account with this email exists already")
+            raise InvalidInput(Problem((), "accounts.email_taken", {"email": address}))
         user = User(
             email=address,
             display_name=(display_name or address.split("@")[0]).strip(),
@@ -364,7 +370,7 @@ def unlock_user(actor: Principal, db: Database, user_id: int, *, clock: Clock = 
     with db.write() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"account {user_id} not found")
+            raise NotFound(Problem((), "accounts.account_not_found", {"id": user_id}))
         before = {"locked_until": user.locked_until, "failed_logins": user.failed_logins}
         user.locked_until = None
         user.failed_logins = 0
@@ -382,7 +388,7 @@ def change_password(
     password (the next run of such a session finds its version outdated).
     """
     if actor.user_id is None:
-        raise PermissionDenied("change password: the local operator has no password")
+        raise PermissionDenied(Problem(("change password",), "accounts.operator_has_no_password"))
     if problem := password_problem(new):
         raise InvalidInput(problem)
     now = clock()
@@ -390,7 +396,7 @@ def change_password(
     with db.write() as session:
         user = session.get(User, actor.user_id)
         if user is None or not verify_password(old, user.password_hash):
-            raise InvalidInput("current password: wrong password")
+            raise InvalidInput(Problem(("current password",), "accounts.wrong_password"))
         user.password_hash = new_hash
         user.credential_version = User.credential_version + 1
         audit.record(session, actor, "user.password_change", "user", user.id, at=now)

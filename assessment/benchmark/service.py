@@ -33,7 +33,7 @@ from assessment.accounts.access import load_organisation, require_admin
 from assessment.accounts.principal import Clock, Principal, Role
 from assessment.benchmark import store as benchmark_store
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
-from assessment.storage.db import Database, utcnow
+from assessment.storage.db import CHINA, Database, utcnow
 from scoring.benchmark import (
     MIN_COHORT,
     Benchmark,
@@ -46,6 +46,7 @@ from scoring.benchmark import (
     figures_table,
 )
 from standards import Standard, Text, bundled_library
+from standards.problems import Problem
 
 
 @cache
@@ -90,10 +91,15 @@ class FirmFacts:
 
 
 def _standard(standard_id: str) -> Standard:
-    try:
-        return bundled_library().standard(standard_id)
-    except KeyError as exc:
-        raise InvalidInput(str(exc.args[0])) from None
+    library = bundled_library()
+    if standard_id not in library.standards:
+        raise InvalidInput(
+            Problem(
+                (), "benchmark.unknown_standard",
+                {"id": standard_id, "known": sorted(library.standards)},
+            )
+        )  # fmt: skip
+    return library.standard(standard_id)
 
 
 def _domain_names(standard: Standard) -> dict[str, Text]:
@@ -108,7 +114,11 @@ def _check(cohort: Cohort) -> Cohort:
     try:
         return lattice().check(cohort)
     except BenchmarkError as exc:
-        raise InvalidInput(str(exc)) from None
+        raise InvalidInput(_problems(exc)) from None
+
+
+def _problems(exc: BenchmarkError) -> list[Problem]:
+    return [exc.problem]
 
 
 def firm_facts(
@@ -176,10 +186,12 @@ def firm_benchmark(
         facts = _facts(session, actor, org_id, query, as_of)
         if actor.role is not Role.ADMINISTRATOR and not _belongs(facts, cohort):
             raise PermissionDenied(
-                "benchmark: a firm is compared only with cohorts it belongs to; choose filters "
-                f"that contain its industry {facts.industry_code}, region {facts.region_code} "
-                f"and size class {facts.size_class or '—'}"
-            )
+                Problem(
+                    ("benchmark",), "benchmark.not_in_cohort",
+                    {"industry": facts.industry_code, "region": facts.region_code,
+                     "size": facts.size_class or "—"},
+                )
+            )  # fmt: skip
         standard_id, edition, year = _which(session, query, org_id, as_of)
         return _run(session, standard_id, edition, year, cohort, query.metric, org_id, as_of)
 
@@ -215,13 +227,15 @@ def _which(session: Any, query: Query, org_id: int | None, as_of: datetime) -> t
     if found is None:
         given = (query.standard, query.edition, query.year)
         wanted = " ".join(str(v) for v in given if v is not None)
-        raise NotFound(f"benchmark: no results to compare{' for ' + wanted if wanted else ''}")
+        if wanted:
+            raise NotFound(Problem(("benchmark",), "benchmark.no_results_for", {"wanted": wanted}))
+        raise NotFound(Problem(("benchmark",), "benchmark.no_results"))
     return found
 
 
 def as_of_note(as_of: datetime) -> Text:
     """The refresh point, as shown with the figures."""
-    local = as_of.astimezone(benchmark_store.CHINA)
+    local = as_of.astimezone(CHINA)
     return Text(
         zh=f"数据截至更新点 {local:%Y-%m-%d %H:%M}（北京时间）。对标数据每日零时更新一次，"
         "此后审定的结果自下一更新点起计入。",

@@ -29,18 +29,19 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from assessment.storage.db import Database
+from assessment.storage.db import CHINA, Database
 from assessment.storage.tables import (
     BenchmarkFact,
     BenchmarkGeneration,
     Organisation,
+    Status,
     Submission,
     SubmissionActivity,
 )
@@ -48,9 +49,8 @@ from scoring.benchmark import FirmPoint, Lattice, Metric, Population
 from scoring.carbon import CarbonInputError, account, parse_activity
 from standards import bundled_library
 
-CHINA = timezone(timedelta(hours=8))
-APPROVED = "approved"
-SELF_STATES = ("submitted", "in_review", "returned")
+APPROVED = Status.APPROVED
+SELF_STATES = (Status.SUBMITTED, Status.IN_REVIEW, Status.RETURNED)
 COUNTED_STATES = (APPROVED, *SELF_STATES)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from assessment.certificates.keys import ALGORITHM, IssuerKey, public_key_b64
 from assessment.certificates.record import CertificateRecord
+from standards.problems import Problem
 from standards.yamlsafe import DocumentError, parse_json
 
 ENVELOPE_FORMAT = "zhizao.signed-certificate/1"
@@ -21,7 +22,16 @@ ATTACHMENT_NAME = "zhizao-certificate.json"
 
 
 class EnvelopeError(ValueError):
-    """An embedded envelope that cannot be read; the message says what is wrong."""
+    """An embedded envelope that cannot be read (or a record that does not fit the key); `problem`
+    says what is wrong, `str()` in English."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.problems = [problem]
+        super().__init__(str(problem))
+
+    def text(self, lang: str = "en") -> str:
+        return self.problem.text(lang)
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,12 @@ def sign_record(record: CertificateRecord, key: IssuerKey) -> SignedRecord:
     """Sign the canonical JSON of `record`; the record must name this key's fingerprint."""
     if record.issuer_key_fingerprint != key.fingerprint:
         raise EnvelopeError(
-            f"the record names issuer key {record.issuer_key_fingerprint[:16]}…, but the key at "
-            f"{key.path} is {key.fingerprint[:16]}…"
-        )
+            Problem(
+                (), "certificates.record_names_other_key",
+                {"named": record.issuer_key_fingerprint[:16], "path": str(key.path),
+                 "actual": key.fingerprint[:16]},
+            )
+        )  # fmt: skip
     data = record.canonical()
     return SignedRecord(
         record=record,
@@ -71,7 +84,13 @@ def read_json(text: str) -> Any:
         return parse_json(text, "envelope")
     except DocumentError as exc:
         first = exc.issues[0]
-        raise EnvelopeError(f"line {first.line}, column {first.column}: {first.message}") from None
+        raise EnvelopeError(
+            Problem(
+                (),
+                "certificates.json_at",
+                {"line": first.line, "column": first.column, "problem": first},
+            )
+        ) from None
 
 
 def parse_envelope(raw: bytes) -> dict[str, Any]:
@@ -79,14 +98,22 @@ def parse_envelope(raw: bytes) -> dict[str, Any]:
     try:
         data = read_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise EnvelopeError(f"the embedded certificate data is not valid JSON ({exc})") from exc
+        raise EnvelopeError(
+            Problem((), "certificates.envelope_not_utf8", {"detail": str(exc)})
+        ) from exc
     except EnvelopeError as exc:
-        raise EnvelopeError(f"the embedded certificate data is not valid JSON ({exc})") from None
+        raise EnvelopeError(
+            Problem((), "certificates.envelope_not_json", {"problem": exc.problem})
+        ) from None
     if not isinstance(data, dict) or data.get("format") != ENVELOPE_FORMAT:
-        raise EnvelopeError(f"the embedded data is not a {ENVELOPE_FORMAT} envelope")
+        raise EnvelopeError(
+            Problem((), "certificates.not_an_envelope", {"format": ENVELOPE_FORMAT})
+        )
     for name in ("algorithm", "key_fingerprint", "public_key", "record_json", "signature"):
         if not isinstance(data.get(name), str):
-            raise EnvelopeError(f"the envelope has no `{name}` text")
+            raise EnvelopeError(Problem((), "certificates.envelope_field", {"name": name}))
     if data["algorithm"] != ALGORITHM:
-        raise EnvelopeError(f"unsupported signature algorithm {data['algorithm']!r}")
+        raise EnvelopeError(
+            Problem((), "certificates.envelope_algorithm", {"given": data["algorithm"]})
+        )
     return data

@@ -66,10 +66,16 @@ from assessment.errors import (
     LifecycleError,
     NotFound,
 )
-from assessment.pdf.fonts import FontError, MissingGlyphError, register_fonts
+from assessment.pdf.fonts import (
+    ENV_FONT,
+    FontError,
+    MissingGlyphError,
+    describe_char,
+    register_fonts,
+)
 from assessment.reports.data import ReportData, build_report_data
 from assessment.reports.pdf import render_report
-from assessment.storage.db import Database, utcnow
+from assessment.storage.db import CHINA, Database, utcnow
 from assessment.storage.tables import (
     Answer,
     Certificate,
@@ -92,10 +98,10 @@ from assessment.submissions.activity import account_data
 from assessment.text import MAX_NOTE, clean_text
 from scoring import Result
 from standards import canonical_json
+from standards.problems import Problem, loc_text
 
 log = logging.getLogger(__name__)
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 ISSUER_PRINCIPAL = Principal.system("issuer")
 
 
@@ -135,7 +141,9 @@ def _issuer(keys: Issuer | IssuerKey | None) -> Issuer:
     try:
         return require_issuer()
     except KeyProblem as exc:
-        raise IssuerUnavailable(f"cannot issue certificates: {exc}") from None
+        raise IssuerUnavailable(
+            Problem((), "certificates.issuer_unavailable", {"problem": exc.problem})
+        ) from None
 
 
 def _lock(session: Session, sub: Submission) -> None:
@@ -165,14 +173,52 @@ def _approving_evaluator(session: Session, sub: Submission) -> str | None:
 
 
 def _stored_result(data: object, sub: Submission, which: str) -> Result:
+    """The stored result `which` ("final" or "self-assessed", named by `field.result.<which>`)."""
     if not isinstance(data, dict):
-        raise InvalidInput(f"submission {sub.id} has no stored {which} result")
+        raise InvalidInput(
+            Problem((), "certificates.no_stored_result", {"submission": sub.id, "which": which})
+        )
     try:
         return Result.from_dict(data)
     except ValueError as exc:
         raise InvalidInput(
-            f"submission {sub.id}: the stored {which} result does not read ({exc})"
-        ) from None
+            Problem(
+                (), "certificates.stored_result_unreadable",
+                {"submission": sub.id, "which": which, "detail": str(exc)},
+            )
+        ) from None  # fmt: skip
+
+
+def _flat(problem: Problem) -> Problem:
+    """A problem to be named inside another's sentence (which shows no `loc`): its place, if any,
+    becomes part of its own sentence (`credit_code: …`)."""
+    if not problem.loc:
+        return problem
+    field = loc_text(problem.loc)
+    return Problem(
+        (),
+        "certificates.record_field",
+        {"field": field, "problem": dataclasses.replace(problem, loc=())},
+    )
+
+
+def _within(code: str, problems: list[Problem], **params: object) -> list[Problem]:
+    """One problem `code` for each of `problems`, which it names as its `problem`."""
+    return [Problem((), code, {**params, "problem": _flat(p)}) for p in problems]
+
+
+def _print_problem(exc: Exception, number: str) -> Problem:
+    """What keeps a certificate from being printed, as a problem."""
+    if isinstance(exc, LayoutError | EnvelopeError):
+        return exc.problem
+    if isinstance(exc, MissingGlyphError):
+        chars = [describe_char(c) for c in exc.chars]
+        return Problem(
+            (), "certificates.missing_glyphs", {"number": number, "chars": chars, "env": ENV_FONT}
+        )
+    if isinstance(exc, FontError):
+        return exc.problem
+    raise TypeError(f"not a printing problem: {exc!r}")
 
 
 def _fresh_number(session: Session) -> str:
@@ -207,30 +253,35 @@ def issue_certificate(
         require_admin(actor, "issue a certificate")
         _lock(session, sub)
         if sub.synthetic:
-            raise InvalidInput(
-                f"submission {sub.id} is a synthetic cohort result; those are never certified"
-            )
+            raise InvalidInput(Problem((), "certificates.synthetic", {"submission": sub.id}))
         if sub.status != APPROVED:
             raise InvalidTransition(
-                f"issue a certificate: submission {sub.id} is {sub.status}; only an approved "
-                "submission gets a certificate"
-            )
+                Problem(
+                    ("issue a certificate",), "certificates.not_approved",
+                    {"submission": sub.id, "status": sub.status},
+                )
+            )  # fmt: skip
         existing = _valid_certificate(session, sub.id)
         if existing is not None:
             raise InvalidTransition(
-                f"submission {sub.id} already has the valid certificate {existing.number} (issued "
-                f"{china_date(existing.issued_at).isoformat()}); a submission has at most one. "
-                "Revoke it first (zhizao cert revoke NUMBER --reason …) to issue a new one — "
-                "nothing was changed"
-            )
+                Problem(
+                    (), "certificates.already_issued",
+                    {"submission": sub.id, "number": existing.number,
+                     "issued": china_date(existing.issued_at).isoformat()},
+                )
+            )  # fmt: skip
         result = _stored_result(sub.final_result, sub, "final")
         standard, _ = snapshot_standard(session, sub.standard_sha256)
         org = session.get(Organisation, sub.organisation_id)
         if org is None:  # pragma: no cover - a foreign key guards it
-            raise NotFound(f"organisation {sub.organisation_id} not found")
+            raise NotFound(
+                Problem((), "accounts.organisation_not_found", {"id": sub.organisation_id})
+            )
         reviewer = _approving_evaluator(session, sub)
         if reviewer is None:
-            raise InvalidInput(f"submission {sub.id} has no approving review to name")
+            raise InvalidInput(
+                Problem((), "certificates.no_approving_review", {"submission": sub.id})
+            )
         try:
             record = record_from_result(
                 result,
@@ -249,12 +300,16 @@ def issue_certificate(
             signed = sign_record(record, issuer.key)
             pdf = render_certificate(signed)
         except RecordError as exc:
-            raise NotCertifiable(f"submission {sub.id}: {exc} — no certificate issued") from None
+            raise NotCertifiable(
+                _within("certificates.not_certifiable", exc.problems, submission=sub.id)
+            ) from None
         except (MissingGlyphError, LayoutError, FontError, EnvelopeError) as exc:
             raise InvalidInput(
-                f"submission {sub.id}: the certificate cannot be printed ({exc}) — no certificate "
-                "issued"
-            ) from None
+                Problem(
+                    (), "certificates.unprintable",
+                    {"submission": sub.id, "problem": _print_problem(exc, record.number)},
+                )
+            ) from None  # fmt: skip
         cert = Certificate(
             number=record.number,
             submission_id=sub.id,
@@ -344,7 +399,7 @@ def revoke_certificate(
     """Revoke one certificate at once (administrators, with a reason). The submission stays
     approved; issuing again gives a new number. The public check and `zhizao cert verify` report
     the revocation from the next request on."""
-    text = clean_text(reason or "", "revoke: reason", max_length=MAX_NOTE, multiline=True)
+    text = clean_text(reason or "", ("revoke", "reason"), max_length=MAX_NOTE, multiline=True)
     now = clock()
     with db.write() as session:
         cert = session.scalars(
@@ -353,10 +408,10 @@ def revoke_certificate(
             .where(Certificate.number == number, submission_filter(actor))
         ).first()
         if cert is None:
-            raise NotFound(f"certificate {number} not found")
+            raise NotFound(Problem((), "certificates.not_found", {"number": number}))
         require_admin(actor, "revoke a certificate")
         if not text:
-            raise InvalidInput("revoke a certificate: reason: required, and may not be blank")
+            raise InvalidInput(Problem(("revoke a certificate: reason",), "text.blank"))
         changed = session.execute(
             update(Certificate)
             .where(Certificate.id == cert.id, Certificate.status == "valid")
@@ -366,9 +421,12 @@ def revoke_certificate(
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             session.refresh(cert)
             raise InvalidTransition(
-                f"certificate {number} was revoked already on "
-                f"{china_date(cert.revoked_at or now).isoformat()}: {cert.revoked_reason}"
-            )
+                Problem(
+                    (), "certificates.already_revoked",
+                    {"number": number, "on": china_date(cert.revoked_at or now).isoformat(),
+                     "reason": cert.revoked_reason},
+                )
+            )  # fmt: skip
         session.refresh(cert)
         session.add(
             Comment(submission_id=cert.submission_id, author_id=actor.user_id,
@@ -390,28 +448,29 @@ def signed_record(view: CertificateView) -> SignedRecord:
         record = CertificateRecord.from_dict(view.record)
     except RecordError as exc:
         raise InvalidInput(
-            f"certificate {view.number}: the stored record does not read ({exc})"
+            _within("certificates.stored_record_unreadable", exc.problems, number=view.number)
         ) from None
     text = canonical_json(view.record)
     if record.number != view.number or text.encode("utf-8") != record.canonical():
-        raise InvalidInput(f"certificate {view.number}: the stored record is inconsistent")
+        raise InvalidInput(
+            Problem((), "certificates.stored_record_inconsistent", {"number": view.number})
+        )
     try:
         signature = base64.b64decode(view.signature or "", validate=True)
     except (ValueError, binascii.Error):
         signature = b""
     if not signature:
-        raise InvalidInput(f"certificate {view.number} has no signature; it cannot be exported")
+        raise InvalidInput(Problem((), "certificates.unsigned", {"number": view.number}))
     public = public_key_for(record.issuer_key_fingerprint)
     if public is None:
         raise IssuerUnavailable(
-            f"certificate {view.number} was signed by key {record.issuer_key_fingerprint[:16]}…, "
-            "whose public key is not in the key folder; copy that key's .pub.pem there"
-        )
+            Problem(
+                (), "certificates.public_key_missing",
+                {"number": view.number, "key": record.issuer_key_fingerprint[:16]},
+            )
+        )  # fmt: skip
     if not signature_valid(public, signature, text.encode("utf-8")):
-        raise InvalidInput(
-            f"certificate {view.number}: the stored signature does not match the stored record "
-            "(the row was altered); not exported"
-        )
+        raise InvalidInput(Problem((), "certificates.signature_altered", {"number": view.number}))
     return SignedRecord(
         record=record,
         record_json=text,
@@ -428,9 +487,11 @@ def certificate_pdf(actor: Principal, db: Database, number: str) -> tuple[Certif
     if view.status == "revoked":
         when = china_date(view.revoked_at).isoformat() if view.revoked_at else "?"
         raise InvalidTransition(
-            f"certificate {number} was revoked on {when} ({view.revoked_reason}); a revoked "
-            "certificate is not exported"
-        )
+            Problem(
+                (), "certificates.revoked_not_exported",
+                {"number": number, "on": when, "reason": view.revoked_reason},
+            )
+        )  # fmt: skip
     return view, render_certificate(signed_record(view))
 
 
@@ -472,7 +533,9 @@ def report_pdf(
         standard, _ = snapshot_standard(session, sub.standard_sha256)
         org = session.get(Organisation, sub.organisation_id)
         if org is None:  # pragma: no cover
-            raise NotFound(f"organisation {sub.organisation_id} not found")
+            raise NotFound(
+                Problem((), "accounts.organisation_not_found", {"id": sub.organisation_id})
+            )
         if sub.self_result is not None:
             self_result = _stored_result(sub.self_result, sub, "self-assessed")
         else:
@@ -541,7 +604,6 @@ def certificate_json(view: CertificateView) -> dict[str, object]:
 
 
 __all__ = [
-    "CHINA",
     "IssuedCertificate",
     "IssuerUnavailable",
     "NotCertifiable",

@@ -32,6 +32,7 @@ from assessment.certificates.keys import (
 )
 from assessment.certificates.record import default_issuer
 from assessment.storage.db import data_dir
+from standards.problems import Problem
 
 DEMO_KEY_FOLDER = "demo-issuer-key"
 DEMO_ISSUER = "智造评估演示签发 zhizao DEMO issuer"
@@ -74,8 +75,9 @@ def require_issuer() -> Issuer:
     issuer = configured_issuer()
     if issuer is None:
         raise KeyProblem(
-            f"no issuer key: {default_key_dir() / PRIVATE_NAME} does not exist; create one with "
-            "`zhizao keys init` (or set $ZHIZAO_KEY_DIR to the folder that holds it)"
+            Problem(
+                (), "certificates.no_issuer_key", {"path": str(default_key_dir() / PRIVATE_NAME)}
+            )
         )
     return issuer
 

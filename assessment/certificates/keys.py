@@ -19,6 +19,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from standards.problems import Problem
+
 ENV_KEY_DIR = "ZHIZAO_KEY_DIR"
 PRIVATE_NAME = "issuer-ed25519.pem"
 PUBLIC_NAME = "issuer-ed25519.pub.pem"
@@ -26,7 +28,16 @@ ALGORITHM = "Ed25519"
 
 
 class KeyProblem(RuntimeError):
-    """A key that cannot be created or read; the message names the file and what to do."""
+    """A key that cannot be created or read; `problem` names the file and what to do, and
+    `str()` is its English (`text(lang)` in another language)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.problems = [problem]
+        super().__init__(str(problem))
+
+    def text(self, lang: str = "en") -> str:
+        return self.problem.text(lang)
 
 
 def default_key_dir() -> Path:
@@ -116,16 +127,15 @@ def init_keys(
     tree = git_work_tree(folder)
     if tree is not None and not (allow_git_ignored and git_ignored(folder, tree)):
         raise KeyProblem(
-            f"{folder} is inside the git work tree {tree}: keys must never be committed. "
-            f"Choose a folder outside it (default {default_key_dir()}, or ${ENV_KEY_DIR})."
-        )
+            Problem(
+                (), "certificates.key_in_git",
+                {"folder": str(folder), "tree": str(tree), "default": str(default_key_dir())},
+            )
+        )  # fmt: skip
     private_path = folder / PRIVATE_NAME
     public_path = folder / PUBLIC_NAME
     if private_path.exists() and not force:
-        raise KeyProblem(
-            f"{private_path} already exists; certificates signed with it would no longer verify "
-            "against a new key. Pass --force to replace it (keep a copy of the old public key)."
-        )
+        raise KeyProblem(Problem((), "certificates.key_exists", {"path": str(private_path)}))
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     key = Ed25519PrivateKey.generate()
@@ -149,18 +159,22 @@ def load_private_key(directory: Path | None = None) -> IssuerKey:
     folder = (directory or default_key_dir()).expanduser()
     path = folder / PRIVATE_NAME
     if not path.is_file():
-        raise KeyProblem(f"{path}: no issuer key; create one with `zhizao keys init`")
+        raise KeyProblem(Problem((), "certificates.no_key_file", {"path": str(path)}))
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise KeyProblem(
-            f"{path}: mode {mode:04o} lets others read the private key; run chmod 600 {path}"
+            Problem((), "certificates.key_readable_by_others", {"path": str(path), "mode": mode})
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise KeyProblem(f"{path}: not an unencrypted PEM private key") from exc
+        raise KeyProblem(
+            Problem((), "certificates.not_a_pem_private_key", {"path": str(path)})
+        ) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise KeyProblem(f"{path}: not an Ed25519 private key")
+        raise KeyProblem(
+            Problem((), "certificates.not_an_ed25519_private_key", {"path": str(path)})
+        )
     return IssuerKey(private=key, path=path)
 
 
@@ -172,11 +186,15 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except FileNotFoundError as exc:
-        raise KeyProblem(f"{path}: no such public key file") from exc
+        raise KeyProblem(
+            Problem((), "certificates.no_public_key_file", {"path": str(path)})
+        ) from exc
     except ValueError as exc:
-        raise KeyProblem(f"{path}: not a PEM public key") from exc
+        raise KeyProblem(
+            Problem((), "certificates.not_a_pem_public_key", {"path": str(path)})
+        ) from exc
     if not isinstance(key, Ed25519PublicKey):
-        raise KeyProblem(f"{path}: not an Ed25519 public key")
+        raise KeyProblem(Problem((), "certificates.not_an_ed25519_public_key", {"path": str(path)}))
     return key
 
 

@@ -31,15 +31,12 @@ from assessment.certificates.keys import (
     signature_valid,
 )
 from assessment.certificates.record import NUMBER_PATTERN
-from assessment.storage.db import Database
+from assessment.storage.db import CHINA, Database
 from assessment.storage.tables import Certificate
 from standards import canonical_json
 
 Status = Literal["valid", "expired", "revoked", "unknown"]
 Signature = Literal["valid", "invalid", "unsigned", "no_key"]
-
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,23 @@ from assessment.pdf.layout import (
     group,
 )
 from assessment.pdf.pdffile import attach_file
+from standards.problems import Problem
 
 PAGE_W, PAGE_H = landscape(A4)
 _build_lock = threading.Lock()  # a reportlab TTFont must not serve two documents at once
 
 
 class LayoutError(RuntimeError):
-    """The content does not fit the page (e.g. an extremely long firm name)."""
+    """The content does not fit the page (e.g. an extremely long firm name); `problem` says what,
+    `str()` in English."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.problems = [problem]
+        super().__init__(str(problem))
+
+    def text(self, lang: str = "en") -> str:
+        return self.problem.text(lang)
 
 
 def certificate_texts(record: CertificateRecord) -> list[str]:
@@ -140,10 +150,7 @@ def _place(
     heights = [b.height(canvas, width) for b in blocks]
     spare = (top - bottom) - sum(heights) - sum(b.gap for b in blocks)
     if spare < 0:
-        raise LayoutError(
-            f"the certificate text is {-spare:.0f} pt too tall for the page "
-            "(an unusually long firm name or standard title?)"
-        )
+        raise LayoutError(Problem((), "certificates.too_tall", {"points": -spare}))
     weights = [b.gap for b in blocks[1:]]
     extra = min(1.0, spare / sum(weights)) if sum(weights) else 0.0
     y = top - blocks[0].gap
@@ -248,7 +255,7 @@ def _draw(c: Any, signed: SignedRecord) -> None:
     note = Paragraph(notes, centred("notes", 7, color=GREY, leading=9))
     _, height = note.wrapOn(c, width, 60)
     if height > 40:
-        raise LayoutError("the certificate notes do not fit the page")
+        raise LayoutError(Problem((), "certificates.notes_too_long"))
     note.drawOn(c, left, 168 - height)
 
     # Bottom band: QR (left), key fingerprint (centre), seal (right).
@@ -290,10 +297,7 @@ def render_certificate(signed: SignedRecord) -> bytes:
     """The certificate PDF (bytes) of a signed, evaluator-reviewed record. Deterministic."""
     record = signed.record
     if not record.evaluator_reviewed:
-        raise RecordError(
-            "this record has not been reviewed by an evaluator: a self-assessment is never a "
-            "certificate (export the self-assessment report instead: zhizao report export)"
-        )
+        raise RecordError(Problem((), "certificates.not_reviewed"))
     register_fonts()
     require_glyphs(certificate_texts(record), where=f"certificate {record.number}")
     buffer = io.BytesIO()

@@ -15,13 +15,14 @@ import datetime as dt
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from assessment.accounts.classifications import credit_code_problem
 from scoring import Result
 from standards import Standard, canonical_json, sha256_of
+from standards.problems import Problem
 
 RECORD_FORMAT = "zhizao.certificate/1"
 ENV_BASE_URL = "ZHIZAO_BASE_URL"
@@ -39,7 +40,15 @@ NUMBER_PATTERN = re.compile(
 
 
 class RecordError(ValueError):
-    """A certificate record that cannot be issued or read; the message names the field."""
+    """A certificate record that cannot be issued or read; `problems` name the field and what is
+    wrong, and `str()` is their English, joined by "; " (`text(lang)` in another language)."""
+
+    def __init__(self, problems: Problem | Sequence[Problem]) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__(self.text())
+
+    def text(self, lang: str = "en") -> str:
+        return "; ".join(p.text(lang) for p in self.problems)
 
 
 def new_certificate_number() -> str:
@@ -61,7 +70,9 @@ def default_validity_years() -> int:
     if not raw:
         return DEFAULT_VALIDITY_YEARS
     if not raw.isdigit() or int(raw) < 1:
-        raise RecordError(f"{ENV_VALIDITY}={raw!r}: expected a whole number of years ≥ 1")
+        raise RecordError(
+            Problem((), "certificates.validity_setting", {"name": ENV_VALIDITY, "given": raw})
+        )
     return int(raw)
 
 
@@ -116,30 +127,36 @@ class CertificateRecord:
     def __post_init__(self) -> None:
         problems = self.problems()
         if problems:
-            raise RecordError("; ".join(problems))
+            raise RecordError(problems)
 
-    def problems(self) -> list[str]:
-        out: list[str] = []
+    def problems(self) -> list[Problem]:
+        out: list[Problem] = []
         if self.format != RECORD_FORMAT:
-            out.append(f"format: {self.format!r} is not {RECORD_FORMAT!r}")
+            out.append(
+                Problem(("format",), "certificates.record_format",
+                        {"given": self.format, "expected": RECORD_FORMAT})
+            )  # fmt: skip
         if not NUMBER_PATTERN.match(self.number):
-            out.append(f"number: {self.number!r} is not of the form ZZ-XXXX-XXXX-XXXX")
+            out.append(Problem(("number",), "certificates.record_number", {"given": self.number}))
         if not self.firm_name.strip():
-            out.append("firm_name: empty")
+            out.append(Problem(("firm_name",), "certificates.record_empty"))
         code_problem = credit_code_problem(self.credit_code)
         if code_problem:
-            out.append(f"credit_code: {code_problem}")
+            out.append(code_problem.under("credit_code"))
         if self.expires_on < self.issued_on:
-            out.append(f"expires_on: {self.expires_on} is before issued_on {self.issued_on}")
+            out.append(
+                Problem(("expires_on",), "certificates.record_expires_first",
+                        {"expires": self.expires_on.isoformat(), "issued": self.issued_on.isoformat()})
+            )  # fmt: skip
         if not re.match(r"^https?://[^\s?#]+$", self.verify_base_url):
             out.append(
-                f"verify_base_url: {self.verify_base_url!r} is not an http(s) URL "
-                "without query or fragment"
-            )
+                Problem(("verify_base_url",), "certificates.record_url",
+                        {"given": self.verify_base_url})
+            )  # fmt: skip
         if not re.match(r"^[0-9a-f]{64}$", self.issuer_key_fingerprint):
-            out.append("issuer_key_fingerprint: expected 64 lowercase hex digits (SHA-256)")
+            out.append(Problem(("issuer_key_fingerprint",), "certificates.record_fingerprint"))
         if self.evaluator_reviewed and not (self.reviewed_by or "").strip():
-            out.append("reviewed_by: an evaluator-reviewed record names its evaluator")
+            out.append(Problem(("reviewed_by",), "certificates.record_no_evaluator"))
         return out
 
     @property
@@ -162,7 +179,9 @@ class CertificateRecord:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise RecordError(f"{', '.join(unknown)}: unknown field(s) in a certificate record")
+            raise RecordError(
+                Problem((), "certificates.record_unknown_fields", {"fields": unknown})
+            )
         required = {
             f.name
             for f in fields(cls)
@@ -170,20 +189,26 @@ class CertificateRecord:
         }
         missing = sorted(required - set(data))
         if missing:
-            raise RecordError(f"{', '.join(missing)}: missing from the certificate record")
+            raise RecordError(
+                Problem((), "certificates.record_missing_fields", {"fields": missing})
+            )
         values = dict(data)
         try:
             values["issued_on"] = dt.date.fromisoformat(str(data["issued_on"]))
             values["expires_on"] = dt.date.fromisoformat(str(data["expires_on"]))
         except ValueError as exc:
-            raise RecordError(f"issued_on/expires_on: {exc}") from exc
+            raise RecordError(
+                Problem(("issued_on/expires_on",), "certificates.record_date", {"detail": str(exc)})
+            ) from exc
         receipt = data["receipt"]
         if not isinstance(receipt, Mapping):
-            raise RecordError("receipt: expected a mapping of hashes")
+            raise RecordError(Problem(("receipt",), "certificates.record_receipt_shape"))
         try:
             values["receipt"] = ReceiptHashes(**receipt)
         except TypeError as exc:
-            raise RecordError(f"receipt: {exc}") from exc
+            raise RecordError(
+                Problem(("receipt",), "certificates.record_receipt", {"detail": str(exc)})
+            ) from exc
         values["unofficial"] = tuple(str(u) for u in data.get("unofficial", ()))
         _check_types(values)
         return cls(**values)
@@ -223,8 +248,10 @@ def _check_types(values: Mapping[str, Any]) -> None:
         value = values[name]
         bad_bool = isinstance(value, bool) and bool not in types
         if bad_bool or not isinstance(value, types):
-            expected = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-            raise RecordError(f"{name}: expected {expected}, got {value!r}")
+            expected = ["null" if t is type(None) else t.__name__ for t in types]
+            raise RecordError(
+                Problem((name,), "certificates.record_type", {"expected": expected, "given": value})
+            )
 
 
 def result_sha256(result: Result) -> str:
@@ -260,22 +287,22 @@ def record_from_result(
     """
     if result.standard_id != standard.id or result.edition != standard.edition:
         raise RecordError(
-            f"the result is for {result.standard_id} {result.edition}, "
-            f"not {standard.id} {standard.edition}"
-        )
+            Problem(
+                (), "certificates.other_standard",
+                {"given": result.standard_id, "given_edition": result.edition,
+                 "id": standard.id, "edition": standard.edition},
+            )
+        )  # fmt: skip
     if not result.complete:
-        raise RecordError(
-            f"the result is incomplete ({len(result.missing)} mandatory item(s) unanswered): "
-            "nothing to certify"
-        )
+        raise RecordError(Problem((), "certificates.incomplete", {"count": len(result.missing)}))
     if result.eligible is False:
         failed = [g.id for g in result.gates if g.passed is False and g.veto]
-        raise RecordError(f"eligibility gates failed ({', '.join(failed)}): nothing to certify")
+        raise RecordError(Problem((), "certificates.gates_failed", {"gates": failed}))
     if result.method == "maturity":
         if not result.level:
-            raise RecordError("no maturity level reached: nothing to certify")
+            raise RecordError(Problem((), "certificates.no_level"))
     elif standard.tiers and result.tier is None:
-        raise RecordError("no tier reached: nothing to certify")
+        raise RecordError(Problem((), "certificates.no_tier"))
     tier = next((t for t in standard.tiers if t.id == result.tier), None)
     years, official = validity_for(standard, default_years)
     receipt = result.receipt

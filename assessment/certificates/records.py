@@ -1,6 +1,6 @@
 """Reading certificates and the audit trail (tenant-filtered).
 
-Peers' results are read only through the benchmark (assessment/benchmark.py), as aggregates of
+Peers' results are read only through the benchmark (assessment/benchmark/service.py), as aggregates of
 cohorts that pass the k = 5 and differencing rule — never as rows, however anonymous: most
 combinations of industry, county and size class hold fewer than five firms, so a row with them
 names its firm.
@@ -19,6 +19,7 @@ from assessment.accounts.principal import Principal, Role
 from assessment.errors import NotFound, PermissionDenied
 from assessment.storage.db import Database
 from assessment.storage.tables import AuditEntry, Certificate, Review, Submission
+from standards.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def get_certificate(actor: Principal, db: Database, number: str) -> CertificateV
             .where(Certificate.number == number, submission_filter(actor))
         ).first()
         if cert is None:
-            raise NotFound(f"certificate {number} not found")
+            raise NotFound(Problem((), "certificates.not_found", {"number": number}))
         return _cert_view(cert)
 
 
@@ -120,9 +121,7 @@ def audit_trail(
         query = select(AuditEntry).order_by(AuditEntry.id)
         if submission_id is None:
             if actor.role is not Role.ADMINISTRATOR:
-                raise PermissionDenied(
-                    "the whole audit log is for administrators; name a submission"
-                )
+                raise PermissionDenied(Problem((), "accounts.audit_log_admin_only"))
             return [_audit_view(e) for e in session.scalars(query.limit(limit))]
         sub = load_submission(session, actor, submission_id)
         query = query.where(AuditEntry.submission_id == sub.id)

@@ -6,18 +6,15 @@ exists, whether it was revoked and which record it was issued with. Nothing else
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 
 from sqlalchemy import select
 
 from assessment.certificates.verify import Registry, RegistryEntry
-from assessment.storage.db import Database
+from assessment.storage.db import CHINA, Database
 from assessment.storage.tables import Certificate
 from standards import canonical_json
-
-CHINA = dt.timezone(dt.timedelta(hours=8))  # certificates state dates in China
 
 
 def record_sha256(record: dict[str, Any]) -> str:

@@ -188,7 +188,7 @@ class _Worker:
                 data = parse_json(text, "row")
             except DocumentError as exc:  # numbers are held to the YAML loader's rules too
                 issue = exc.issues[0]
-                return f"{issue.message} (column {issue.column})"
+                return f"{issue.text()} (column {issue.column})"
             except UnicodeDecodeError as exc:
                 return f"not valid UTF-8: byte {exc.start + 1} of the line ({exc.reason})"
             if not isinstance(data, dict):
@@ -239,7 +239,7 @@ class _Worker:
         try:
             answers = parse_answers(data, standard, self.scales, profile=self.profile)
         except AnswerError as exc:
-            return _error(number, firm, where + "; ".join(exc.problems))
+            return _error(number, firm, where + "; ".join(str(p) for p in exc.problems))
         summary = score_summary(standard, answers, self.scales)
         summary.update(row=number, firm=firm, status="ok", error=None)
         return _in_field_order(summary)

@@ -23,6 +23,7 @@ from assessment.benchmark.service import Query, cohort_benchmark, csv_text, firm
 from assessment.cli.db import add_database_option, open_from_args
 from assessment.cli.output import fail, print_json
 from assessment.errors import InvalidInput, LifecycleError
+from assessment.storage.db import CHINA
 from scoring.benchmark import Benchmark, Cohort, Figure, Metric
 
 OPERATOR = Principal.system("cli")
@@ -83,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
         else:
             result = cohort_benchmark(OPERATOR, db, query)
     except InvalidInput as exc:
-        return fail("\n".join(exc.problems))
+        return fail("\n".join(str(p) for p in exc.problems))
     except LifecycleError as exc:
         return fail(str(exc))
     finally:
@@ -158,7 +159,7 @@ def render(result: Benchmark, *, with_firm: bool = True) -> str:
         f"cohort: {_cohort_text(result.cohort)}",
     ]
     if result.as_of is not None:
-        local = result.as_of.astimezone(benchmark_store.CHINA)
+        local = result.as_of.astimezone(CHINA)
         lines.append(f"as of: {local:%Y-%m-%d %H:%M} China time (refreshed daily at midnight)")
     if result.suppressed:
         message = result.suppression.message

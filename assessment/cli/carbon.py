@@ -11,6 +11,7 @@ from typing import Any
 from assessment.cli.output import print_json
 from scoring.carbon import CarbonInputError, CarbonResult, check_activity, green_figures
 from standards import DocumentError, bundled_library
+from standards.problems import Problem
 from standards.yamlsafe import parse_file
 
 
@@ -68,11 +69,8 @@ def read_carbon(
             data, factors, factor_year=factor_year, sector_average_L=sector_average
         )
     except CarbonInputError as exc:
-        issues = []
-        for where_path, message in exc.problems:
-            where = ".".join(str(p) for p in where_path)
-            issues.append(parsed.issue(where_path, f"{where}: {message}" if where else message))
-        return None, [str(issue) for issue in sorted(issues)]
+        placed = sorted((parsed.place(p) for p in exc.problems), key=Problem.sort_key)
+        return None, [str(problem) for problem in placed]
     except ValueError as exc:  # a broken factor library, e.g. no factor_lag_years
         return None, [str(exc)]
     return result, []

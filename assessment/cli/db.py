@@ -113,7 +113,7 @@ def _import(args: argparse.Namespace) -> int:
             )
         counts = import_database(db, read_export(args.file))
     except InvalidInput as exc:
-        return fail("\n".join(exc.problems))
+        return fail("\n".join(str(p) for p in exc.problems))
     finally:
         db.dispose()
     total = sum(counts.values())

@@ -53,6 +53,7 @@ from assessment.storage.tables import User
 from scoring import AnswerError, Result, parse_answers, score
 from scoring.carbon import CarbonResult, green_figures
 from standards import DocumentError, Standard, bundled_library
+from standards.problems import Problem
 from standards.yamlsafe import parse_file, parse_json
 
 
@@ -271,7 +272,7 @@ def _actor(db: Database, email: str | None) -> Principal:
     with db.read() as session:
         user = session.scalars(select(User).where(User.email == normalise_email(email))).first()
         if user is None or not user.active:
-            raise LifecycleError(f"--as {email}: no active account with this email")
+            raise LifecycleError(Problem((), "cli.no_active_account", {"email": email}))
         return Principal(user.id, Role(user.role), user.organisation_id, user.email)
 
 

@@ -23,12 +23,13 @@ from assessment.cli.output import fail, print_json
 from assessment.errors import LifecycleError
 from assessment.excel import layout as L
 from assessment.excel.export import export_answers
-from assessment.excel.reader import WorkbookImport, read_workbook
+from assessment.excel.reader import WorkbookImport, problem_dict, read_workbook
 from assessment.excel.service import WorkbookRejected, export_submission, import_into_submission
 from assessment.excel.template import TemplateError, build_template
 from scoring import AnswerError
 from scoring.carbon import CarbonInputError
 from standards import DocumentError
+from standards.problems import Problem
 from standards.yamlsafe import parse_file
 
 OPERATOR = Principal.system("cli")
@@ -141,15 +142,13 @@ def _describe(data: bytes) -> str:
 # --- import ---------------------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> tuple[bytes | None, str | None]:
+def _read_bytes(path: Path) -> tuple[bytes | None, Problem | None]:
     if not path.is_file():
-        return None, f"{path}: no such file"
+        return None, Problem((), "excel.no_such_file", file=str(path))
     size = path.stat().st_size
     if size > L.MAX_BYTES:  # refused before a byte is read
-        return None, (
-            f"{path}: the file is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{L.MAX_BYTES / 1024 / 1024:.1f} MB — remove pictures or split the workbook"
-        )
+        megabytes = {"size_mb": round(size / 1024 / 1024, 1), "limit_mb": L.MAX_BYTES / 1024 / 1024}
+        return None, Problem((), "excel.file_too_large", megabytes, file=str(path))
     return path.read_bytes(), None
 
 
@@ -184,7 +183,7 @@ def _import(args: argparse.Namespace) -> int:
         return _import_into_database(args)
     data, problem = _read_bytes(args.file)
     if data is None:
-        return fail(problem or "")
+        return fail(str(problem))
     report = read_workbook(data, valid_rows_only=args.valid_rows_only)
     if args.json:
         print_json(_json(report))
@@ -269,8 +268,8 @@ def _json(report: WorkbookImport) -> dict[str, Any]:
     return {
         "ok": report.ok,
         "fatal": report.fatal,
-        "problems": [p.as_dict() for p in report.problems],
-        "warnings": [p.as_dict() for p in report.warnings],
+        "problems": [problem_dict(p) for p in report.problems],
+        "warnings": [problem_dict(p) for p in report.warnings],
         "skipped": report.skipped,
         "counts": report.counts(),
         "document": report.document,
@@ -282,7 +281,7 @@ def _json(report: WorkbookImport) -> dict[str, Any]:
 def _import_into_database(args: argparse.Namespace) -> int:
     data, problem = _read_bytes(args.file)
     if data is None:
-        return fail(problem or "")
+        return fail(str(problem))
     db = open_from_args(args)
     try:
         if args.user is not None:
@@ -331,7 +330,7 @@ def _import_into_database(args: argparse.Namespace) -> int:
     if report.problems:
         print(f"  skipped {len(report.skipped)} row(s) with problems: {', '.join(report.skipped)}")
     for what in outcome.not_stored:
-        print(f"  not stored: {what}")
+        print(f"  not stored: {what.message()}")
     return 0
 
 
@@ -398,8 +397,8 @@ def _export(args: argparse.Namespace) -> int:
             lang=args.lang,
         )
     except AnswerError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        for answer_problem in exc.problems:
+            print(f"error: {answer_problem}", file=sys.stderr)
         return 1
     except CarbonInputError as exc:
         return fail(f"{args.activity}: {exc}")

@@ -49,7 +49,7 @@ def _create(args: argparse.Namespace) -> int:
             industry_type=args.industry_type, accept_invalid_code_reason=args.accept_invalid_code,
         )  # fmt: skip
     except InvalidInput as exc:
-        return fail("\n".join(exc.problems))
+        return fail("\n".join(str(p) for p in exc.problems))
     except LifecycleError as exc:
         return fail(str(exc))
     finally:

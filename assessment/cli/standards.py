@@ -7,8 +7,8 @@ import textwrap
 from typing import Any
 
 from assessment.cli.output import fail, print_json
-from scoring import compile_standard
-from standards import Label, Standard, bundled_library, sha256_of
+from assessment.library.summary import summary
+from standards import Standard, bundled_library
 from standards.checks import item_max_points
 from standards.cli import validate_main
 from standards.loader import DOCUMENT_TYPES
@@ -48,28 +48,6 @@ def register(sub: Any) -> None:
     schema = group.add_parser("schema", help="print the JSON Schema of a library document")
     schema.add_argument("--document", choices=sorted(DOCUMENT_TYPES), default="standard")
     schema.set_defaults(handler=lambda a: print(json_schema_text(a.document), end="") or 0)
-
-
-def summary(std: Standard) -> dict[str, Any]:
-    questions = {i.variant_of or i.id for i in std.items}
-    # The same flags every score of this standard carries (standard, items, scoring parameters).
-    order = [label.value for label in Label]  # strongest evidence first
-    flagged = sorted({flag.label for flag in compile_standard(std).static_flags}, key=order.index)
-    return {
-        "id": std.id,
-        "edition": std.edition,
-        "title": std.title.model_dump(),
-        "items": len(std.items),
-        "questions": len(questions),
-        "nodes": len(std.nodes),
-        "gates": len(std.gates),
-        "profiles": [p.id for p in std.profiles],
-        "tiers": [t.id for t in std.tiers],
-        "max_total": std.scoring.max_total,
-        "label": std.provenance.label.value,
-        "unofficial_labels": flagged,
-        "sha256": sha256_of(std),
-    }
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -25,7 +25,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from assessment.benchmark.store import CHINA, bump, decision_year, fact_row
+from assessment.benchmark.store import bump, decision_year, fact_row
+from assessment.storage.db import CHINA
 from assessment.storage.tables import BenchmarkFact, Organisation, Submission, SubmissionActivity
 from scoring import parse_answers, score_summary
 from scoring.benchmark import size_class

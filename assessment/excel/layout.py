@@ -20,6 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from standards.problems import Problem
+
 FORMAT = "zhizao-workbook"
 FORMAT_VERSION = 1
 META_SHEET = "_zhizao"
@@ -321,7 +323,11 @@ class WorkbookMeta:
 
 
 class MetaError(ValueError):
-    pass
+    """A workbook whose metadata is missing or wrong; `problem` says which (`str()`: English)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 def write_meta(workbook: Workbook, meta: WorkbookMeta) -> None:
@@ -361,30 +367,26 @@ def read_meta(workbook: Workbook) -> WorkbookMeta:
         if props.get("zhizao.format") == FORMAT:
             # The properties name the standard but not the sheets: read with them alone, the
             # workbook would import as "ok — 0 answers".
-            raise MetaError(
-                f"this workbook is not a zhizao template any more: its hidden '{META_SHEET}' "
-                "sheet, which records the standard, its edition and the sheets to read, was "
-                "deleted; download a new template (zhizao template, or the app's download "
-                "button) and copy the answers over"
-            )
-        raise MetaError(
-            f"this workbook was not made by zhizao (it has no hidden '{META_SHEET}' sheet); "
-            "download a template (zhizao template, or the app's download button) and fill that"
-        )
+            raise MetaError(Problem((), "excel.meta_sheet_deleted", {"meta": META_SHEET}))
+        raise MetaError(Problem((), "excel.not_made_by_zhizao", {"meta": META_SHEET}))
     if values.get("format") != FORMAT:
-        raise MetaError(f"sheet '{META_SHEET}': format is {values.get('format')!r}, not {FORMAT}")
+        raise MetaError(
+            Problem(
+                (), "excel.meta_format", {"given": values.get("format"), "format": FORMAT},
+                sheet=META_SHEET,
+            )
+        )  # fmt: skip
     try:
         version = int(values.get("format_version", ""))
     except ValueError:
-        raise MetaError(f"sheet '{META_SHEET}': format_version is not a number") from None
+        raise MetaError(Problem((), "excel.meta_format_version", sheet=META_SHEET)) from None
     if version > FORMAT_VERSION:
         raise MetaError(
-            f"the workbook has format version {version}; this zhizao reads up to "
-            f"{FORMAT_VERSION} — update zhizao"
+            Problem((), "excel.meta_too_new", {"version": version, "supported": FORMAT_VERSION})
         )
     missing = [k for k in ("standard_id", "edition", "standard_sha256") if not values.get(k)]
     if missing:
-        raise MetaError(f"sheet '{META_SHEET}': {', '.join(missing)} missing")
+        raise MetaError(Problem((), "excel.meta_missing", {"keys": missing}, sheet=META_SHEET))
     sheets: list[SheetRecord] = []
     try:
         for entry in json.loads(values.get("sheets") or "[]"):
@@ -397,12 +399,9 @@ def read_meta(workbook: Workbook) -> WorkbookMeta:
                 )
             )
     except (ValueError, KeyError, TypeError):
-        raise MetaError(f"sheet '{META_SHEET}': the sheet list is damaged") from None
+        raise MetaError(Problem((), "excel.meta_sheets_damaged", sheet=META_SHEET)) from None
     if not sheets:  # nothing would be read: "ok — 0 answers" for any answers it holds
-        raise MetaError(
-            f"sheet '{META_SHEET}': the list of sheets is missing; download a new template and "
-            "copy the answers over"
-        )
+        raise MetaError(Problem((), "excel.meta_no_sheets", sheet=META_SHEET))
     return WorkbookMeta(
         kind=values.get("kind") or "template",
         standard_id=values["standard_id"],

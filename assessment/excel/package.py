@@ -17,8 +17,11 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.parsers import expat
+
+from standards.problems import Problem
 
 MAX_PARTS = 2_000  # a zhizao workbook has about 30; Excel adds a few
 MAX_PART_BYTES = 20 * 1024 * 1024  # one unpacked part (the largest of a template is ~0.2 MB)
@@ -41,12 +44,16 @@ _MACRO_WORDS = ("macroenabled", "vbaproject", "macrosheet", "vbadata")
 
 
 class PackageRefused(ValueError):
-    """The package passes a limit, is not what it claims, or cannot be unpacked; the message says
-    which, with the number."""
+    """The package passes a limit, is not what it claims, or cannot be unpacked; `problem` says
+    which, with the number (`str(error)` is its English)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def _mb(size: int) -> float:
+    return round(size / 1024 / 1024, 1)
 
 
 def _stream(
@@ -63,10 +70,7 @@ def _stream(
     report."""
 
     def no_doctype(*_args: object) -> None:
-        raise PackageRefused(
-            f"{info.filename} has a document type declaration (<!DOCTYPE …>), which Office files "
-            "never have; it is refused as a possible entity bomb"
-        )
+        raise PackageRefused(Problem((), "excel.doctype", {"part": info.filename}))
 
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.StartElementHandler = on_start
@@ -83,16 +87,18 @@ def _stream(
                 read += len(chunk)
                 if read > MAX_PART_BYTES:  # the header said less: a lying header stops here too
                     raise PackageRefused(
-                        f"{info.filename} unpacks to more than {_megabytes(MAX_PART_BYTES)}; the "
-                        f"limit is {_megabytes(MAX_PART_BYTES)} a part"
-                    )
+                        Problem(
+                            (), "excel.part_unpacks_beyond",
+                            {"part": info.filename, "limit_mb": _mb(MAX_PART_BYTES)},
+                        )
+                    )  # fmt: skip
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
     except expat.ExpatError:
         return
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         raise PackageRefused(
-            f"the file is damaged: its part {info.filename} cannot be unpacked ({exc})"
+            Problem((), "excel.part_damaged", {"part": info.filename, "detail": str(exc)})
         ) from None
 
 
@@ -107,24 +113,57 @@ def _local(name: str) -> str:
     return name.rpartition(" ")[2]
 
 
-def _check_sizes(archive: zipfile.ZipFile, what: str) -> None:
+def _check_sizes(archive: zipfile.ZipFile) -> None:
     infos = archive.infolist()
     if len(infos) > MAX_PARTS:
         raise PackageRefused(
-            f"the {what} has {len(infos):,} parts; the limit is {MAX_PARTS:,} parts"
+            Problem((), "excel.too_many_parts", {"parts": len(infos), "limit": MAX_PARTS})
         )
     for info in infos:
         if info.file_size > MAX_PART_BYTES:
             raise PackageRefused(
-                f"{info.filename} unpacks to {_megabytes(info.file_size)}; the limit is "
-                f"{_megabytes(MAX_PART_BYTES)} a part"
-            )
+                Problem(
+                    (), "excel.part_too_large",
+                    {
+                        "part": info.filename,
+                        "size_mb": _mb(info.file_size),
+                        "limit_mb": _mb(MAX_PART_BYTES),
+                    },
+                )
+            )  # fmt: skip
 
 
 # --- macros --------------------------------------------------------------------------------------
 
 
-def macro_content(archive: zipfile.ZipFile) -> str | None:
+@dataclass(frozen=True)
+class Macros:
+    """What makes a package macro-enabled: `kind` "vba_project", "content_type" or
+    "relationship", the content or relationship type (`detail`) and the part that holds it.
+    `str()` says it in English ("a VBA macro project (xl/vbaProject.bin)")."""
+
+    kind: str
+    part: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "vba_project":
+            return f"a VBA macro project ({self.part})"
+        if self.kind == "content_type":
+            return f"the macro content type {self.detail}, in {self.part}"
+        return f"a relationship to macros ({self.detail}), in {self.part}"
+
+    def problem(self) -> Problem:
+        """The workbook import's refusal of a macro-enabled workbook."""
+        params = {"part": self.part, "detail": self.detail}
+        if self.kind == "vba_project":
+            return Problem((), "excel.macro_vba_project", params)
+        if self.kind == "content_type":
+            return Problem((), "excel.macro_content_type", params)
+        return Problem((), "excel.macro_relationship", params)
+
+
+def macro_content(archive: zipfile.ZipFile) -> Macros | None:
     """What in the package makes it macro-enabled (a VBA project, a macro content type or a
     relationship to one), or None. PackageRefused when a part read here is too big or damaged.
 
@@ -134,18 +173,18 @@ def macro_content(archive: zipfile.ZipFile) -> str | None:
     relationship parts are read: the other parts of an evidence file are stored, never parsed."""
     for info in archive.infolist():
         if PurePosixPath(info.filename).name.lower() == "vbaproject.bin":
-            return f"a VBA macro project ({info.filename})"
-    found: list[str] = []
+            return Macros("vba_project", info.filename)
+    found: list[tuple[str, str]] = []
 
     def content_type(name: str, attributes: dict[str, str]) -> None:
         kind = attributes.get("ContentType", "")
         if _local(name) in ("Default", "Override") and _is_macro(kind):
-            found.append(f"the macro content type {kind}")
+            found.append(("content_type", kind))
 
     def relationship(name: str, attributes: dict[str, str]) -> None:
         kind = attributes.get("Type", "")
         if _local(name) == "Relationship" and _is_macro(kind):
-            found.append(f"a relationship to macros ({kind})")
+            found.append(("relationship", kind))
 
     for info in archive.infolist():
         if info.filename == "[Content_Types].xml":
@@ -153,7 +192,7 @@ def macro_content(archive: zipfile.ZipFile) -> str | None:
         elif info.filename.endswith(".rels"):
             _stream(archive, info, relationship)
         if found:
-            return f"{found[0]}, in {info.filename}"
+            return Macros(found[0][0], info.filename, found[0][1])
     return None
 
 
@@ -204,10 +243,9 @@ class _Count:
             self.elements += 1
             if self.elements > MAX_ELEMENTS:
                 raise PackageRefused(
-                    f"the workbook's XML holds more than {MAX_ELEMENTS:,} elements besides its "
-                    f"cells, rows and shared strings (the limit; counted up to {self.part}); a "
-                    "zhizao workbook holds some ten thousand — copy the answers into a new "
-                    "template and import that"
+                    Problem(
+                        (), "excel.too_many_elements", {"limit": MAX_ELEMENTS, "part": self.part}
+                    )
                 )
         if namespace != MAIN:
             return
@@ -215,10 +253,11 @@ class _Count:
             self.strings += 1
             if self.strings > MAX_SHARED_STRINGS:
                 raise PackageRefused(
-                    f"{self.part} holds more than {MAX_SHARED_STRINGS:,} shared strings (the "
-                    "limit); a zhizao workbook holds a few thousand — copy the answers into a new "
-                    "template and import that"
-                )
+                    Problem(
+                        (), "excel.too_many_shared_strings",
+                        {"part": self.part, "limit": MAX_SHARED_STRINGS},
+                    )
+                )  # fmt: skip
         elif local == "row":
             given = attributes.get("r", "")
             self.row = int(given) if given.isdigit() else self.row + 1
@@ -237,28 +276,33 @@ class _Count:
     def add_cells(self, number: int) -> None:
         self.cells += number
         if self.cells > MAX_CELLS:
+            name = self.sheet_name()
+            params = {"limit": MAX_CELLS, "part": self.part, "name": name}
             raise PackageRefused(
-                f"the sheets hold more than {MAX_CELLS:,} cells (the limit; counted up to "
-                f"{self.where()}, merged and linked ranges cell by cell); a zhizao workbook holds "
-                "a few thousand — copy the answers into a new template and import that"
+                Problem((), "excel.too_many_cells_in_sheet", params)
+                if name
+                else Problem((), "excel.too_many_cells", params)
             )
 
     def used_row(self, row: int) -> None:
         if row > MAX_ROWS:
+            name = self.sheet_name()
+            params = {"row": row, "limit": MAX_ROWS, "part": self.part, "name": name}
             raise PackageRefused(
-                f"{self.where()} uses row {row:,}; the limit is {MAX_ROWS:,} rows — delete the rows "
-                "below the questionnaire, or copy the answers into a new template"
+                Problem((), "excel.row_too_far_in_sheet", params)
+                if name
+                else Problem((), "excel.row_too_far", params)
             )
 
-    def where(self) -> str:
-        name = _sheet_names(self.archive).get(self.part)
-        return f"sheet '{name}' ({self.part})" if name else self.part
+    def sheet_name(self) -> str | None:
+        """The name of the sheet whose part is being read (None for other parts)."""
+        return _sheet_names(self.archive).get(self.part) or None
 
 
 def check_workbook(archive: zipfile.ZipFile) -> None:
     """PackageRefused when the workbook passes a limit: parts, the size of one part, shared
     strings, rows of a sheet, cells, XML elements — or has a document type declaration."""
-    _check_sizes(archive, "workbook")
+    _check_sizes(archive)
     count = _Count(archive)
     for info in archive.infolist():
         count.part, count.row = info.filename, 0

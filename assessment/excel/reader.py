@@ -47,6 +47,7 @@ from standards.models import (
     Scale,
     YesNoRule,
 )
+from standards.problems import Loc, Problem
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -54,36 +55,26 @@ _SEPARATORS = re.compile(r"[|,，、;；/\s]+")
 _EXCEL_ERRORS = ("#VALUE!", "#REF!", "#NAME?", "#DIV/0!", "#N/A", "#NUM!", "#NULL!")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a workbook, and where: sheet, row, item (or key) and column."""
+def item_of(problem: Problem) -> str | None:
+    """The item, gate or key a workbook problem is about (`FF-001`, `investment`, `std:metric`,
+    `energy.natural_gas`), read from its `loc`; None for a problem of the whole workbook."""
+    loc = problem.loc
+    if len(loc) >= 2 and loc[0] in ("answers", "gates"):
+        return str(loc[1])
+    if len(loc) >= 3 and loc[0] == "related_results":
+        return f"{loc[1]}:{loc[2]}"
+    return ".".join(str(p) for p in loc) or None
 
-    message: str
-    sheet: str | None = None
-    row: int | None = None
-    item: str | None = None
-    column: str | None = None
 
-    def __str__(self) -> str:
-        where = []
-        if self.sheet is not None:
-            where.append(f"sheet '{self.sheet}'")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.item is not None:
-            where.append(f"item {self.item}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sheet": self.sheet,
-            "row": self.row,
-            "item": self.item,
-            "column": self.column,
-            "message": self.message,
-        }
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    """A workbook problem as `zhizao import --json` prints it; the message in English."""
+    return {
+        "sheet": problem.sheet,
+        "row": problem.line,
+        "item": item_of(problem),
+        "column": problem.column,
+        "message": problem.message("en"),
+    }
 
 
 @dataclass
@@ -135,8 +126,8 @@ class _Fatal(Exception):
 # --- the file itself ----------------------------------------------------------------------------
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def _mb(size: int) -> float:
+    return round(size / 1024 / 1024, 1)
 
 
 def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
@@ -144,58 +135,48 @@ def check_file(data: bytes, max_bytes: int = L.MAX_BYTES) -> Problem | None:
     `package` (parts, shared strings, rows, cells) — before openpyxl parses the content."""
     if len(data) > max_bytes:
         return Problem(
-            f"the file is {_megabytes(len(data))}; the limit is "
-            f"{_megabytes(max_bytes)} — remove pictures or split the workbook"
+            (), "excel.file_too_large", {"size_mb": _mb(len(data)), "limit_mb": _mb(max_bytes)}
         )
     if not data:
-        return Problem("the file is empty")
+        return Problem((), "excel.file_empty")
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return Problem(
-            "this is an Excel 97–2003 (.xls) file or a password-protected workbook; "
-            "save it as an Excel Workbook (.xlsx) without a password and import that"
-        )
+        return Problem((), "excel.file_xls")
     if not data.startswith(b"PK\x03\x04"):
         head = data[:64].lstrip()
         what = (
-            "a PDF"
+            "pdf"
             if head.startswith(b"%PDF")
-            else "an HTML page"
+            else "html"
             if head.lower().startswith((b"<!doctype", b"<html"))
-            else "text (a CSV file?)"
+            else "text"
             if _looks_like_text(data[:2048])
-            else "not a known format"
+            else "unknown"
         )
-        return Problem(
-            f"this is {what}, not an Excel workbook (.xlsx); fill the zhizao template "
-            "and save it as .xlsx"
-        )
+        return Problem((), "excel.file_not_xlsx", {"what": f"excel.kind.{what}"})
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return _check_package(archive)
     except zipfile.BadZipFile:
-        return Problem("the file is damaged (not a readable .xlsx package)")
+        return Problem((), "excel.file_damaged")
     except PackageRefused as exc:
-        return Problem(str(exc))
+        return exc.problem
 
 
 def _check_package(archive: zipfile.ZipFile) -> Problem | None:
     infos = archive.infolist()
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
-        what = "a Word document" if "word/document.xml" in names else "a zip archive"
-        return Problem(f"this is {what}, not an Excel workbook (.xlsx)")
+        what = "word" if "word/document.xml" in names else "zip"
+        return Problem((), "excel.not_a_workbook", {"what": f"excel.kind.{what}"})
     unpacked = sum(i.file_size for i in infos)
     if unpacked > L.MAX_UNPACKED:
         return Problem(
-            f"the workbook unpacks to {_megabytes(unpacked)}; the limit is "
-            f"{_megabytes(L.MAX_UNPACKED)}"
-        )
+            (), "excel.unpacked_too_large",
+            {"size_mb": _mb(unpacked), "limit_mb": _mb(L.MAX_UNPACKED)},
+        )  # fmt: skip
     macros = macro_content(archive)
     if macros is not None:
-        return Problem(
-            f"this is a macro-enabled workbook (.xlsm): it holds {macros}; zhizao does not "
-            "import workbooks with macros — save it as Excel Workbook (.xlsx) and import that"
-        )
+        return macros.problem()
     check_workbook(archive)  # every limit on what openpyxl would build, before it builds it
     return None
 
@@ -215,7 +196,13 @@ def _looks_like_text(head: bytes) -> bool:
 
 
 class _CellError(ValueError):
-    pass
+    """What is wrong with one cell (a Problem without its place), and which column holds it when
+    it is not the one being read."""
+
+    def __init__(self, problem: Problem, column: str | None = None) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+        self.column = column
 
 
 def _blank(value: Any) -> bool:
@@ -225,11 +212,20 @@ def _blank(value: Any) -> bool:
 def _number(value: Any, unit: str | None = None, number_format: str = "General") -> float | int:
     """A number from a cell; _CellError saying what was found instead."""
     if isinstance(value, bool):
-        raise _CellError(f"expected a number{_in(unit)}, got {'TRUE' if value else 'FALSE'}")
+        given = "TRUE" if value else "FALSE"
+        raise _CellError(
+            Problem((), "excel.number_got_boolean", {"unit": unit, "given": given})
+            if unit
+            else Problem((), "excel.number_got_boolean_no_unit", {"given": given})
+        )
     if isinstance(value, int | float):
         number: float | int = value
         if not math.isfinite(number):
-            raise _CellError(f"expected a finite number{_in(unit)}")
+            raise _CellError(
+                Problem((), "excel.number_not_finite", {"unit": unit})
+                if unit
+                else Problem((), "excel.number_not_finite_no_unit")
+            )
         if unit == "%" and "%" in (number_format or ""):
             # 40% typed into Excel is stored as 0.4 shown as 40%: the item's unit is percent.
             number = float(f"{number * 100:.12g}")
@@ -237,10 +233,18 @@ def _number(value: Any, unit: str | None = None, number_format: str = "General")
             return int(number)
         return number
     if isinstance(value, datetime | date | time):
-        raise _CellError(f"expected a number{_in(unit)}, got a date or time ({value})")
+        raise _CellError(
+            Problem((), "excel.number_got_date", {"unit": unit, "given": str(value)})
+            if unit
+            else Problem((), "excel.number_got_date_no_unit", {"given": str(value)})
+        )
     text = L.cell_text(value)
     if text in _EXCEL_ERRORS:
-        raise _CellError(f"the cell shows the Excel error {text}; type a number{_in(unit)}")
+        raise _CellError(
+            Problem((), "excel.number_got_excel_error", {"unit": unit, "error": text})
+            if unit
+            else Problem((), "excel.number_got_excel_error_no_unit", {"error": text})
+        )
     compact = text.replace(" ", "")
     if _GROUPED.match(compact):
         compact = compact.replace(",", "")
@@ -249,24 +253,24 @@ def _number(value: Any, unit: str | None = None, number_format: str = "General")
     if _NUMBER.match(compact):
         number = float(compact)
         return int(number) if number.is_integer() and "." not in compact else number
-    raise _CellError(f"expected a number{_in(unit)}, got text {text!r}")
+    raise _CellError(
+        Problem((), "excel.number_got_text", {"unit": unit, "given": text})
+        if unit
+        else Problem((), "excel.number_got_text_no_unit", {"given": text})
+    )
 
 
 def _typed_text(value: Any, *, multiline: bool, max_length: int = L.MAX_NOTE) -> str:
     """Text a person typed into a cell, checked as every stored text is (no control characters,
     a capped length); _CellError saying what is wrong."""
     text = str(value).strip()
-    problems = text_problems(text, "cell", max_length=max_length, multiline=multiline)
+    problems = text_problems(text, (), max_length=max_length, multiline=multiline)
     if problems:
-        raise _CellError(problems[0].removeprefix("cell: "))
+        raise _CellError(problems[0])
     return text
 
 
-def _in(unit: str | None) -> str:
-    return f" in {unit}" if unit else ""
-
-
-def _yes_no(value: Any, labels: str = "是 or 否 (yes or no)") -> bool:
+def _yes_no(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -276,7 +280,7 @@ def _yes_no(value: Any, labels: str = "是 or 否 (yes or no)") -> bool:
         return True
     if text in L.NO_WORDS:
         return False
-    raise _CellError(f"expected {labels}, got {L.cell_text(value)!r}")
+    raise _CellError(Problem((), "excel.not_yes_no", {"given": L.cell_text(value)}))
 
 
 def _key(value: Any, keys: list[str]) -> str | None:
@@ -316,6 +320,24 @@ class _Located:
     row: int
 
 
+def _row_loc(kind: str, key: str) -> Loc:
+    """The `loc` of a row of the questionnaire: an item's in the answers, a gate's in the gates,
+    a related standard's result (`std:metric`) in related_results."""
+    if kind == "item":
+        return ("answers", key)
+    if ":" in key:
+        std, metric = key.split(":", 1)
+        return ("related_results", std, metric)
+    return ("gates", key)
+
+
+def _activity_loc(spec: ActivityRow | None, key: str) -> Loc:
+    """The `loc` of a row of the activity sheet: its key as a path (an energy's under `energy`)."""
+    if spec is not None and spec.kind == "energy":
+        return ("energy", key)
+    return tuple(key.split("."))
+
+
 class _Reader:
     def __init__(
         self,
@@ -344,13 +366,24 @@ class _Reader:
         self.general_rows: dict[str, _Located] = {}  # General sheet key → its row
 
     # problems
-    def error(self, message: str, *, fatal: bool = False, **where: Any) -> None:
-        self.result.problems.append(Problem(message, **where))
+    def error(
+        self,
+        problem: Problem,
+        *,
+        fatal: bool = False,
+        loc: Loc = (),
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        """Record `problem` at its place: `loc` is put before its own (a cell's problem has none)."""
+        placed = problem.under(*loc).placed(sheet=sheet, line=row, column=column)
+        self.result.problems.append(placed)
         if fatal:
             self.result.fatal = True
 
-    def warn(self, message: str, **where: Any) -> None:
-        self.result.warnings.append(Problem(message, **where))
+    def warn(self, problem: Problem, *, sheet: str | None = None) -> None:
+        self.result.warnings.append(problem.placed(sheet=sheet))
 
     # structure
     def open(
@@ -358,10 +391,10 @@ class _Reader:
     ) -> _Sheet | None:
         self.unreadable.add(record.name)
         if record.name not in self.book.sheetnames:
-            holds = f" (it holds {_list(record.items)})" if record.items else ""
             self.error(
-                f"the sheet '{record.name}' is missing{holds} — was it renamed or deleted? "
-                f"Rename it back to '{record.name}', or download a new template",
+                Problem((), "excel.sheet_missing", {"name": record.name, "items": record.items})
+                if record.items
+                else Problem((), "excel.sheet_missing_empty", {"name": record.name}),
                 fatal=True,
             )
             return None
@@ -370,8 +403,7 @@ class _Reader:
         anchor = columns.get("id") or columns["key"]
         if found is None:
             self.error(
-                f"the header row with the column '{anchor.header}' is missing (deleted?); "
-                "download a new template and copy the answers over",
+                Problem((), "excel.header_missing", {"header": anchor.header}),
                 fatal=True,
                 sheet=record.name,
             )
@@ -381,8 +413,7 @@ class _Reader:
         if missing:
             for header in missing:
                 self.error(
-                    f"the column '{header}' is missing (deleted?); add it back with exactly this "
-                    "header, or download a new template",
+                    Problem((), "excel.column_missing", {"header": header}),
                     fatal=True,
                     sheet=record.name,
                     row=header_row,
@@ -417,7 +448,12 @@ class _Reader:
                 self.general_rows[key] = _Located(record.name, row)
             if not key or _blank(value):
                 continue
-            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": key}
+            where: dict[str, Any] = {
+                "sheet": record.name,
+                "row": row,
+                "loc": (key,),
+                "column": _h(L.GENERAL_COLUMNS, "value"),
+            }
             text = L.cell_text(value)
             if key == "firm":
                 self.general["firm"] = str(value).strip()
@@ -432,11 +468,13 @@ class _Reader:
                 )
                 if match is None:
                     self.error(
-                        f"{text!r} is not a target of {self.standard.id}; expected one of "
-                        f"{_list(profiles)}",
+                        Problem(
+                            (), "excel.not_a_target",
+                            {"given": text, "standard": self.standard.id, "expected": list(profiles)},
+                        ),
                         fatal=True,
                         **where,
-                    )
+                    )  # fmt: skip
                 else:
                     self.general["profile"] = match
             elif key == "industry_type":
@@ -450,8 +488,7 @@ class _Reader:
                 )
                 if match is None:
                     self.error(
-                        f"{text!r} is not an industry type; expected discrete (离散型) or "
-                        "process (流程型)",
+                        Problem((), "excel.not_an_industry_type", {"given": text}),
                         fatal=True,
                         **where,
                     )
@@ -472,18 +509,17 @@ class _Reader:
             note = sheet.value(row, "notes")
             if not gate_id:
                 if not (_blank(answer) and _blank(variant) and _blank(note)):
-                    self.error(
-                        "an answer on a row without an ID (was the ID deleted?)",
-                        sheet=record.name,
-                        row=row,
-                    )
+                    self.error(Problem((), "excel.gate_row_without_id"), sheet=record.name, row=row)
                 continue
-            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": gate_id}
+            where: dict[str, Any] = {
+                "sheet": record.name,
+                "row": row,
+                "loc": _row_loc("gate", gate_id),
+            }
             spec = rows.get(gate_id)
             if spec is None:
                 self.error(
-                    f"unknown gate ID {gate_id!r} (was it changed by hand?); expected one of "
-                    f"{_list(rows)}",
+                    Problem((), "excel.unknown_gate", {"given": gate_id, "expected": list(rows)}),
                     **where,
                 )
                 continue
@@ -493,20 +529,23 @@ class _Reader:
                 try:
                     self.result.notes[gate_id] = _typed_text(note, multiline=True)
                 except _CellError as exc:
-                    self.error(str(exc), column=_h(L.GATE_COLUMNS, "notes"), **where)
+                    self.error(exc.problem, column=_h(L.GATE_COLUMNS, "notes"), **where)
                     self.bad.add(("gate", gate_id))
                     continue
             if _blank(answer):
                 if not _blank(variant):
                     self.error(
-                        "a variant without an answer", column=_h(L.GATE_COLUMNS, "answer"), **where
+                        Problem((), "excel.variant_without_answer"),
+                        column=_h(L.GATE_COLUMNS, "answer"),
+                        **where,
                     )
                     self.bad.add(("gate", gate_id))
                 continue
             try:
                 self.read_gate(spec, answer, variant, sheet, row)
             except _CellError as exc:
-                self.error(str(exc), column=_h(L.GATE_COLUMNS, "answer"), **where)
+                column = _h(L.GATE_COLUMNS, exc.column or "answer")
+                self.error(exc.problem, column=column, **where)
                 self.bad.add(("gate", gate_id))
 
     def read_gate(self, spec: GateRow, answer: Any, variant: Any, sheet: _Sheet, row: int) -> None:
@@ -531,8 +570,11 @@ class _Reader:
         chosen = names.get(text.lower())
         if chosen is None:
             raise _CellError(
-                f"variant {text!r} is unknown; expected one of {_list(['default', *gate.variants])}"
-            )
+                Problem(
+                    (), "excel.unknown_variant",
+                    {"given": text, "expected": ["default", *gate.variants]},
+                )
+            )  # fmt: skip
         self.gates[spec.id] = (
             number if chosen == "default" else {"value": number, "variant": chosen}
         )
@@ -543,12 +585,14 @@ class _Reader:
         seen = self.where.get(key)
         if seen is not None:
             self.error(
-                f"{key[1]} appears twice (also on sheet '{seen.sheet}', row {seen.row}); keep "
-                "one row",
+                Problem(
+                    (), "excel.appears_twice",
+                    {"id": key[1], "other_sheet": seen.sheet, "other_row": seen.row},
+                ),
                 sheet=sheet,
                 row=row,
-                item=key[1],
-            )
+                loc=_row_loc(*key),
+            )  # fmt: skip
             self.bad.add(key)
             return False
         self.where[key] = _Located(sheet, row)
@@ -573,21 +617,16 @@ class _Reader:
             item_id = L.cell_text(sheet.value(row, "id"))
             if not item_id:
                 if any(not _blank(sheet.value(row, k)) for k in entries):
-                    self.error(
-                        "an answer on a row without an item ID (was the ID deleted?); put the ID "
-                        "back or move the answer to its item's row",
-                        sheet=record.name,
-                        row=row,
-                    )
+                    self.error(Problem((), "excel.item_row_without_id"), sheet=record.name, row=row)
                 continue
+            where: dict[str, Any] = {
+                "sheet": record.name,
+                "row": row,
+                "loc": _row_loc("item", item_id),
+            }
             item = self.items.get(item_id)
             if item is None:
-                self.error(
-                    f"unknown item ID {item_id!r} — the ID column must not be changed",
-                    sheet=record.name,
-                    row=row,
-                    item=item_id,
-                )
+                self.error(Problem((), "excel.unknown_item", {"given": item_id}), **where)
                 continue
             if not self.first_sighting(("item", item.id), record.name, row):
                 continue
@@ -596,26 +635,14 @@ class _Reader:
                 if not _blank(note):
                     self.result.notes[item.id] = _typed_text(note, multiline=True)
             except _CellError as exc:
-                self.error(
-                    str(exc),
-                    sheet=record.name,
-                    row=row,
-                    item=item.id,
-                    column=_h(L.ITEM_COLUMNS, "notes"),
-                )
+                self.error(exc.problem, column=_h(L.ITEM_COLUMNS, "notes"), **where)
                 self.bad.add(("item", item.id))
                 continue
             try:
                 value = self.read_item(item, sheet, row)
             except _CellError as exc:
-                column = getattr(exc, "column", "answer")
-                self.error(
-                    str(exc),
-                    sheet=record.name,
-                    row=row,
-                    item=item.id,
-                    column=_h(L.ITEM_COLUMNS, column),
-                )
+                column = _h(L.ITEM_COLUMNS, exc.column or "answer")
+                self.error(exc.problem, column=column, **where)
                 self.bad.add(("item", item.id))
                 continue
             if value is not None:
@@ -627,47 +654,42 @@ class _Reader:
         reason = sheet.value(row, "na_reason")
         if not _blank(reason):
             if not _blank(answer):
-                raise _CellError(
-                    "both an answer and a reason for 'not applicable' are given; keep one"
-                )
+                raise _CellError(Problem((), "excel.answer_and_na_reason"))
             try:
                 return {"na": True, "reason": _typed_text(reason, multiline=True)}
             except _CellError as exc:
-                exc.column = "na_reason"  # type: ignore[attr-defined]
+                exc.column = "na_reason"
                 raise
         if isinstance(rule, QuantityRule):
             return self.read_quantity(item, rule, sheet, row)
         if _blank(answer):
             return None
+        given = L.cell_text(answer)
         if isinstance(rule, ChoiceRule):
             keys = [o.key for o in rule.options]
             key = _key(answer, keys)
             if key is None:
-                parts = [p for p in _SEPARATORS.split(L.cell_text(answer)) if p]
+                parts = [p for p in _SEPARATORS.split(given) if p]
                 if len(parts) > 1 and all(_key(p, keys) for p in parts):
                     raise _CellError(
-                        f"{L.cell_text(answer)!r}: this item takes one option, not several; "
-                        f"expected one of {_list(keys)}"
+                        Problem((), "excel.one_option_only", {"given": given, "keys": keys})
                     )
-                raise _CellError(
-                    f"{L.cell_text(answer)!r} is not an option of this item; expected one of "
-                    f"{_list(keys)}"
-                )
+                raise _CellError(Problem((), "excel.not_an_option", {"given": given, "keys": keys}))
             return key
         if isinstance(rule, MultiRule):
             keys = [o.key for o in rule.options]
             ticked: list[str] = []
             unknown: list[str] = []
-            for part in _SEPARATORS.split(L.cell_text(answer)):
+            for part in _SEPARATORS.split(given):
                 if not part:
                     continue
                 key = _key(part, keys)
                 (ticked if key is not None else unknown).append(key or part)
             if unknown:
                 raise _CellError(
-                    f"{_list(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
-                    f"{'an option' if len(unknown) == 1 else 'options'} of this item; expected "
-                    f"keys from {_list(keys)}, separated by | or ,"
+                    Problem((), "excel.not_an_option_to_tick", {"given": unknown, "keys": keys})
+                    if len(unknown) == 1
+                    else Problem((), "excel.not_options_to_tick", {"given": unknown, "keys": keys})
                 )
             return ticked
         if isinstance(rule, YesNoRule):
@@ -675,16 +697,21 @@ class _Reader:
         if isinstance(rule, SatisfactionRule):
             scale = self.scales.get(rule.scale)
             if scale is None:
-                raise _CellError(f"the scale {rule.scale} is not in the library")
-            text = L.cell_text(answer).lower()
+                raise _CellError(Problem((), "excel.no_scale", {"scale": rule.scale}))
+            text = given.lower()
             for grade in scale.grades:
                 if text in {grade.key, grade.text.zh.lower(), grade.text.en.lower()}:
                     return grade.key
             raise _CellError(
-                f"{L.cell_text(answer)!r} is not a grade of this item; expected one of "
-                f"{_list(g.text.zh for g in scale.grades)} "
-                f"({_list(g.key for g in scale.grades)})"
-            )
+                Problem(
+                    (), "excel.not_a_grade",
+                    {
+                        "given": given,
+                        "grades": [g.text.zh for g in scale.grades],
+                        "keys": [g.key for g in scale.grades],
+                    },
+                )
+            )  # fmt: skip
         return None
 
     def read_quantity(self, item: Item, rule: QuantityRule, sheet: _Sheet, row: int) -> Any:
@@ -696,25 +723,27 @@ class _Reader:
             try:
                 values[key] = _number(raw, rule.unit, sheet.number_format(row, key))
             except _CellError as exc:
-                exc.column = key  # type: ignore[attr-defined]
+                exc.column = key
                 raise
         for key in ("baseline", "leading"):
             fixed = sourced_number(getattr(rule, key))
             if fixed is not None and key in values:
                 if not math.isclose(float(values[key]), fixed, rel_tol=1e-9, abs_tol=1e-12):
-                    error = _CellError(
-                        f"the {key} is set by the standard ({fixed:g} {rule.unit}); leave the "
-                        "grey cell as it is"
-                    )
-                    error.column = key  # type: ignore[attr-defined]
-                    raise error
+                    raise _CellError(
+                        Problem(
+                            (), "excel.set_by_the_standard",
+                            {"key": f"excel.column.{key}", "fixed": fixed, "unit": rule.unit},
+                        ),
+                        column=key,
+                    )  # fmt: skip
                 del values[key]
         if not values:
             return None
         if "answer" not in values and not rule.derived_from:
             raise _CellError(
-                f"the value is missing (a {'baseline' if 'baseline' in values else 'leading value'}"
-                f" is given); type the value in {rule.unit}"
+                Problem((), "excel.value_missing_with_baseline", {"unit": rule.unit})
+                if "baseline" in values
+                else Problem((), "excel.value_missing_with_leading", {"unit": rule.unit})
             )
         if set(values) == {"answer"}:
             return values["answer"]
@@ -743,13 +772,13 @@ class _Reader:
             }
             if not item_id:
                 if any(not _blank(v) for v in cells.values()):
-                    self.error(
-                        "a product without an item ID; choose the item in the ID column",
-                        sheet=record.name,
-                        row=row,
-                    )
+                    self.error(Problem((), "excel.product_without_id"), sheet=record.name, row=row)
                 continue
-            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": item_id}
+            where: dict[str, Any] = {
+                "sheet": record.name,
+                "row": row,
+                "loc": _row_loc("item", item_id),
+            }
             item = self.items.get(item_id)
             if item is None or not isinstance(item.rule, QuantityRule) or not item.rule.weighted:
                 weighted = [
@@ -758,8 +787,9 @@ class _Reader:
                     if isinstance(i.rule, QuantityRule) and i.rule.weighted
                 ]
                 self.error(
-                    f"{item_id!r} is not an item that takes several products; expected one of "
-                    f"{_list(weighted)}",
+                    Problem(
+                        (), "excel.not_a_product_item", {"given": item_id, "expected": weighted}
+                    ),
                     **where,
                 )
                 continue
@@ -773,7 +803,7 @@ class _Reader:
                         cells["product"], multiline=False, max_length=MAX_LINE
                     )
                 except _CellError as exc:
-                    self.error(str(exc), column=_h(L.PRODUCT_COLUMNS, "product"), **where)
+                    self.error(exc.problem, column=_h(L.PRODUCT_COLUMNS, "product"), **where)
                     failed = True
             for key in ("value", "baseline", "leading", "weight"):
                 if _blank(cells[key]):
@@ -782,7 +812,7 @@ class _Reader:
                 try:
                     entry[key] = _number(cells[key], unit, sheet.number_format(row, key))
                 except _CellError as exc:
-                    self.error(str(exc), column=_h(L.PRODUCT_COLUMNS, key), **where)
+                    self.error(exc.problem, column=_h(L.PRODUCT_COLUMNS, key), **where)
                     failed = True
             if failed:
                 self.bad.add(("item", item.id))
@@ -794,12 +824,14 @@ class _Reader:
                 seen = self.where[("item", item_id)]
                 first = self.product_rows[item_id][0]
                 self.error(
-                    f"answered on its own row (sheet '{seen.sheet}', row {seen.row}) and as "
-                    "products here; use one or the other",
+                    Problem(
+                        (), "excel.answered_twice",
+                        {"other_sheet": seen.sheet, "other_row": seen.row},
+                    ),
                     sheet=first.sheet,
                     row=first.row,
-                    item=item_id,
-                )
+                    loc=_row_loc("item", item_id),
+                )  # fmt: skip
                 self.bad.add(("item", item_id))
                 continue
             self.answers[item_id] = {"products": entries}
@@ -814,20 +846,24 @@ class _Reader:
         specs = {r.key: r for r in activity_rows(self.library.factors)}
         data: dict[str, Any] = {}
         energy: dict[str, Any] = {}
-        rows: dict[tuple[str | int, ...], int] = {}
+        rows: dict[Loc, int] = {}
         problems = False
         for row in sheet.rows():
             key = L.cell_text(sheet.value(row, "key"))
             value = sheet.value(row, "value")
             if not key:
                 if not _blank(value):
-                    self.error("a value on a row without a key", sheet=record.name, row=row)
+                    self.error(Problem((), "excel.value_without_key"), sheet=record.name, row=row)
                     problems = True
                 continue
             spec = specs.get(key)
-            where: dict[str, Any] = {"sheet": record.name, "row": row, "item": key}
+            where: dict[str, Any] = {
+                "sheet": record.name,
+                "row": row,
+                "loc": _activity_loc(spec, key),
+            }
             if spec is None:
-                self.error(f"unknown key {key!r} — the key column must not be changed", **where)
+                self.error(Problem((), "excel.unknown_activity_key", {"given": key}), **where)
                 problems = True
                 continue
             if _blank(value):
@@ -835,11 +871,8 @@ class _Reader:
             try:
                 parsed = self.activity_value(spec, value, sheet.value(row, "unit"))
             except _CellError as exc:
-                self.error(
-                    str(exc),
-                    column=_h(L.ACTIVITY_COLUMNS, getattr(exc, "column", "value")),
-                    **where,
-                )
+                column = _h(L.ACTIVITY_COLUMNS, exc.column or "value")
+                self.error(exc.problem, column=column, **where)
                 problems = True
                 continue
             if spec.kind == "energy":
@@ -871,7 +904,7 @@ class _Reader:
         if spec.kind == "int":
             number = _number(value)
             if not isinstance(number, int):
-                raise _CellError(f"expected a whole year such as 2025, got {value!r}")
+                raise _CellError(Problem((), "excel.not_a_year", {"given": value}))
             return number
         number = _number(value, spec.unit if spec.kind != "energy" else None)
         if spec.kind != "energy":
@@ -879,28 +912,30 @@ class _Reader:
         unit = L.cell_text(unit_cell) or (spec.unit or "")
         chosen = next((u for u in spec.units if u.lower() == unit.lower()), None)
         if chosen is None:
-            error = _CellError(f"unit {unit!r} is not one of {_list(spec.units)}")
-            error.column = "unit"  # type: ignore[attr-defined]
-            raise error
+            raise _CellError(
+                Problem((), "excel.unknown_unit", {"given": unit, "units": list(spec.units)}),
+                column="unit",
+            )
         return activity_key(spec, chosen), number
 
-    def check_activity(
-        self, sheet: str, data: dict[str, Any], rows: Mapping[tuple[str | int, ...], int]
-    ) -> None:
+    def check_activity(self, sheet: str, data: dict[str, Any], rows: Mapping[Loc, int]) -> None:
         factors = self.library.factors
         try:
             activity = parse_activity(data)
             if factors is not None:
                 account(activity, factors)
         except CarbonInputError as exc:
-            for path, message in exc.problems:
-                row = rows.get(tuple(path)) or rows.get(tuple(path[:1]))
-                key = ".".join(str(p) for p in path) or None
-                self.error(message, sheet=sheet, row=row, item=key)
+            value = _h(L.ACTIVITY_COLUMNS, "value")
+            for problem in exc.problems:
+                row = rows.get(problem.loc) or rows.get(problem.loc[:1])
+                column = value if row is not None else None
+                self.result.problems.append(problem.placed(sheet=sheet, line=row, column=column))
             self.result.fatal = True
             return
         except ValueError as exc:
-            self.error(str(exc), sheet=sheet)
+            self.error(
+                Problem((), "excel.activity_not_accounted", {"detail": str(exc)}), sheet=sheet
+            )
             self.result.fatal = True
             return
         self.result.activity = data
@@ -930,55 +965,70 @@ class _Reader:
             doc["related_results"] = related
         return doc
 
-    def locate(self, problem: str) -> tuple[tuple[str, str] | None, Problem]:
-        """Map a problem of parse_answers ('answers.FF-001: …') to the row it came from."""
-        for key in ("profile", "industry_type"):
-            located = self.general_rows.get(key)
-            if problem.startswith(f"{key}: ") and located is not None:
-                message = problem.split(": ", 1)[1]
-                column = L.GENERAL_COLUMNS["value"].header
-                return None, Problem(message, located.sheet, located.row, key, column)
-        kinds = {"answers": "item", "gates": "gate", "related_results": "gate"}
-        for prefix, kind in kinds.items():
-            if not problem.startswith(prefix + "."):
-                continue
-            rest = problem[len(prefix) + 1 :]
-            keys = sorted((k for k in self.where if k[0] == kind), key=lambda k: -len(k[1]))
-            for key in keys:
-                lookup = key[1].replace(":", ".", 1) if prefix == "related_results" else key[1]
-                if not rest.startswith(lookup) or rest[len(lookup) : len(lookup) + 1] not in (
-                    ":",
-                    ".",
-                ):
-                    continue
-                tail = rest[len(lookup) :]
-                message = tail.split(": ", 1)[1] if ": " in tail else tail.lstrip(":. ")
-                located = self.where[key]
-                match = re.match(r"\.products\[(\d+)\]", tail)
-                if match and key[1] in self.product_rows:
-                    index = int(match.group(1))
-                    if index < len(self.product_rows[key[1]]):
-                        located = self.product_rows[key[1]][index]
-                return key, Problem(message, located.sheet, located.row, key[1])
-        return None, Problem(problem)
+    def locate(self, problem: Problem) -> tuple[tuple[str, str] | None, Problem]:
+        """Place a problem of parse_answers at the row (and column) its `loc` came from: the
+        General sheet's for the profile and industry type, an item's or a gate's row, a product's
+        row for `answers.ID.products[i]`. The row key it belongs to, or None when it is not one
+        row's (the problem stays unplaced)."""
+        loc = problem.loc
+        head = loc[0] if loc else None
+        if head in ("profile", "industry_type") and len(loc) == 1:
+            general = self.general_rows.get(str(head))
+            if general is None:
+                return None, problem
+            value = _h(L.GENERAL_COLUMNS, "value")
+            return None, problem.placed(sheet=general.sheet, line=general.row, column=value)
+        if head == "answers" and len(loc) >= 2:
+            key, rest = ("item", str(loc[1])), loc[2:]
+        elif head == "gates" and len(loc) >= 2:
+            key, rest = ("gate", str(loc[1])), loc[2:]
+        elif head == "related_results" and len(loc) >= 3:
+            key, rest = ("gate", f"{loc[1]}:{loc[2]}"), loc[3:]
+        else:
+            return None, problem
+        located = self.where.get(key)
+        if located is None:
+            return None, problem
+        fields = [p for p in rest if isinstance(p, str)]
+        name = fields[-1] if fields else None
+        answer = self.answers.get(key[1]) if key[0] == "item" else None
+        column: str | None
+        if isinstance(answer, Mapping) and "products" in answer:
+            products = self.product_rows.get(key[1], [])
+            index = rest[1] if rest[:1] == ("products",) and len(rest) > 1 else None
+            if isinstance(index, int) and index < len(products):
+                located = products[index]
+            column = (
+                _h(L.PRODUCT_COLUMNS, name)
+                if name in ("value", "baseline", "leading", "weight")
+                else None
+            )
+        elif key[0] == "item":
+            named = {"value": "answer", "baseline": "baseline", "leading": "leading"}.get(
+                name or ""
+            )
+            na = isinstance(answer, Mapping) and answer.get("na") is True
+            column = _h(L.ITEM_COLUMNS, named or ("na_reason" if na else "answer"))
+        else:
+            column = _h(L.GATE_COLUMNS, "variant" if name == "variant" else "answer")
+        return key, problem.placed(sheet=located.sheet, line=located.row, column=column)
 
     def missing_rows(self) -> None:
         for record in self.meta.sheets_with(L.ITEMS):
             gone = [i for i in record.items if i in self.items and ("item", i) not in self.where]
             if gone and record.name not in self.unreadable:
                 self.warn(
-                    f"{len(gone)} item row(s) of the template are not in the workbook "
-                    f"({_list(gone[:8])}{' …' if len(gone) > 8 else ''}); they stay unanswered",
+                    Problem((), "excel.rows_missing", {"n": len(gone), "items": gone})
+                    if len(gone) <= 8
+                    else Problem(
+                        (), "excel.rows_missing_more", {"n": len(gone), "items": gone[:8]}
+                    ),
                     sheet=record.name,
                 )
 
 
 def _h(columns: Mapping[str, Column], key: str) -> str:
     return columns[key].header
-
-
-def _list(values: Any) -> str:
-    return ", ".join(str(v) for v in values)
 
 
 # --- the public function -----------------------------------------------------------------------------
@@ -1013,14 +1063,14 @@ def read_workbook(
         book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged packages
         result.problems.append(
-            Problem(f"the workbook could not be read ({type(exc).__name__}: {exc})")
+            Problem((), "excel.unreadable", {"error": type(exc).__name__, "detail": str(exc)})
         )
         result.fatal = True
         return result
     try:
         meta = L.read_meta(book)
     except MetaError as exc:
-        result.problems.append(Problem(str(exc)))
+        result.problems.append(exc.problem)
         result.fatal = True
         return result
     result.meta = meta
@@ -1036,6 +1086,7 @@ def read_workbook(
     reader = _Reader(book, meta, std, scales, library, result)
     reader.read()
     reader.missing_rows()
+    general = meta.sheets_with(L.GENERAL)
     for key, given, fixed in (
         ("profile", reader.general.get("profile"), profile),
         ("industry_type", reader.general.get("industry_type"), industry_type),
@@ -1043,35 +1094,27 @@ def read_workbook(
         if given and fixed and given != fixed:
             result.warnings.append(
                 Problem(
-                    f"the workbook says {key} {given!r}; the submission's is {fixed!r}, which is "
-                    "used",
-                    sheet=meta.sheets_with(L.GENERAL)[0].name
-                    if meta.sheets_with(L.GENERAL)
-                    else None,
-                    item=key,
+                    (key,), "excel.overridden", {"key": key, "given": given, "fixed": fixed},
+                    sheet=general[0].name if general else None,
                 )
-            )
+            )  # fmt: skip
     skip = set(reader.bad)
     doc = reader.document(profile, industry_type, skip)
-    for _ in range(len(reader.where) + 1):
-        try:
-            parse_answers(doc, std, scales)
-            break
-        except AnswerError as exc:
-            new = False
-            for problem in exc.problems:
-                row_key, located = reader.locate(problem)
-                result.problems.append(located)
-                if row_key is None:
-                    result.fatal = True
-                elif row_key not in skip:
-                    skip.add(row_key)
-                    new = True
-            if not new:
-                break
-            doc = reader.document(profile, industry_type, skip)
+    try:
+        parse_answers(doc, std, scales)
+    except AnswerError as exc:
+        # Every problem is one row's (left out with `valid_rows_only`) or the workbook's (fatal);
+        # parse_answers checks each answer on its own, so the rows left hold none.
+        for problem in exc.problems:
+            row_key, located = reader.locate(problem)
+            result.problems.append(located)
+            if row_key is None:
+                result.fatal = True
+            else:
+                skip.add(row_key)
+        doc = reader.document(profile, industry_type, skip)
     if not doc["answers"] and not doc["gates"] and not doc.get("related_results"):
-        result.warnings.append(Problem("the workbook holds no answers"))
+        result.warnings.append(Problem((), "excel.no_answers"))
     result.problems = _unique(result.problems)
     result.skipped = sorted(key for _, key in skip)
     result.document = doc
@@ -1091,40 +1134,29 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def _standard_for(
     meta: WorkbookMeta, expected: Standard | None, library: Library, result: WorkbookImport
 ) -> Standard:
-    made = f"{meta.standard_id} edition {meta.edition}"
+    made = {"standard": meta.standard_id, "edition": meta.edition}
     if expected is not None:
         if meta.standard_id != expected.id:
-            raise _Fatal(
-                Problem(
-                    f"this workbook was made for {made}, but the answers are for "
-                    f"{expected.id} — download the template of {expected.id}"
-                )
-            )
+            raise _Fatal(Problem((), "excel.other_standard", {**made, "expected": expected.id}))
         std = expected
     else:
         found = library.standards.get(meta.standard_id)
         if found is None:
             raise _Fatal(
                 Problem(
-                    f"this workbook was made for the standard {meta.standard_id!r}, which this "
-                    f"library does not have (it has {_list(sorted(library.standards))})"
+                    (), "excel.standard_not_in_library",
+                    {"standard": meta.standard_id, "known": sorted(library.standards)},
                 )
-            )
+            )  # fmt: skip
         std = found
     if meta.edition != std.edition:
-        raise _Fatal(
-            Problem(
-                f"this workbook was made for {made}; the answers must be for edition "
-                f"{std.edition} — download a new template and copy the answers over"
-            )
-        )
+        raise _Fatal(Problem((), "excel.other_edition", {**made, "expected": std.edition}))
     digest = sha256_of(std)
     if meta.standard_sha256 != digest:
         result.warnings.append(
             Problem(
-                f"the workbook was made from another encoding of {made} (SHA-256 "
-                f"{meta.standard_sha256[:12]}…, now {digest[:12]}…); the answers were checked "
-                "against the current one"
+                (), "excel.other_encoding",
+                {**made, "given": meta.standard_sha256[:12], "current": digest[:12]},
             )
-        )
+        )  # fmt: skip
     return std

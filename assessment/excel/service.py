@@ -22,16 +22,22 @@ from assessment.excel.writer import Filled
 from assessment.storage.db import Database, utcnow
 from assessment.submissions import activity as activity_service
 from standards import Library, Standard, bundled_library
+from standards.problems import Problem
 
 NOTE_PREFIX = "证据说明 Evidence note: "
 
 
 class WorkbookRejected(InvalidInput):
-    """A workbook with problems: nothing was saved. `report` holds every located problem."""
+    """A workbook with problems: nothing was saved. `report` holds every located problem, and
+    `problems` are they; `str()` and `text(lang)` name each one's sheet, row and column."""
 
     def __init__(self, report: WorkbookImport) -> None:
         self.report = report
-        super().__init__([str(p) for p in report.problems])
+        super().__init__(report.problems)
+        self.args = (self.text("en"),)
+
+    def text(self, lang: str = "en") -> str:
+        return "\n".join(p.shown(lang) for p in self.problems)
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class ImportOutcome:
     notes_added: int
     activity_year: int | None = None  # the year of activity data stored
     computed: list[str] = field(default_factory=list)  # items valued from the activity data
-    not_stored: list[str] = field(default_factory=list)  # what the database has no place for
+    not_stored: list[Problem] = field(default_factory=list)  # what the database has no place for
 
 
 def _read_for(
@@ -221,9 +227,7 @@ def import_into_submission(
             notes_added += 1
     not_stored = []
     if report.document.get("related_results"):
-        not_stored.append(
-            "related_results (results of other standards are not kept with a submission)"
-        )
+        not_stored.append(Problem((), "excel.related_not_stored"))
     return ImportOutcome(
         submissions.get_submission(actor, db, submission_id) if (notes_added or year) else saved,
         report,

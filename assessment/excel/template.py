@@ -5,10 +5,16 @@ from __future__ import annotations
 from assessment.excel.questions import LANGS
 from assessment.excel.writer import build_workbook
 from standards import Library, Standard, bundled_library
+from standards.problems import Problem
 
 
 class TemplateError(ValueError):
-    """A template that cannot be made as asked (unknown standard, profile or industry type)."""
+    """A template that cannot be made as asked (unknown standard, profile or industry type);
+    `problem` says which (`str()`: its English)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 def resolve(
@@ -16,24 +22,33 @@ def resolve(
 ) -> tuple[Standard, str | None, str | None]:
     """The standard, and the profile and industry type checked against it."""
     if isinstance(standard, str):
-        try:
-            standard = library.standard(standard)
-        except KeyError as exc:
-            raise TemplateError(str(exc.args[0])) from None
+        if standard not in library.standards:
+            raise TemplateError(
+                Problem(
+                    (), "excel.unknown_standard",
+                    {"given": standard, "known": sorted(library.standards)},
+                )
+            )  # fmt: skip
+        standard = library.standard(standard)
     profiles = [p.id for p in standard.profiles]
     if profile is None and len(profiles) == 1:
         profile = profiles[0]
     if profile is not None and profile not in profiles:
         raise TemplateError(
-            f"profile {profile!r} is not a profile of {standard.id}; expected one of {profiles}"
-        )
+            Problem(
+                (), "excel.unknown_profile",
+                {"given": profile, "standard": standard.id, "expected": profiles},
+            )
+        )  # fmt: skip
     kinds = [t.value for t in standard.industry_types]
     if industry is not None and industry not in kinds:
         if not kinds:
             raise TemplateError(
-                f"{standard.id} has no discrete/process variants; leave the industry type out"
+                Problem((), "excel.no_industry_variants", {"standard": standard.id})
             )
-        raise TemplateError(f"industry type {industry!r}: expected one of {kinds}")
+        raise TemplateError(
+            Problem((), "excel.unknown_industry", {"given": industry, "expected": kinds})
+        )
     return standard, profile, industry
 
 
@@ -55,7 +70,9 @@ def build_template(
     and text stays bilingual, Chinese first.
     """
     if lang not in LANGS:
-        raise TemplateError(f"lang {lang!r}: expected one of {list(LANGS)}")
+        raise TemplateError(
+            Problem((), "excel.unknown_lang", {"given": lang, "expected": list(LANGS)})
+        )
     library = library or bundled_library()
     std, profile, industry = resolve(standard, profile, industry, library)
     return build_workbook(std, library, profile=profile, industry=industry, lang=lang)

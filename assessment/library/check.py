@@ -13,14 +13,17 @@ from pathlib import Path, PurePath
 
 from assessment.accounts.access import require_admin
 from assessment.accounts.principal import Principal
-from standards import DocumentError, Issue, Library, load_library
+from standards import DocumentError, Library, Problem, load_library
 from standards.yamlsafe import DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
 class LibraryCheck:
+    """The outcome of a check: every problem (placed at `filename`, line and column), or the
+    library the upload makes."""
+
     filename: str
-    issues: list[Issue]
+    issues: list[Problem]
     library: Library | None
 
     @property
@@ -39,9 +42,10 @@ def check_upload(actor: Principal, filename: str, data: bytes) -> LibraryCheck:
     require_admin(actor, "check a library document")
     name = _safe_name(filename)
     if len(data) > DEFAULT_MAX_BYTES:
-        issue = Issue(
-            name, 1, 1, f"file is {len(data):,} bytes; the limit is {DEFAULT_MAX_BYTES:,}"
-        )
+        issue = Problem(
+            (), "document.too_large", {"size": len(data), "limit": DEFAULT_MAX_BYTES},
+            file=name, line=1, column=1,
+        )  # fmt: skip
         return LibraryCheck(name, [issue], None)
     with tempfile.TemporaryDirectory(prefix="zhizao-upload-") as folder:
         path = Path(folder) / name
@@ -49,6 +53,6 @@ def check_upload(actor: Principal, filename: str, data: bytes) -> LibraryCheck:
         try:
             library = load_library([path])
         except DocumentError as exc:
-            issues = [Issue(name, i.line, i.column, i.message) for i in exc.issues]
+            issues = [i.placed(file=name) for i in exc.issues]
             return LibraryCheck(name, issues, None)
     return LibraryCheck(name, [], library)

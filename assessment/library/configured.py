@@ -9,7 +9,7 @@ submission keeps its own snapshot, so a setting never changes a result already c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from standards import Library, Sourced, Standard, bundled_library
 from standards.configure import SETTABLE_LABELS, Setting, SettingError, apply_settings
 from standards.configure import not_found_values as open_values
 from standards.models import Label
+from standards.problems import Problem, loc_text
 
 MAX_SOURCE = 2_000
 
@@ -66,20 +67,38 @@ def _note(row: ConfiguredValue) -> str:
     return f"set by an administrator on {row.set_at.date().isoformat()} (zhizao configured value)"
 
 
+def _standard(library: Library, standard_id: str) -> Standard:
+    if standard_id not in library.standards:
+        raise InvalidInput(
+            Problem(
+                (), "configured.unknown_standard",
+                {"id": standard_id, "known": sorted(library.standards)},
+            )
+        )  # fmt: skip
+    return library.standard(standard_id)
+
+
 def current_standard(
     session: Session, standard_id: str, library: Library | None = None
 ) -> Standard:
     """The library's standard with the administrators' values in force applied."""
-    library = library or bundled_library()
-    try:
-        std = library.standard(standard_id)
-    except KeyError as exc:
-        raise InvalidInput(str(exc.args[0])) from None
+    std = _standard(library or bundled_library(), standard_id)
     rows = _in_force(session, std.id, std.edition)
     try:
         return apply_settings(std, _settings(rows))
     except SettingError as exc:  # a setting made for a path the edition no longer has
-        raise InvalidInput(f"configured value of {std.id} {std.edition}: {exc}") from None
+        raise InvalidInput(
+            Problem(
+                (), "configured.stale",
+                {"id": std.id, "edition": std.edition, "problem": _at_path(exc.problem)},
+            )
+        ) from None  # fmt: skip
+
+
+def _at_path(problem: Problem) -> Problem:
+    """A problem of a setting's path, said inside another sentence (which shows no `loc`)."""
+    path = loc_text(problem.loc)
+    return Problem((), "configured.at_path", {"path": path, "problem": replace(problem, loc=())})
 
 
 def list_configurable(
@@ -118,21 +137,24 @@ def set_value(
 ) -> None:
     """Set (or, with value None, withdraw) the value of a NOT FOUND parameter (administrators)."""
     require_admin(actor, "set a configured value")
-    library = library or bundled_library()
-    try:
-        std = library.standard(standard_id)
-    except KeyError as exc:
-        raise InvalidInput(str(exc.args[0])) from None
+    std = _standard(library or bundled_library(), standard_id)
     problems = []
     if label not in {lab.value for lab in SETTABLE_LABELS}:
         problems.append(
-            f"label {label!r}: expected one of {', '.join(lab.value for lab in SETTABLE_LABELS)}"
-        )
+            Problem(
+                (), "configured.unknown_label",
+                {"given": label, "expected": [lab.value for lab in SETTABLE_LABELS]},
+            )
+        )  # fmt: skip
     text = source.strip()
     if value is not None and not text:
-        problems.append("source: say what the value rests on (document number, URL)")
+        problems.append(Problem(("source",), "configured.no_source"))
     if len(text) > MAX_SOURCE:
-        problems.append(f"source: at most {MAX_SOURCE} characters (got {len(text)})")
+        problems.append(
+            Problem(
+                ("source",), "configured.source_too_long", {"max": MAX_SOURCE, "length": len(text)}
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     now = clock()
@@ -144,9 +166,14 @@ def set_value(
             try:
                 apply_settings(std, candidate)
             except SettingError as exc:
-                raise InvalidInput(str(exc)) from None
+                raise InvalidInput(exc.problem) from None
         elif path not in dict(open_values(std)):
-            raise InvalidInput(f"{path}: not a NOT FOUND value of {std.id} {std.edition}")
+            raise InvalidInput(
+                Problem(
+                    tuple(path.split(".")), "setting.not_open",
+                    {"standard": std.id, "edition": std.edition},
+                )
+            )  # fmt: skip
         session.add(
             ConfiguredValue(
                 standard_id=std.id, edition=std.edition, path=path, value=value,

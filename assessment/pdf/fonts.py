@@ -23,6 +23,8 @@ from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from standards.problems import Problem
+
 FONT = "ZhizaoCJK"
 FONT_BOLD = "ZhizaoCJK-Bold"  # the same face: CJK fonts rarely ship a bold; titles fake it
 BUNDLED = Path(__file__).resolve().parent / "assets" / "fonts" / "wqy-microhei.ttc"
@@ -37,6 +39,10 @@ _IGNORED = {"\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"}
 
 class FontError(RuntimeError):
     """The configured font cannot be used (missing file, CFF outlines, embedding forbidden)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.text())
 
 
 class MissingGlyphError(ValueError):
@@ -92,14 +98,13 @@ def register_fonts() -> FontInfo:
         path, index = _configured()
         if not path.is_file():
             source = f"${ENV_FONT}" if os.environ.get(ENV_FONT) else "the bundled font"
-            raise FontError(f"{path}: no such font file ({source})")
+            raise FontError(Problem((str(path),), "pdf.no_font_file", {"source": source}))
         try:
             regular = TTFont(FONT, str(path), subfontIndex=index)
             bold = TTFont(FONT_BOLD, str(path), subfontIndex=index)
         except TTFError as exc:
             raise FontError(
-                f"{path}: reportlab cannot embed this font ({exc}); use a TrueType font "
-                "(.ttf/.ttc with glyf outlines), not CFF/OTF"
+                Problem((str(path),), "pdf.font_not_embeddable", {"detail": str(exc)})
             ) from exc
         pdfmetrics.registerFont(regular)
         pdfmetrics.registerFont(bold)

@@ -2,7 +2,7 @@
 
 The embedded default is a SQLite file under `data/` (WAL, foreign keys on, busy timeout); set
 `DATABASE_URL` (e.g. `postgresql+psycopg://user:pw@host:5432/zhizao`) to scale out. The schema is
-owned by Alembic migrations in assessment/migrations/: `open_database()` — what the app and the CLI
+owned by Alembic migrations in assessment/storage/migrations/: `open_database()` — what the app and the CLI
 call — brings an empty or older database up to the newest revision first.
 
 Every service call runs in one short transaction: `db.read()` or `db.write()`. On SQLite a write
@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_DATA_DIR = "data"
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000")
 _WRITE = "zhizao_write"
+
+
+# China Standard Time (UTC+8 all year): the zone of every date zhizao states — a certificate's
+# issue and expiry dates, a benchmark's year and refresh point, times shown on a page.
+CHINA = timezone(timedelta(hours=8), "CST")
 
 
 def utcnow() -> datetime:

@@ -2,13 +2,14 @@
 
 Portable across SQLite and PostgreSQL: integer ids, strings checked by CHECK constraints instead of
 native enums, JSON stored as text-exact `JSON`, timestamps always timezone-aware UTC in Python.
-Every change to these classes needs an Alembic migration (assessment/migrations/versions/);
+Every change to these classes needs an Alembic migration (assessment/storage/migrations/versions/);
 tests/test_db_schema.py fails when the models and the migrations disagree.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -40,7 +41,22 @@ NAMING = {
 }
 
 ROLES = ("enterprise", "evaluator", "administrator")
-STATES = ("draft", "submitted", "in_review", "returned", "approved", "rejected", "revoked")
+
+
+class Status(StrEnum):
+    """The state of a submission, stored as its value. The transitions between them, and who
+    may take each, are `assessment.submissions.states.ACTIONS`."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+STATES = tuple(str(status) for status in Status)
 SIZE_CLASSES = ("large", "medium", "small", "micro")
 
 

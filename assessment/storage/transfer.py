@@ -21,6 +21,7 @@ from assessment.errors import InvalidInput
 from assessment.storage.db import Database, current_revision, head_revision
 from assessment.storage.tables import TABLE_ORDER, Base, UTCDateTime
 from standards import DocumentError
+from standards.problems import Loc, Problem
 from standards.yamlsafe import parse_json
 
 FORMAT = "zhizao-export"
@@ -71,22 +72,22 @@ def write_export(db: Database, path: Path) -> dict[str, int]:
     return dict(data["counts"])
 
 
-def _decode_rows(model: type[Base], rows: Any, problems: list[str]) -> list[dict[str, Any]]:
+def _decode_rows(model: type[Base], rows: Any, problems: list[Problem]) -> list[dict[str, Any]]:
     table = cast(Table, model.__table__)
     name = table.name
     if not isinstance(rows, list):
-        problems.append(f"tables.{name}: expected a list of rows")
+        problems.append(Problem(("tables", name), "transfer.not_a_list"))
         return []
     columns = {c.name: c for c in table.columns}
     decoded = []
     for index, row in enumerate(rows):
-        where = f"tables.{name}[{index}]"
+        where: Loc = ("tables", name, index)
         if not isinstance(row, dict):
-            problems.append(f"{where}: expected an object")
+            problems.append(Problem(where, "transfer.not_an_object"))
             continue
         unknown = sorted(set(row) - set(columns))
         if unknown:
-            problems.append(f"{where}: unknown column(s) {', '.join(unknown)}")
+            problems.append(Problem(where, "transfer.unknown_columns", {"columns": unknown}))
             continue
         out: dict[str, Any] = {}
         for key, value in row.items():
@@ -101,13 +102,17 @@ def _decode_rows(model: type[Base], rows: Any, problems: list[str]) -> list[dict
                 else:
                     out[key] = value
             except (TypeError, ValueError, KeyError) as exc:
-                problems.append(f"{where}.{key}: cannot read {value!r:.60} ({exc})")
+                problems.append(
+                    Problem(
+                        (*where, key), "transfer.unreadable", {"value": value, "detail": str(exc)}
+                    )
+                )
         if (
             name == "evidence_blobs"
             and "data" in out
             and hashlib.sha256(out["data"]).hexdigest() != out.get("sha256")
         ):
-            problems.append(f"{where}: evidence bytes do not match their SHA-256")
+            problems.append(Problem(where, "transfer.blob_altered"))
         decoded.append(out)
     return decoded
 
@@ -115,23 +120,29 @@ def _decode_rows(model: type[Base], rows: Any, problems: list[str]) -> list[dict
 def import_database(db: Database, data: Any) -> dict[str, int]:
     """Restore an export into an EMPTY database at the same schema revision; all or nothing."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InvalidInput(f'not a zhizao export (expected "format": "{FORMAT}")')
+        raise InvalidInput(Problem((), "transfer.not_an_export", {"format": FORMAT}))
     if data.get("format_version") != FORMAT_VERSION:
         raise InvalidInput(
-            f"export format version {data.get('format_version')!r}; this zhizao reads "
-            f"version {FORMAT_VERSION}"
-        )
+            Problem(
+                (), "transfer.format_version",
+                {"given": data.get("format_version"), "version": FORMAT_VERSION},
+            )
+        )  # fmt: skip
     here = current_revision(db.engine)
     if data.get("schema_revision") != here:
         raise InvalidInput(
-            f"the export is at schema revision {data.get('schema_revision')!r}, this database at "
-            f"{here!r} (newest {head_revision()!r}); upgrade both to the same revision first"
-        )
+            Problem(
+                (), "transfer.schema_revision",
+                {"given": data.get("schema_revision"), "here": here, "head": head_revision()},
+            )
+        )  # fmt: skip
     tables = data.get("tables")
     if not isinstance(tables, dict):
-        raise InvalidInput("export has no `tables`")
+        raise InvalidInput(Problem((), "transfer.no_tables"))
     known = {m.__tablename__ for m in TABLE_ORDER}
-    problems = [f"tables.{n}: unknown table" for n in sorted(set(tables) - known)]
+    problems = [
+        Problem(("tables", n), "transfer.unknown_table") for n in sorted(set(tables) - known)
+    ]
     decoded = {
         m.__tablename__: _decode_rows(m, tables.get(m.__tablename__, []), problems)
         for m in TABLE_ORDER
@@ -145,8 +156,7 @@ def import_database(db: Database, data: Any) -> dict[str, int]:
             existing = session.scalar(select(func.count()).select_from(model.__table__))
             if existing:
                 raise InvalidInput(
-                    f"the database is not empty ({existing} row(s) in {name}); import only "
-                    "restores into an empty database — nothing was imported"
+                    Problem((), "transfer.not_empty", {"rows": existing, "table": name})
                 )
         for model in TABLE_ORDER:
             rows = decoded[model.__tablename__]
@@ -176,4 +186,4 @@ def read_export(path: Path) -> Any:
     try:
         return parse_json(path.read_text(encoding="utf-8"), str(path))
     except DocumentError as exc:
-        raise InvalidInput([f"{issue}" for issue in exc.issues]) from None
+        raise InvalidInput(exc.issues) from None  # each placed at its file, line and column

@@ -28,6 +28,7 @@ from assessment.submissions.states import guard, touch
 from scoring.carbon import CarbonInputError, CarbonResult, check_activity, green_figures
 from standards import Standard, bundled_library
 from standards.models import QuantityRule
+from standards.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,9 @@ class ActivityView:
     updated_by: int | None
 
 
-def _problems(exc: CarbonInputError) -> list[str]:
-    return [
-        f"{'.'.join(str(p) for p in path)}: {message}" if path else message
-        for path, message in exc.problems
-    ]
-
-
 def account_data(
     data: Mapping[str, Any], sector_average: float | None = None
-) -> tuple[CarbonResult | None, list[str]]:
+) -> tuple[CarbonResult | None, list[Problem]]:
     """Check and account activity data with the bundled factors: (result, []) or (None, problems).
 
     The check is `scoring.carbon.check_activity`, the one `zhizao carbon` and the workbook import
@@ -57,13 +51,13 @@ def account_data(
     """
     factors = bundled_library().factors
     if factors is None:
-        return None, ["the factor library has no `factors` document (carbon-factors.yaml)"]
+        return None, [Problem((), "carbon.no_factor_library")]
     try:
         return check_activity(dict(data), factors, sector_average_L=sector_average), []
     except CarbonInputError as exc:
-        return None, _problems(exc)
+        return None, exc.problems
     except ValueError as exc:  # a broken factor library, e.g. no factor_lag_years
-        return None, [str(exc)]
+        return None, [Problem((), "carbon.broken_factor_library", {"detail": str(exc)})]
 
 
 def save_activity(
@@ -136,7 +130,7 @@ def latest_activity(actor: Principal, db: Database, submission_id: int) -> Activ
 
 def carbon_for(
     actor: Principal, db: Database, submission_id: int
-) -> tuple[CarbonResult | None, list[str]]:
+) -> tuple[CarbonResult | None, list[Problem]]:
     """The accounting of the submission's newest stored year (None, [] when there is none)."""
     view = latest_activity(actor, db, submission_id)
     if view is None:

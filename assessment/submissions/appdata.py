@@ -1,7 +1,7 @@
 """Read models for the Streamlit app: results with their derived views, questionnaire groups and
 progress, the evaluator's queue and the self-assessed vs evaluated comparison.
 
-Nothing here changes data; every read goes through the tenant filters in access.py, and every
+Nothing here changes data; every read goes through the tenant filters in accounts/access.py, and every
 score is the engine's (`scoring.score`) on the stored answers.
 """
 
@@ -27,6 +27,7 @@ from scoring.applicability import applicable_items
 from scoring.crosswalk import derived_views
 from standards import Standard, Text, bundled_library
 from standards.models import Applicability, Item, NodeLevel, Scale
+from standards.problems import Problem
 
 Which = Literal["live", "self", "final", "evaluated"]
 
@@ -328,5 +329,5 @@ def evaluator_name(db: Database, user_id: int | None) -> str | None:
     with db.read() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise NotFound(f"account {user_id} not found")
+            raise NotFound(Problem((), "submission.account_not_found", {"id": user_id}))
         return user.display_name

@@ -25,6 +25,7 @@ from assessment.submissions.states import (
     guard,
 )
 from assessment.text import clean_text
+from standards.problems import Loc, Problem
 
 MAX_COMMENT = 10_000
 
@@ -39,11 +40,11 @@ class CommentView:
     created_at: datetime
 
 
-def require_text(value: str | None, what: str) -> str:
+def require_text(value: str | None, what: str | Loc) -> str:
     """A required multi-line text (reason, comment): not blank, no control characters, capped."""
     text = clean_text(value or "", what, max_length=MAX_COMMENT, multiline=True)
     if not text:
-        raise InvalidInput(f"{what}: required, and may not be blank")
+        raise InvalidInput(Problem((what,) if isinstance(what, str) else what, "text.blank"))
     return text
 
 
@@ -59,7 +60,9 @@ def add_comment(
 ) -> CommentView:
     """A public comment (the firm and evaluators read it) or an internal one (evaluators only)."""
     if visibility not in ("public", "internal"):
-        raise InvalidInput(f"visibility {visibility!r}: expected public or internal")
+        raise InvalidInput(
+            Problem(("visibility",), "comment.unknown_visibility", {"given": visibility})
+        )
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
@@ -68,7 +71,13 @@ def add_comment(
         if item_id is not None:
             standard, _ = snapshot_standard(session, sub.standard_sha256)
             if item_id not in {i.id for i in standard.items}:
-                raise InvalidInput(f"comment: item {item_id!r} is not in {standard.id}")
+                raise InvalidInput(
+                    Problem(
+                        ("comment",),
+                        "submission.unknown_item",
+                        {"item": item_id, "id": standard.id},
+                    )
+                )
         comment = Comment(
             submission_id=sub.id,
             author_id=actor.user_id,

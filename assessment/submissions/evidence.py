@@ -33,6 +33,7 @@ from assessment.storage.tables import EvidenceBlob, EvidenceFile, Submission
 from assessment.submissions.snapshots import snapshot_standard
 from assessment.submissions.states import guard, touch
 from assessment.text import clean_text
+from standards.problems import Problem
 
 MAX_BYTES = int(os.environ.get("ZHIZAO_EVIDENCE_MAX_BYTES", str(20 * 1024 * 1024)))
 MAX_NAME = 200
@@ -86,8 +87,8 @@ _LOOKS_LIKE = (
 )
 
 
-def _reject(filename: str, why: str) -> EvidenceRejected:
-    return EvidenceRejected(f"evidence file {filename!r}: {why}")
+def _reject(filename: str, why: Problem) -> EvidenceRejected:
+    return EvidenceRejected(Problem((), "evidence.rejected", {"name": filename, "why": why}))
 
 
 def _ooxml(data: bytes, filename: str) -> Kind:
@@ -99,31 +100,21 @@ def _ooxml(data: bytes, filename: str) -> Kind:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             if "[Content_Types].xml" not in names:
-                raise _reject(
-                    filename,
-                    "is a zip archive, not an Office document (no [Content_Types].xml); "
-                    f"accepted: {ACCEPTED}",
-                )
+                raise _reject(filename, Problem((), "evidence.plain_zip", {"accepted": ACCEPTED}))
             macros = macro_content(archive)
     except zipfile.BadZipFile:
-        raise _reject(filename, "starts like a zip file but is not a readable one") from None
+        raise _reject(filename, Problem((), "evidence.broken_zip")) from None
     except PackageRefused as exc:
-        raise _reject(filename, str(exc)) from None
+        raise _reject(filename, exc.problem) from None
     if macros is not None:
-        raise _reject(
-            filename,
-            f"holds macros ({macros}); macro-enabled Office files are not accepted — save it "
-            "without macros (as .docx, .xlsx or .pptx) and upload that",
-        )
+        raise _reject(filename, Problem((), "evidence.macros", {"macros": str(macros)}))
     if any(n.startswith("word/") for n in names):
         return DOCX
     if any(n.startswith("xl/") for n in names):
         return XLSX
     if any(n.startswith("ppt/") for n in names):
         return PPTX
-    raise _reject(
-        filename, "is an Office Open XML package but not a Word, Excel or PowerPoint file"
-    )
+    raise _reject(filename, Problem((), "evidence.other_office_package"))
 
 
 def sniff(data: bytes, filename: str, max_bytes: int | None = None) -> Kind:
@@ -132,11 +123,13 @@ def sniff(data: bytes, filename: str, max_bytes: int | None = None) -> Kind:
     if len(data) > limit:
         raise _reject(
             filename,
-            f"{len(data):,} bytes is larger than the limit of {limit:,} bytes "
-            f"({limit / 1024 / 1024:.0f} MiB); split or compress it",
-        )
+            Problem(
+                (), "evidence.too_large",
+                {"size": len(data), "limit": limit, "mib": limit / 1024 / 1024},
+            ),
+        )  # fmt: skip
     if not data:
-        raise _reject(filename, "is empty")
+        raise _reject(filename, Problem((), "evidence.empty"))
     kind: Kind | None = None
     if data.startswith(b"%PDF-"):
         kind = PDF
@@ -162,15 +155,17 @@ def sniff(data: bytes, filename: str, max_bytes: int | None = None) -> Kind:
                 else "text or an unknown format"
             )
         raise _reject(
-            filename, f"the content is {seen}, not an accepted type; accepted: {ACCEPTED}"
+            filename, Problem((), "evidence.not_accepted", {"seen": seen, "accepted": ACCEPTED})
         )
     suffix = PurePath(filename).suffix.lower()
     if suffix not in kind.extensions:
         raise _reject(
             filename,
-            f"the name says {suffix or 'no extension'} but the content is a {kind.label}; "
-            f"rename it to {kind.extensions[0]} or upload the intended file",
-        )
+            Problem(
+                (), "evidence.disguised" if suffix else "evidence.no_extension",
+                {"suffix": suffix, "kind": kind.label, "rename": kind.extensions[0]},
+            ),
+        )  # fmt: skip
     return kind
 
 
@@ -219,7 +214,7 @@ def add_evidence(
     given = clean_text(filename, "evidence file name", max_length=MAX_PATH)
     name = PurePath(given.replace("\\", "/")).name.strip()
     if not name or len(name) > MAX_NAME:
-        raise InvalidInput(f"evidence file name {filename!r}: 1–{MAX_NAME} characters")
+        raise InvalidInput(Problem((), "evidence.name_length", {"name": filename, "max": MAX_NAME}))
     if note is not None:
         note = clean_text(note, "evidence note", max_length=MAX_NOTE, multiline=True)
     kind = sniff(data, name, max_bytes)
@@ -231,7 +226,12 @@ def add_evidence(
         if item_id is not None:
             standard, _ = snapshot_standard(session, sub.standard_sha256)
             if item_id not in {i.id for i in standard.items}:
-                raise InvalidInput(f"evidence: item {item_id!r} is not in {standard.id}")
+                raise InvalidInput(
+                    Problem(
+                        ("evidence",), "submission.unknown_item",
+                        {"item": item_id, "id": standard.id},
+                    )
+                )  # fmt: skip
         # The state again, in the same statement that touches the submission row, so a file can
         # never slip in after the submission left the firm's hands.
         touch(session, sub, action, now)
@@ -285,7 +285,7 @@ def read_evidence(actor: Principal, db: Database, evidence_id: int) -> tuple[Evi
             .where(EvidenceFile.id == evidence_id, submission_filter(actor))
         ).first()
         if found is None:
-            raise NotFound(f"evidence file {evidence_id} not found")
+            raise NotFound(Problem((), "evidence.not_found", {"id": evidence_id}))
         row, data = found
         if hashlib.sha256(data).hexdigest() != row.blob_sha256:
             raise RuntimeError(f"evidence file {evidence_id}: stored bytes do not match SHA-256")

@@ -44,6 +44,7 @@ from assessment.submissions.views import SubmissionView, view
 from scoring import AnswerError, parse_answers
 from standards import Library, Text, bundled_library, sha256_of
 from standards.editions import items_to_reread
+from standards.problems import Problem
 
 
 def create_submission(
@@ -63,21 +64,26 @@ def create_submission(
     with db.write() as session:
         org = load_organisation(session, actor, org_id)
         if not (actor.is_admin or (actor.role is Role.ENTERPRISE and actor.org_id == org.id)):
-            raise PermissionDenied(
-                "start an assessment: only the firm's members or an administrator may do this"
-            )
+            raise PermissionDenied(Problem(("start an assessment",), "submission.start_not_member"))
         # The library's edition with the values administrators set for its NOT FOUND parameters.
         standard = configured.current_standard(session, standard_id, library)
         profiles = [p.id for p in standard.profiles]
         problems = []
         if profile not in profiles:
-            problems.append(f"profile {profile!r}: expected one of {profiles}")
+            problems.append(
+                Problem(
+                    ("profile",), "submission.unknown_profile",
+                    {"given": profile, "expected": profiles},
+                )
+            )  # fmt: skip
         kind = industry_type or org.industry_type
         if kind is not None and kind not in ("discrete", "process"):
-            problems.append(f"industry type {kind!r}: expected discrete or process")
+            problems.append(
+                Problem(("industry_type",), "submission.unknown_industry_type", {"given": kind})
+            )
         if any(i.industry for i in standard.items) and kind is None:
             problems.append(
-                f"industry type: {standard.id} has discrete/process items; say which the firm is"
+                Problem(("industry_type",), "submission.no_industry_type", {"id": standard.id})
             )
         if problems:
             raise InvalidInput(problems)
@@ -124,11 +130,15 @@ def submit(
         doc = answer_document(sub, answers, gates)
         result = score_document(session, sub, doc)
         if not result.complete:
-            shown = ", ".join(result.missing[:20])
-            more = f" and {len(result.missing) - 20} more" if len(result.missing) > 20 else ""
+            count, shown = len(result.missing), list(result.missing[:20])
             raise InvalidInput(
-                f"submit: {len(result.missing)} mandatory item(s) unanswered: {shown}{more}"
-            )
+                Problem(("submit",), "submission.unanswered", {"count": count, "items": shown})
+                if count <= 20
+                else Problem(
+                    ("submit",), "submission.unanswered_more",
+                    {"count": count, "items": shown, "more": count - 20},
+                )
+            )  # fmt: skip
         before = sub.status
         compare_and_set(
             session, sub, t, expected_version, now, submitted_at=now, self_answers=doc, self_result=result.to_dict(),
@@ -156,7 +166,7 @@ def assign_evaluator(
         t = guard(actor, sub, "assign_evaluator", expected_version)
         evaluator = session.get(User, evaluator_id)
         if evaluator is None or evaluator.role != Role.EVALUATOR.value or not evaluator.active:
-            raise InvalidInput(f"account {evaluator_id} is not an active evaluator")
+            raise InvalidInput(Problem((), "submission.not_an_evaluator", {"id": evaluator_id}))
         before = sub.assigned_evaluator_id
         compare_and_set(
             session, sub, t, expected_version, now,
@@ -187,7 +197,7 @@ def revoke(
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
         t = guard(actor, sub, "revoke", expected_version)
-        text = require_text(reason, "revoke: reason")
+        text = require_text(reason, ("revoke", "reason"))
         before = sub.status
         compare_and_set(session, sub, t, expected_version, now)
         session.add(
@@ -258,14 +268,17 @@ def move_to_edition(
         old, _ = snapshot_standard(session, sub.standard_sha256)
         new = configured.current_standard(session, sub.standard_id, library)
         if sha256_of(new) == sub.standard_sha256:
-            raise InvalidInput(f"submission {sub.id} is already on the current edition")
+            raise InvalidInput(Problem((), "submission.already_current", {"id": sub.id}))
         answers, gates = live_answers(session, sub.id)
         doc = {**answer_document(sub, answers, gates), "edition": new.edition}
         try:
             parse_answers(doc, new, scales_for(new, library))
         except AnswerError as exc:
             raise InvalidInput(
-                [f"the answers do not fit edition {new.edition}: {p}" for p in exc.problems]
+                [
+                    Problem((), "submission.answers_do_not_fit", {"edition": new.edition}),
+                    *exc.problems,
+                ]
             ) from None
         digest = ensure_snapshot(session, new, library, now)
         reread = sorted(items_to_reread(old, new))

@@ -38,6 +38,7 @@ from assessment.submissions.states import (
 from assessment.submissions.views import SubmissionView, view
 from assessment.text import clean_text
 from scoring import AnswerError, parse_answers
+from standards.problems import Problem
 
 KINDS = ("item", "gate")
 
@@ -120,16 +121,15 @@ def decide_item(
     """Accept the firm's answer to an item (or gate), or adjust it to `value` with a reason."""
     now = clock()
     if kind not in KINDS:
-        raise InvalidInput(f"kind {kind!r}: expected item or gate")
+        raise InvalidInput(Problem(("kind",), "review.unknown_kind", {"given": kind}))
     if decision not in ("accept", "adjust"):
-        raise InvalidInput(f"decision {decision!r}: expected accept or adjust")
+        raise InvalidInput(Problem(("decision",), "review.unknown_decision", {"given": decision}))
+    where = ("answers" if kind == "item" else "gates", key)
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
         t = guard(actor, sub, "decide_item", expected_version)
         if (kind, key) not in _answered_keys(sub):
-            raise InvalidInput(
-                f"{kind} {key}: the firm did not answer it; return the submission to ask for it"
-            )
+            raise InvalidInput(Problem(where, "review.not_answered"))
         review = current_review(session, sub)
         decisions = {
             (d.kind, d.key): d
@@ -138,13 +138,13 @@ def decide_item(
             )
         }
         original = (sub.self_answers or {}).get("answers" if kind == "item" else "gates", {})[key]
-        text = clean_text(reason or "", f"{kind} {key}: reason", max_length=MAX_COMMENT,
+        text = clean_text(reason or "", (*where, "reason"), max_length=MAX_COMMENT,
                           multiline=True) or None  # fmt: skip
         if decision == "adjust":
             if value is None:
-                raise InvalidInput(f"{kind} {key}: an adjustment needs the corrected answer")
+                raise InvalidInput(Problem(where, "review.adjust_without_value"))
             if text is None:
-                raise InvalidInput(f"{kind} {key}: an adjustment needs a reason")
+                raise InvalidInput(Problem(where, "review.adjust_without_reason"))
             trial = [d for k, d in decisions.items() if k != (kind, key)]
             trial.append(ItemDecision(kind=kind, key=key, decision="adjust", value=value))
             standard, scales = snapshot_standard(session, sub.standard_sha256)
@@ -246,7 +246,7 @@ def return_to_firm(
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
         t = guard(actor, sub, "return_to_firm", expected_version)
-        text = require_text(comment, "return to firm: a comment for the firm")
+        text = require_text(comment, ("return to the firm", "comment"))
         before = sub.status
         compare_and_set(session, sub, t, expected_version, now)
         review, _ = _finish_review(session, sub, "returned", now)
@@ -282,11 +282,15 @@ def approve(
         )
         undecided = sorted(_answered_keys(sub) - {(d.kind, d.key) for d in decisions})
         if undecided:
-            shown = ", ".join(key for _, key in undecided[:15])
             raise InvalidInput(
-                f"approve: {len(undecided)} answered item(s) have no decision yet ({shown}"
-                f"{' …' if len(undecided) > 15 else ''}); accept or adjust them first"
-            )
+                Problem(
+                    ("approve",), "review.undecided",
+                    {
+                        "count": len(undecided), "items": [key for _, key in undecided[:15]],
+                        "more": " …" if len(undecided) > 15 else "",
+                    },
+                )
+            )  # fmt: skip
         doc = _evaluated(sub, decisions)
         result = score_document(session, sub, doc)
         before = sub.status
@@ -317,7 +321,7 @@ def reject(
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
         t = guard(actor, sub, "reject", expected_version)
-        text = require_text(reason, "reject: reason")
+        text = require_text(reason, ("reject", "reason"))
         before = sub.status
         compare_and_set(session, sub, t, expected_version, now, decided_at=now)
         review, _ = _finish_review(session, sub, "rejected", now)

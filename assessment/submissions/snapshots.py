@@ -20,6 +20,7 @@ from assessment.storage.tables import (
 from scoring import AnswerError, Result, parse_answers, score
 from standards import Library, Standard, sha256_of
 from standards.models import SatisfactionRule, Scale
+from standards.problems import Problem
 
 _STANDARDS: dict[str, tuple[Standard, dict[str, Scale]]] = {}
 
@@ -60,7 +61,7 @@ def snapshot_standard(session: Session, digest: str) -> tuple[Standard, dict[str
         return cached
     snap = session.get(StandardSnapshot, digest)
     if snap is None:
-        raise NotFound(f"standard snapshot {digest[:12]}… missing")
+        raise NotFound(Problem((), "submission.snapshot_missing", {"digest": digest[:12]}))
     standard = Standard.model_validate(snap.body)
     if sha256_of(standard) != digest:
         raise RuntimeError(f"standard snapshot {digest[:12]}… does not match its SHA-256")

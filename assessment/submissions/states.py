@@ -31,20 +31,8 @@ from assessment.accounts.access import is_assigned, is_member
 from assessment.accounts.principal import Principal
 from assessment.benchmark import store as benchmark_store
 from assessment.errors import Conflict, InvalidTransition, PermissionDenied
-from assessment.storage.tables import Review, Submission
-
-
-class Status(StrEnum):
-    """The state of a submission (stored as its value)."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    IN_REVIEW = "in_review"
-    RETURNED = "returned"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    REVOKED = "revoked"
-
+from assessment.storage.tables import Review, Status, Submission
+from standards.problems import Problem
 
 DRAFT, SUBMITTED, IN_REVIEW, RETURNED = (
     Status.DRAFT,
@@ -153,21 +141,30 @@ def require_party(actor: Principal, name: str) -> Action:
     loaded (they learn nothing about the submission)."""
     action = ACTIONS[name]
     if action.party is Party.ADMIN and not actor.is_admin:
-        raise PermissionDenied(f"{action.doing}: only {action.party.value} may do this")
+        raise PermissionDenied(
+            Problem((action.doing,), "submission.wrong_party", {"party": action.party.name})
+        )
     return action
 
 
-def _states(states: frozenset[Status]) -> str:
-    return "any state" if states == ANY_STATE else " or ".join(sorted(states))
+def _not_now(action: Action, sub: Submission, *, now: bool = False) -> InvalidTransition:
+    """The action is not possible in the submission's state (`now`: it changed meanwhile)."""
+    return InvalidTransition(
+        Problem(
+            (action.doing,), "submission.not_now" if now else "submission.not_in_state",
+            {"id": sub.id, "status": str(sub.status), "states": sorted(map(str, action.sources))},
+        )
+    )  # fmt: skip
 
 
 def check_version(sub: Submission, expected: int) -> None:
     if sub.version != expected:
         raise Conflict(
-            f"submission {sub.id} was changed by someone else since you loaded it (you had "
-            f"version {expected}, it is now version {sub.version}); nothing was saved — reload it "
-            "and apply your change again"
-        )
+            Problem(
+                (), "submission.changed_meanwhile",
+                {"id": sub.id, "expected": expected, "version": sub.version},
+            )
+        )  # fmt: skip
 
 
 def guard(
@@ -177,13 +174,13 @@ def guard(
     action = ACTIONS[name]
     if not may(actor, sub, action):
         raise PermissionDenied(
-            f"{action.doing}: only {action.party.value} may do this to submission {sub.id}"
-        )
+            Problem(
+                (action.doing,), "submission.wrong_party_for",
+                {"party": action.party.name, "id": sub.id},
+            )
+        )  # fmt: skip
     if sub.status not in action.sources:
-        raise InvalidTransition(
-            f"{action.doing}: submission {sub.id} is {sub.status}; this is possible only when it "
-            f"is {_states(action.sources)}"
-        )
+        raise _not_now(action, sub)
     if expected_version is not None:
         check_version(sub, expected_version)
     return action
@@ -214,10 +211,7 @@ def compare_and_set(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(sub)
         check_version(sub, expected)
-        raise InvalidTransition(
-            f"{action.doing}: submission {sub.id} is {sub.status} now; this is possible only "
-            f"when it is {_states(action.sources)}"
-        )
+        raise _not_now(action, sub, now=True)
     session.refresh(sub)
     benchmark_store.refresh(session, [sub])  # the benchmark's row moves with the submission
 
@@ -233,10 +227,7 @@ def touch(session: Session, sub: Submission, action: Action, now: datetime) -> N
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(sub)
-        raise InvalidTransition(
-            f"{action.doing}: submission {sub.id} is {sub.status}; this is possible only when it "
-            f"is {_states(action.sources)}"
-        )
+        raise _not_now(action, sub)
 
 
 def transition_audit(
@@ -257,5 +248,5 @@ def current_review(session: Session, sub: Submission) -> Review:
         .order_by(Review.round.desc())
     ).first()
     if review is None:
-        raise InvalidTransition(f"submission {sub.id} has no open review")
+        raise InvalidTransition(Problem((), "submission.no_open_review", {"id": sub.id}))
     return review

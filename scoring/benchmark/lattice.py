@@ -34,6 +34,7 @@ import numpy as np
 from scoring.benchmark.stats import BoolArray, FloatArray, IntArray
 from standards.classifications import ClassificationLibrary, CodeScheme, SizeRule
 from standards.models import Text
+from standards.problems import Problem
 
 MIN_COHORT = 5
 
@@ -58,7 +59,11 @@ def size_class(employees: int, revenue: float, rule: SizeRule) -> str:
 
 
 class BenchmarkError(ValueError):
-    """A cohort that is not a node of the lattice (e.g. a 4-digit industry code)."""
+    """A cohort that is not a node of the lattice (e.g. a 4-digit industry code); `problem`."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.text())
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,14 @@ class CodeLevels:
                 pad is not None and code == self.written(code[:digits], index)
             ):
                 return index
-        shown = " or ".join(f"{key} ({pad or digits} digits)" for key, digits, pad in self.levels)
-        raise BenchmarkError(f"{self.name} code {code!r} names no cohort level; use a {shown} code")
+        levels = [{"level": key, "digits": pad or digits} for key, digits, pad in self.levels]
+        shown = " or ".join(f"{level['level']} ({level['digits']} digits)" for level in levels)
+        raise BenchmarkError(
+            Problem(
+                (), "benchmark.no_cohort_level",
+                {"scheme": self.name, "code": code, "levels": shown},
+            )
+        )  # fmt: skip
 
     def key(self, code: str) -> str:
         return self.levels[self.level_of(code)][0]
@@ -334,8 +345,11 @@ class Lattice:
             self.region.level_of(cohort.region)
         if cohort.size is not None and cohort.size not in self.sizes:
             raise BenchmarkError(
-                f"size class {cohort.size!r} is not one of {', '.join(self.sizes)}"
-            )
+                Problem(
+                    (), "benchmark.unknown_size_class",
+                    {"given": cohort.size, "sizes": list(self.sizes)},
+                )
+            )  # fmt: skip
         return cohort
 
     def supersets(self, cohort: Cohort) -> list[Cohort]:

@@ -15,16 +15,16 @@ from ui.parts.common import db, flash, lang, show_error, show_flashes, status_la
 
 
 def render() -> None:
-    user = auth.require_role(Role.ADMINISTRATOR)
+    actor = auth.require_role(Role.ADMINISTRATOR)
     show_flashes()
     st.title(t("assign.title"))
     st.caption(t("assign.intro"))
-    rows = appdata.review_queue(user, db(), statuses=sorted(submissions.ASSIGNABLE_STATES))
+    rows = appdata.review_queue(actor, db(), statuses=sorted(submissions.ASSIGNABLE_STATES))
     if not rows:
         st.info(t("assign.empty"))
         return
     library = bundled_library()
-    evaluators = [u for u in organisations.list_users(user, db(), role=Role.EVALUATOR) if u.active]
+    evaluators = [u for u in organisations.list_users(actor, db(), role=Role.EVALUATOR) if u.active]
     st.dataframe(
         [
             {
@@ -67,7 +67,7 @@ def render() -> None:
     if c3.button(t("assign.assign"), type="primary", key="assign_button"):
         try:
             submissions.assign_evaluator(
-                user, db(), sid, evaluator, expected_version=by_id[sid].version
+                actor, db(), sid, evaluator, expected_version=by_id[sid].version
             )
         except LifecycleError as exc:
             show_error(exc)

@@ -15,7 +15,7 @@ ROLES = {r.value for r in Role}
 
 
 def render() -> None:
-    user = auth.require_role(Role.ADMINISTRATOR)
+    actor = auth.require_role(Role.ADMINISTRATOR)
     st.title(t("audit.title"))
     c1, c2, c3 = st.columns(3)
     submission = c1.number_input(
@@ -26,7 +26,7 @@ def render() -> None:
         t("audit.limit"), min_value=10, max_value=5000, value=500, step=50, key="audit_limit"
     )
     entries = records.audit_trail(
-        user, db(), submission_id=int(submission) if submission else None, limit=100_000
+        actor, db(), submission_id=int(submission) if submission else None, limit=100_000
     )
     if action.strip():
         entries = [e for e in entries if action.strip() in e.action]

@@ -49,13 +49,13 @@ def registry(certs: list[CertificateView]) -> None:
     )
 
 
-def issue_section(user: Principal, certs: list[CertificateView]) -> None:
+def issue_section(actor: Principal, certs: list[CertificateView]) -> None:
     st.subheader(t("certs.issue_title"))
     st.caption(t("certs.issue_intro"))
     try:
         issuer = configured_issuer()
     except KeyProblem as exc:
-        st.warning(t("certs.issuer_problem", problem=md(exc)))
+        st.warning(t("certs.issuer_problem", problem=md(exc.text(lang()))))
         issuer = None
     else:
         if issuer is None:
@@ -64,7 +64,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
             st.caption(t("certs.issuer_demo", fingerprint=issuer.fingerprint[:16]))
         else:
             st.caption(t("certs.issuer", name=md(issuer.name), fingerprint=issuer.fingerprint[:16]))
-    waiting = certificates.awaiting_certificate(user, db())
+    waiting = certificates.awaiting_certificate(actor, db())
     if not waiting:
         st.info(t("certs.none_to_issue"))
         return
@@ -87,7 +87,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
         disabled=issuer is None,
     ):
         try:
-            issued = certificates.issue_certificate(user, db(), sid)
+            issued = certificates.issue_certificate(actor, db(), sid)
         except LifecycleError as exc:
             show_error(exc)
         else:
@@ -96,7 +96,7 @@ def issue_section(user: Principal, certs: list[CertificateView]) -> None:
             st.rerun()
 
 
-def certificate_section(user: Principal, certs: list[CertificateView]) -> None:
+def certificate_section(actor: Principal, certs: list[CertificateView]) -> None:
     if not certs:
         return
     st.subheader(t("certs.manage_title"))
@@ -132,13 +132,13 @@ def certificate_section(user: Principal, certs: list[CertificateView]) -> None:
             )
         )
         return
-    certificate_button(user, cert, key=f"cert-{cert.number}")
+    certificate_button(actor, cert, key=f"cert-{cert.number}")
     with st.form("cert_revoke_form"):
         st.caption(t("certs.cert_revoke_intro"))
         reason = st.text_area(t("certs.cert_reason"), key="cert_revoke_reason")
         if st.form_submit_button(t("certs.cert_revoke")):
             try:
-                certificates.revoke_certificate(user, db(), cert.number, reason)
+                certificates.revoke_certificate(actor, db(), cert.number, reason)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -146,10 +146,10 @@ def certificate_section(user: Principal, certs: list[CertificateView]) -> None:
                 st.rerun()
 
 
-def result_section(user: Principal) -> None:
+def result_section(actor: Principal) -> None:
     st.subheader(t("certs.revoke_title"))
     st.caption(t("certs.revoke_intro"))
-    approved = submissions.list_submissions(user, db(), status=submissions.APPROVED)
+    approved = submissions.list_submissions(actor, db(), status=submissions.APPROVED)
     if not approved:
         st.info(t("certs.no_approved"))
         return
@@ -165,7 +165,7 @@ def result_section(user: Principal) -> None:
         if st.form_submit_button(t("certs.revoke"), type="primary"):
             try:
                 submissions.revoke(
-                    user, db(), sid, reason=reason, expected_version=by_id[sid].version
+                    actor, db(), sid, reason=reason, expected_version=by_id[sid].version
                 )
             except LifecycleError as exc:
                 show_error(exc)
@@ -175,15 +175,15 @@ def result_section(user: Principal) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.ADMINISTRATOR)
+    actor = auth.require_role(Role.ADMINISTRATOR)
     show_flashes()
     st.title(t("certs.title"))
-    certs = records.list_certificates(user, db())
+    certs = records.list_certificates(actor, db())
     registry(certs)
-    issue_section(user, certs)
-    certificate_section(user, certs)
+    issue_section(actor, certs)
+    certificate_section(actor, certs)
     st.divider()
-    result_section(user)
+    result_section(actor)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from ui.parts.common import (
     db,
     flash,
     labeller,
+    lang,
     md,
     number,
     profile_name,
@@ -43,11 +44,11 @@ def parameter_name(std: Standard, path: str) -> str:
     return path
 
 
-def configured_values(user: Principal) -> None:
+def configured_values(actor: Principal) -> None:
     """Values the library leaves NOT FOUND: what is in force, and a form to set one."""
     st.subheader(t("admin_library.pending"))
     st.caption(t("admin_library.pending_intro"))
-    found = configured.list_configurable(user, db())
+    found = configured.list_configurable(actor, db())
     standards = bundled_library().standards
     st.dataframe(
         [
@@ -99,7 +100,7 @@ def configured_values(user: Principal) -> None:
     item = found[chosen]
     try:
         configured.set_value(
-            user, db(), standard_id=item.standard_id, path=item.path,
+            actor, db(), standard_id=item.standard_id, path=item.path,
             value=None if withdraw else value, label=label, source=source,
         )  # fmt: skip
     except LifecycleError as exc:
@@ -110,18 +111,18 @@ def configured_values(user: Principal) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.ADMINISTRATOR)
+    actor = auth.require_role(Role.ADMINISTRATOR)
     show_flashes()
     st.title(t("admin_library.title"))
     standards = sorted(bundled_library().standards.values(), key=lambda s: s.id)
     library_table(standards)
-    configured_values(user)
+    configured_values(actor)
     st.subheader(t("admin_library.check"))
     st.caption(t("admin_library.check_intro"))
     upload = st.file_uploader(t("admin_library.upload"), type=["yaml", "yml"], key="library_upload")
     if upload is None:
         return
-    result = check_upload(user, upload.name, upload.getvalue())
+    result = check_upload(actor, upload.name, upload.getvalue())
     if result.library is not None:
         found = [f"{tr(s.title)} ({s.id} {s.edition})" for s in result.library.standards.values()]
         st.success(t("admin_library.valid", name=md(result.filename), n=len(found)))
@@ -135,7 +136,7 @@ def render() -> None:
             {
                 t("admin_library.line"): i.line,
                 t("admin_library.column"): i.column,
-                t("admin_library.problem"): i.message,
+                t("admin_library.problem"): i.text(lang()),
             }
             for i in result.issues
         ],

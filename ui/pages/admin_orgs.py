@@ -1,4 +1,4 @@
-"""Administrator: organisations (统一社会信用代码 checked by the service) and user accounts."""
+"""Administrator: organisations (统一社会信用代码 checked by the service) and accounts."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from ui.parts import auth
 from ui.parts.common import db, labeller, lang, md, show_error, show_flashes, t, when
 
 
-def org_section(user: auth.Principal) -> None:
-    orgs = organisations.list_organisations(user, db())
+def org_section(actor: auth.Principal) -> None:
+    orgs = organisations.list_organisations(actor, db())
     st.subheader(t("orgs.organisations"))
     known, names = regions(), divisions()
     st.dataframe(
@@ -83,7 +83,7 @@ def org_section(user: auth.Principal) -> None:
         if st.form_submit_button(t("orgs.create_button"), type="primary"):
             try:
                 org = organisations.create_organisation(
-                    user,
+                    actor,
                     db(),
                     name=name,
                     credit_code=code,
@@ -100,10 +100,10 @@ def org_section(user: auth.Principal) -> None:
                 st.success(t("orgs.created", name=md(org.name), id=org.id))
 
 
-def user_section(user: auth.Principal) -> None:
+def user_section(actor: auth.Principal) -> None:
     st.subheader(t("orgs.users"))
-    users = organisations.list_users(user, db())
-    orgs = {o.id: o.name for o in organisations.list_organisations(user, db())}
+    users = organisations.list_users(actor, db())
+    orgs = {o.id: o.name for o in organisations.list_organisations(actor, db())}
     st.dataframe(
         [
             {
@@ -130,7 +130,7 @@ def user_section(user: auth.Principal) -> None:
             key="unlock_pick",
         )
         if st.button(t("orgs.unlock"), key="unlock"):
-            organisations.unlock_user(user, db(), pick)
+            organisations.unlock_user(actor, db(), pick)
             st.rerun()
     with st.expander(t("orgs.create_user"), icon=":material/person_add:"), st.form("user_form"):
         c1, c2 = st.columns(2)
@@ -155,7 +155,7 @@ def user_section(user: auth.Principal) -> None:
             password = generate_password()
             try:
                 created = organisations.create_user(
-                    user,
+                    actor,
                     db(),
                     email=email,
                     role=role,
@@ -171,11 +171,11 @@ def user_section(user: auth.Principal) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.ADMINISTRATOR)
+    actor = auth.require_role(Role.ADMINISTRATOR)
     show_flashes()
     st.title(t("orgs.title"))
-    org_section(user)
-    user_section(user)
+    org_section(actor)
+    user_section(actor)
 
 
 if __name__ == "__main__":

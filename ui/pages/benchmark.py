@@ -554,14 +554,14 @@ def _carbon(result: Benchmark, with_firm: bool) -> None:
 
 
 def render(principal: Principal | None = None, lang: str | None = None) -> None:
-    """The benchmark page for the signed-in user (or the principal given, e.g. in tests)."""
+    """The benchmark page for the signed-in actor (or the principal given, e.g. in tests)."""
     from ui.parts import auth  # noqa: PLC0415 - the page may be drawn on its own in tests
 
     if lang is not None:
         st.session_state["lang"] = lang
-    user = principal or auth.current_user()
+    actor = principal or auth.current_user()
     st.title(t("bench.title"))
-    if user is None:
+    if actor is None:
         st.warning(t("auth.sign_in_first"))
         return
     st.caption(t("bench.intro", k=MIN_COHORT, m=MIN_COHORT - 1))
@@ -574,15 +574,15 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
     standard_id, edition, year = chosen
 
     firm_view = True
-    org_id = user.org_id
-    if user.role is Role.ADMINISTRATOR:
+    org_id = actor.org_id
+    if actor.role is Role.ADMINISTRATOR:
         view = _choose(
             st.segmented_control, t("bench.view"), ["region", "firm"], "bm_view", "region",
             format_func=lambda v: t(f"bench.view_{v}"), required=True,
         )  # fmt: skip
         firm_view = view == "firm"
-    if firm_view and user.role is not Role.ENTERPRISE:
-        orgs = [o for o in organisations.list_organisations(user, database) if not o.synthetic]
+    if firm_view and actor.role is not Role.ENTERPRISE:
+        orgs = [o for o in organisations.list_organisations(actor, database) if not o.synthetic]
         if not orgs:
             st.info(t("bench.no_data"))
             return
@@ -597,7 +597,7 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
                 st.info(t("bench.no_data"))
                 return
             facts = firm_facts(
-                user, database, org_id, Query(standard=standard_id, edition=edition, year=year)
+                actor, database, org_id, Query(standard=standard_id, edition=edition, year=year)
             )
             options = _firm_options(facts)
         else:
@@ -609,9 +609,9 @@ def render(principal: Principal | None = None, lang: str | None = None) -> None:
             size=size, include_self=include_self,
         )  # fmt: skip
         if firm_view and org_id is not None:
-            result = firm_benchmark(user, database, org_id, query)
+            result = firm_benchmark(actor, database, org_id, query)
         else:
-            result = cohort_benchmark(user, database, query)
+            result = cohort_benchmark(actor, database, query)
     except LifecycleError as exc:
         show_error(exc)
         return

@@ -228,7 +228,7 @@ def show_result(result: CarbonResult) -> None:
         st.warning(t("carbon.unofficial", labels=", ".join(result.unofficial_labels)))
 
 
-def green_section(user: Any, sub: submissions.SubmissionView, result: CarbonResult) -> None:
+def green_section(actor: Any, sub: submissions.SubmissionView, result: CarbonResult) -> None:
     st.subheader(t("carbon.green"))
     figures = green_figures(result)
     units = {
@@ -249,7 +249,7 @@ def green_section(user: Any, sub: submissions.SubmissionView, result: CarbonResu
         width="stretch",
         key="green_figures",
     )
-    std = appdata.submission_standard(user, db(), sub.id)
+    std = appdata.submission_standard(actor, db(), sub.id)
     derived = activity.derived_items(std)
     if not derived:
         st.caption(t("carbon.green_other"))
@@ -262,7 +262,7 @@ def green_section(user: Any, sub: submissions.SubmissionView, result: CarbonResu
         answers = activity.green_answers(std, result, sub.answers)
         try:
             submissions.save_answers(
-                user, db(), sub.id, expected_version=sub.version, answers=answers
+                actor, db(), sub.id, expected_version=sub.version, answers=answers
             )
         except Conflict:
             st.error(t("q.conflict"))
@@ -275,24 +275,24 @@ def green_section(user: Any, sub: submissions.SubmissionView, result: CarbonResu
 
 
 def render() -> None:
-    user = auth.require_role(Role.ENTERPRISE)
+    actor = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("carbon.title"))
     st.caption(t("carbon.intro"))
-    sub = pick_submission(user, key="c_pick", prefer=submissions.EDITABLE_STATES)
+    sub = pick_submission(actor, key="c_pick", prefer=submissions.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         return
-    std = appdata.submission_standard(user, db(), sub.id)
+    std = appdata.submission_standard(actor, db(), sub.id)
     st.caption(f"#{sub.id} · {standard_title(std)}")
     editable = sub.status in submissions.EDITABLE_STATES
-    stored = activity.latest_activity(user, db(), sub.id)
+    stored = activity.latest_activity(actor, db(), sub.id)
     if not editable:
         st.info(t("carbon.read_only"))
     data = activity_form(sub.id, stored.data if stored else None, editable)
     if data is not None:
         try:
-            activity.save_activity(user, db(), sub.id, data)
+            activity.save_activity(actor, db(), sub.id, data)
         except LifecycleError as exc:
             show_error(exc)
         else:
@@ -303,10 +303,10 @@ def render() -> None:
         return
     result, problems = activity.account_data(stored.data)
     if result is None:
-        st.error("\n".join(f"- {md(p)}" for p in problems))
+        st.error("\n".join(f"- {md(p.text(lang()))}" for p in problems))
         return
     show_result(result)
-    green_section(user, sub, result)
+    green_section(actor, sub, result)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import streamlit as st
 from assessment import submissions
 from assessment.accounts.principal import Role
 from assessment.submissions import appdata
+from assessment.submissions.states import Status
 from ui.parts import auth
 from ui.parts.common import (
     db,
@@ -24,19 +25,19 @@ from ui.parts.widgets import open_submission
 
 
 def render() -> None:
-    user = auth.require_role(Role.ENTERPRISE)
+    actor = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("home.title"))
-    subs = submissions.list_submissions(user, db())
+    subs = submissions.list_submissions(actor, db())
     if not subs:
         st.info(t("home.empty"))
         st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
         return
     st.caption(t("home.intro", n=len(subs)))
-    certs = current_certificates(user)
+    certs = current_certificates(actor)
     for summary in reversed(subs):
-        sub = submissions.get_submission(user, db(), summary.id)
-        std = appdata.submission_standard(user, db(), sub.id)
+        sub = submissions.get_submission(actor, db(), summary.id)
+        std = appdata.submission_standard(actor, db(), sub.id)
         with st.container(border=True, key=f"card-{sub.id}"):
             head, status = st.columns([4, 1])
             head.markdown(
@@ -48,7 +49,7 @@ def render() -> None:
             st.caption(f"{t('home.updated')}: {when(sub.updated_at)}")
             cols = st.columns(3)
             if result is None:
-                live = appdata.live_result(user, db(), sub.id)
+                live = appdata.live_result(actor, db(), sub.id)
                 done = appdata.progress(live, [i.id for i in live.items])
                 cols[0].metric(
                     t("home.live_score"), f"{number(live.total)} / {number(live.max_total)}"
@@ -92,16 +93,19 @@ def render() -> None:
                 open_submission(sub.id, "ui/pages/carbon.py")
 
 
+STATUS_COLOUR = {
+    Status.DRAFT: "gray",
+    Status.RETURNED: "orange",
+    Status.SUBMITTED: "blue",
+    Status.IN_REVIEW: "blue",
+    Status.APPROVED: "green",
+    Status.REJECTED: "red",
+    Status.REVOKED: "red",
+}
+
+
 def _colour(status: str) -> str:
-    return {
-        "draft": "gray",
-        "returned": "orange",
-        "submitted": "blue",
-        "in_review": "blue",
-        "approved": "green",
-        "rejected": "red",
-        "revoked": "red",
-    }[status]
+    return STATUS_COLOUR[Status(status)]
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import streamlit as st
 
-from assessment.cli.standards import summary
+from assessment.library.summary import summary
 from scoring.applicability import item_applicability
 from standards import Sourced, Standard, bundled_library
 from standards.models import (

@@ -15,10 +15,10 @@ from ui.parts.widgets import open_submission
 
 
 def render() -> None:
-    user = auth.require_role(Role.ENTERPRISE)
+    actor = auth.require_role(Role.ENTERPRISE)
     st.title(t("new.title"))
     st.caption(t("new.intro"))
-    org = organisations.get_organisation(user, db(), user.org_id or 0)
+    org = organisations.get_organisation(actor, db(), actor.org_id or 0)
     st.markdown(f"**{t('new.organisation')}:** {md(org.name)}")
     library = bundled_library()
     standards = sorted(
@@ -61,7 +61,7 @@ def render() -> None:
     if st.button(t("new.create"), type="primary", key="new_create"):
         try:
             sub = submissions.create_submission(
-                user,
+                actor,
                 db(),
                 org_id=org.id,
                 standard_id=std.id,

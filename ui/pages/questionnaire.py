@@ -79,13 +79,13 @@ def _reload(sid: int) -> None:
 def _save(
     sid: int, *, answers: dict[str, Any] | None = None, gates: dict[str, Any] | None = None
 ) -> None:
-    user = auth.current_user()
+    actor = auth.current_user()
     state = _state(sid)
-    if user is None:
+    if actor is None:
         return
     try:
         view = submissions.save_answers(
-            user, db(), sid, expected_version=state["version"], answers=answers, gates=gates
+            actor, db(), sid, expected_version=state["version"], answers=answers, gates=gates
         )
     except Conflict:
         state["conflict"] = True
@@ -131,14 +131,14 @@ def _on_gate(sid: int, gate: Gate) -> None:
 
 
 def _on_upload(sid: int, item_id: str, nonce: int) -> None:
-    user = auth.current_user()
+    actor = auth.current_user()
     upload = st.session_state.get(_k(sid, item_id, "upload", nonce))
-    if user is None or upload is None:
+    if actor is None or upload is None:
         return
     state = _state(sid)
     try:
         evidence.add_evidence(
-            user, db(), sid, filename=upload.name, data=upload.getvalue(), item_id=item_id
+            actor, db(), sid, filename=upload.name, data=upload.getvalue(), item_id=item_id
         )
     except LifecycleError as exc:
         state["error"] = exc
@@ -431,7 +431,7 @@ def draw_gate(
 
 @st.fragment
 def domain_fragment(
-    user: Principal,
+    actor: Principal,
     sid: int,
     std: Standard,
     group: appdata.Group | None,
@@ -453,7 +453,7 @@ def domain_fragment(
         show_error(state.pop("error"))
     if state.pop("uploaded", None):
         st.toast(t("q.uploaded"))
-    result = _live(user, sid)
+    result = _live(actor, sid)
     # The score panel sits above the fragment: drawn from here on every run (full and fragment),
     # so that it follows each autosave.
     draw_score(score_slot, std, result, profile)
@@ -481,9 +481,9 @@ def domain_fragment(
             left=done.mandatory_remaining,
         ),
     )
-    scales = appdata.submission_scales(user, db(), sid)
+    scales = appdata.submission_scales(actor, db(), sid)
     files: dict[str, list[evidence.EvidenceView]] = {}
-    for f in evidence.list_evidence(user, db(), sid):
+    for f in evidence.list_evidence(actor, db(), sid):
         files.setdefault(f.item_id or "", []).append(f)
     shown = 0
     for item in group.items:
@@ -509,10 +509,10 @@ def domain_fragment(
         st.success(t("q.group_done"))
 
 
-def edition_box(user: Principal, sub: submissions.SubmissionView, std: Standard) -> None:
+def edition_box(actor: Principal, sub: submissions.SubmissionView, std: Standard) -> None:
     """A draft on an older edition may move to the current one; after a move, what to re-read."""
     applicable = [i.id for i, _ in appdata.applicable_items(std, sub.profile, sub.industry_type)]
-    status = submissions.edition_status(user, db(), sub.id)
+    status = submissions.edition_status(actor, db(), sub.id)
     if not status.current:
         reread = [i for i in applicable if i in status.reread]
         with st.container(border=True, key="edition-box"):
@@ -526,7 +526,7 @@ def edition_box(user: Principal, sub: submissions.SubmissionView, std: Standard)
             if st.button(t("q.edition_move", new=status.current_edition), key="edition-move"):
                 try:
                     submissions.move_to_edition(
-                        user, db(), sub.id, expected_version=_state(sub.id)["version"]
+                        actor, db(), sub.id, expected_version=_state(sub.id)["version"]
                     )
                 except Conflict:
                     _state(sub.id)["conflict"] = True
@@ -541,13 +541,13 @@ def edition_box(user: Principal, sub: submissions.SubmissionView, std: Standard)
         st.warning(t("q.reread_list", n=len(reread_now), items="、".join(reread_now)))
 
 
-def _live(user: Principal, sid: int) -> Result:
+def _live(actor: Principal, sid: int) -> Result:
     """The live score, computed once per saved version (the page and its fragment share it)."""
     state = _state(sid)
     cached = state.get("result")
     if cached is not None and cached[0] == state["version"]:
         return cached[1]  # type: ignore[no-any-return]
-    result = appdata.live_result(user, db(), sid)
+    result = appdata.live_result(actor, db(), sid)
     state["result"] = (state["version"], result)
     return result
 
@@ -557,10 +557,10 @@ def _go(pick_key: str, group_id: str) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.ENTERPRISE)
+    actor = auth.require_role(Role.ENTERPRISE)
     show_flashes()
     st.title(t("q.title"))
-    sub = pick_submission(user, key="q_pick", prefer=submissions.EDITABLE_STATES)
+    sub = pick_submission(actor, key="q_pick", prefer=submissions.EDITABLE_STATES)
     if sub is None:
         st.info(t("common.no_submissions"))
         st.page_link("ui/pages/new_assessment.py", label=t("nav.new"), icon=":material/add_circle:")
@@ -572,7 +572,7 @@ def render() -> None:
         _reload(sub.id)
         _load(sub)
         state = _state(sub.id)
-    std = appdata.submission_standard(user, db(), sub.id)
+    std = appdata.submission_standard(actor, db(), sub.id)
     editable = sub.status in submissions.EDITABLE_STATES
     industry = f" · {t(f'industry.{sub.industry_type}')}" if sub.industry_type else ""
     st.caption(
@@ -580,14 +580,14 @@ def render() -> None:
     )
     if sub.status == submissions.RETURNED:
         st.warning(t("q.returned"))
-        comments_box(user, sub.id, title_key="q.evaluator_comments")
+        comments_box(actor, sub.id, title_key="q.evaluator_comments")
     elif not editable:
         st.info(t("q.read_only", status=status_label(sub.status)))
     if editable:
-        edition_box(user, sub, std)
-    offline.section(user, sub, std, editable=editable, on_imported=_reload)
+        edition_box(actor, sub, std)
+    offline.section(actor, sub, std, editable=editable, on_imported=_reload)
     score_slot = st.empty()
-    result = _live(user, sub.id)
+    result = _live(actor, sub.id)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
     ids = [g.id for g in groups] + ([GATES] if std.gates else [])
     by_id = {g.id: g for g in groups}
@@ -620,7 +620,7 @@ def render() -> None:
         st.subheader(f"{group.number or ''} {tr(group.name)}".strip())
     reread = frozenset(sub.reread_items) if editable else frozenset()
     domain_fragment(
-        user, sub.id, std, group, sub.profile, sub.industry_type, reread, editable, score_slot,
+        actor, sub.id, std, group, sub.profile, sub.industry_type, reread, editable, score_slot,
         only_open,
     )  # fmt: skip
     position = ids.index(current)
@@ -641,7 +641,7 @@ def render() -> None:
         st.caption(t("q.submit_hint"))
         if st.button(t("q.submit"), type="primary", key="q_submit", icon=":material/send:"):
             try:
-                submissions.submit(user, db(), sub.id, expected_version=_state(sub.id)["version"])
+                submissions.submit(actor, db(), sub.id, expected_version=_state(sub.id)["version"])
             except Conflict:
                 _state(sub.id)["conflict"] = True
                 st.rerun()

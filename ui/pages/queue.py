@@ -7,16 +7,17 @@ import streamlit as st
 from assessment.accounts.classifications import divisions, regions
 from assessment.accounts.principal import Role
 from assessment.submissions import appdata
+from assessment.submissions.states import Status
 from standards import bundled_library
 from ui.parts import auth
 from ui.parts.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when
 from ui.parts.widgets import open_submission
 
-STATUSES = ("submitted", "in_review", "returned", "approved", "rejected", "revoked")
+STATUSES = tuple(str(s) for s in Status if s is not Status.DRAFT)  # an evaluator never sees drafts
 
 
 def render() -> None:
-    user = auth.require_role(Role.EVALUATOR)
+    actor = auth.require_role(Role.EVALUATOR)
     show_flashes()
     st.title(t("queue.title"))
     library = bundled_library()
@@ -24,7 +25,7 @@ def render() -> None:
     statuses = c1.multiselect(
         t("queue.status"),
         STATUSES,
-        default=["submitted", "in_review"],
+        default=[str(Status.SUBMITTED), str(Status.IN_REVIEW)],
         format_func=labeller(STATUSES, status_label),
         key=f"queue_status-{lang()}",
     )
@@ -62,7 +63,7 @@ def render() -> None:
     if prefix and len(prefix) % 2:
         prefix += "0"
     rows = appdata.review_queue(
-        user,
+        actor,
         db(),
         statuses=statuses,
         standard_id=standard or None,

@@ -122,19 +122,19 @@ def summary(std: Standard, result: Result, title: str) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.ENTERPRISE)
+    actor = auth.require_role(Role.ENTERPRISE)
     st.title(t("results.title"))
-    sub = pick_submission(user, key="r_pick")
+    sub = pick_submission(actor, key="r_pick")
     if sub is None:
         st.info(t("common.no_submissions"))
         return
-    std = appdata.submission_standard(user, db(), sub.id)
+    std = appdata.submission_standard(actor, db(), sub.id)
     st.caption(
         f"{standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
     )
-    live = appdata.live_result(user, db(), sub.id)
-    self_result = appdata.result_for(user, db(), sub.id, "self")
-    final = appdata.result_for(user, db(), sub.id, "final")
+    live = appdata.live_result(actor, db(), sub.id)
+    self_result = appdata.result_for(actor, db(), sub.id, "self")
+    final = appdata.result_for(actor, db(), sub.id, "final")
     if final is not None:
         main, title = final, t("results.evaluated")
         st.success(t("results.evaluated_banner"))
@@ -150,11 +150,11 @@ def render() -> None:
     with st.container(
         border=sub.status in (submissions.APPROVED, submissions.REVOKED), key="documents"
     ):
-        cert = certificate_line(user, sub.id, sub.status)
+        cert = certificate_line(actor, sub.id, sub.status)
         with st.container(horizontal=True):
-            report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
+            report_button(actor, sub.id, sub.status, key=f"report-{sub.id}")
             if cert is not None:
-                certificate_button(user, cert, key=f"cert-{cert.number}")
+                certificate_button(actor, cert, key=f"cert-{cert.number}")
     summary(std, main, title)
     series: dict[str, Result] = {}
     if self_result is not None:
@@ -262,7 +262,7 @@ def render() -> None:
             border="horizontal",
             hide_index=True,
         )
-    comments_box(user, sub.id)
+    comments_box(actor, sub.id)
     with st.expander(t("results.receipt")):
         r = main.receipt
         st.code(

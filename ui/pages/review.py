@@ -127,12 +127,12 @@ def chosen_checklist(item: Item, answer: Any) -> list[str]:
     return lines
 
 
-def show_evidence(user: Principal, files: list[evidence.EvidenceView]) -> None:
+def show_evidence(actor: Principal, files: list[evidence.EvidenceView]) -> None:
     if not files:
         st.caption(t("review.no_evidence"))
         return
     for f in files:
-        view, data = evidence.read_evidence(user, db(), f.id)
+        view, data = evidence.read_evidence(actor, db(), f.id)
         if view.media_type in IMAGE_TYPES:
             st.image(data, caption=view.filename, width=360)
         elif view.media_type == "application/pdf" and view.size <= PREVIEW_MAX_BYTES:
@@ -148,7 +148,7 @@ def show_evidence(user: Principal, files: list[evidence.EvidenceView]) -> None:
 
 
 def item_panel(
-    user: Principal,
+    actor: Principal,
     sub: submissions.SubmissionView,
     item: Item,
     decision: submissions.DecisionView | None,
@@ -181,7 +181,7 @@ def item_panel(
                 f"{t('review.evaluated_answer')}: {md(answer_text(item, decision.value, industry, scales))}  \n{t('review.reason')}: {md(decision.reason or '')}"
             )
         with st.expander(t("review.evidence", n=len(files)), icon=":material/attach_file:"):
-            show_evidence(user, files)
+            show_evidence(actor, files)
         if not open_review or original is None:
             return
         with st.form(f"decide-{item.id}", border=False):
@@ -199,7 +199,7 @@ def item_panel(
             if st.form_submit_button(t("review.save_decision"), type="primary"):
                 try:
                     submissions.decide_item(
-                        user,
+                        actor,
                         db(),
                         sub.id,
                         key=item.id,
@@ -210,11 +210,11 @@ def item_panel(
                     )
                     if public.strip():
                         submissions.add_comment(
-                            user, db(), sub.id, body=public, visibility="public", item_id=item.id
+                            actor, db(), sub.id, body=public, visibility="public", item_id=item.id
                         )
                     if internal.strip():
                         submissions.add_comment(
-                            user,
+                            actor,
                             db(),
                             sub.id,
                             body=internal,
@@ -228,13 +228,13 @@ def item_panel(
                     st.rerun()
 
 
-def comparison(std: Standard, user: Principal, sub: submissions.SubmissionView) -> None:
-    self_result = appdata.result_for(user, db(), sub.id, "self")
+def comparison(std: Standard, actor: Principal, sub: submissions.SubmissionView) -> None:
+    self_result = appdata.result_for(actor, db(), sub.id, "self")
     if self_result is None:
         return
     other = (
-        appdata.result_for(user, db(), sub.id, "final")
-        or appdata.result_for(user, db(), sub.id, "evaluated")
+        appdata.result_for(actor, db(), sub.id, "final")
+        or appdata.result_for(actor, db(), sub.id, "evaluated")
         or self_result
     )
     cols = st.columns(3)
@@ -275,7 +275,7 @@ def comparison(std: Standard, user: Principal, sub: submissions.SubmissionView) 
     )
 
 
-def actions(user: Principal, sub: submissions.SubmissionView) -> None:
+def actions(actor: Principal, sub: submissions.SubmissionView) -> None:
     st.divider()
     st.subheader(t("review.finish"))
     left, mid, right = st.columns(3)
@@ -283,7 +283,7 @@ def actions(user: Principal, sub: submissions.SubmissionView) -> None:
         st.caption(t("review.approve_hint"))
         if st.button(t("review.accept_rest"), key="accept_rest"):
             try:
-                n = submissions.accept_remaining(user, db(), sub.id, expected_version=sub.version)
+                n = submissions.accept_remaining(actor, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -293,7 +293,7 @@ def actions(user: Principal, sub: submissions.SubmissionView) -> None:
             t("review.approve"), type="primary", key="approve", icon=":material/verified:"
         ):
             try:
-                certificates.approve(user, db(), sub.id, expected_version=sub.version)
+                certificates.approve(actor, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -304,7 +304,7 @@ def actions(user: Principal, sub: submissions.SubmissionView) -> None:
         if st.form_submit_button(t("review.return")):
             try:
                 submissions.return_to_firm(
-                    user, db(), sub.id, comment=text, expected_version=sub.version
+                    actor, db(), sub.id, comment=text, expected_version=sub.version
                 )
             except LifecycleError as exc:
                 show_error(exc)
@@ -315,7 +315,7 @@ def actions(user: Principal, sub: submissions.SubmissionView) -> None:
         text = st.text_area(t("review.reject_reason"), key="reject_text")
         if st.form_submit_button(t("review.reject")):
             try:
-                submissions.reject(user, db(), sub.id, reason=text, expected_version=sub.version)
+                submissions.reject(actor, db(), sub.id, reason=text, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -323,7 +323,7 @@ def actions(user: Principal, sub: submissions.SubmissionView) -> None:
                 st.rerun()
 
 
-def note_form(user: Principal, sub: submissions.SubmissionView) -> None:
+def note_form(actor: Principal, sub: submissions.SubmissionView) -> None:
     with st.form("note_form"):
         body = st.text_area(t("review.general_comment"), key="note_body")
         visibility = st.radio(
@@ -335,7 +335,7 @@ def note_form(user: Principal, sub: submissions.SubmissionView) -> None:
         )
         if st.form_submit_button(t("review.add_comment")):
             try:
-                submissions.add_comment(user, db(), sub.id, body=body, visibility=visibility)
+                submissions.add_comment(actor, db(), sub.id, body=body, visibility=visibility)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -344,27 +344,27 @@ def note_form(user: Principal, sub: submissions.SubmissionView) -> None:
 
 
 def render() -> None:
-    user = auth.require_role(Role.EVALUATOR)
+    actor = auth.require_role(Role.EVALUATOR)
     show_flashes()
     st.title(t("review.title"))
     sub = pick_submission(
-        user, key="rv_pick", prefer=(submissions.SUBMITTED, submissions.IN_REVIEW)
+        actor, key="rv_pick", prefer=(submissions.SUBMITTED, submissions.IN_REVIEW)
     )
     if sub is None:
         st.info(t("queue.empty"))
         return
-    std = appdata.submission_standard(user, db(), sub.id)
+    std = appdata.submission_standard(actor, db(), sub.id)
     st.caption(
         f"{md(sub.organisation_name)} · {standard_title(std)} · {std.edition} · {profile_name(std, sub.profile)} · {status_label(sub.status)}"
     )
     with st.container(horizontal=True, key="review_documents"):
-        export_button(user, sub.id, key=f"export-{sub.id}")
-        report_button(user, sub.id, sub.status, key=f"report-{sub.id}")
+        export_button(actor, sub.id, key=f"export-{sub.id}")
+        report_button(actor, sub.id, sub.status, key=f"report-{sub.id}")
     if sub.status == submissions.SUBMITTED:
         st.info(t("review.not_started"))
         if st.button(t("review.start"), type="primary", key="start_review"):
             try:
-                submissions.start_review(user, db(), sub.id, expected_version=sub.version)
+                submissions.start_review(actor, db(), sub.id, expected_version=sub.version)
             except LifecycleError as exc:
                 show_error(exc)
             else:
@@ -373,8 +373,8 @@ def render() -> None:
     open_review = sub.status == submissions.IN_REVIEW
     if not open_review:
         st.info(t("review.closed", status=status_label(sub.status)))
-    comparison(std, user, sub)
-    decisions = submissions.list_decisions(user, db(), sub.id)
+    comparison(std, actor, sub)
+    decisions = submissions.list_decisions(actor, db(), sub.id)
     latest = max((d.review_round for d in decisions), default=0)
     current = {d.key: d for d in decisions if d.review_round == latest and d.kind == "item"}
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
@@ -398,20 +398,20 @@ def render() -> None:
             t("q.domain"), ids, format_func=labeller(ids, label), key=f"rv_group::{sub.id}-{lang()}"
         )
         files: dict[str, list[evidence.EvidenceView]] = {}
-        for f in evidence.list_evidence(user, db(), sub.id):
+        for f in evidence.list_evidence(actor, db(), sub.id):
             files.setdefault(f.item_id or "", []).append(f)
         if files.get(""):
             with st.expander(t("review.general_evidence", n=len(files[""]))):
-                show_evidence(user, files[""])
-        scales = appdata.submission_scales(user, db(), sub.id)
+                show_evidence(actor, files[""])
+        scales = appdata.submission_scales(actor, db(), sub.id)
         for item in by_id[gid].items:
             item_panel(
-                user, sub, item, current.get(item.id), files.get(item.id, []), open_review, scales
+                actor, sub, item, current.get(item.id), files.get(item.id, []), open_review, scales
             )
-    comments_box(user, sub.id)
+    comments_box(actor, sub.id)
     if open_review:
-        note_form(user, sub)
-        actions(user, sub)
+        note_form(actor, sub)
+        actions(actor, sub)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def current_user() -> Principal | None:
         return None
     signed_in_with = st.session_state.get(VERSION_KEY)
     try:
-        user = principal_for(db(), int(user_id), credential_version=signed_in_with)
+        actor = principal_for(db(), int(user_id), credential_version=signed_in_with)
     except AuthenticationFailed:
         st.session_state.pop(SESSION_KEY, None)
         st.session_state.pop(VERSION_KEY, None)
@@ -35,8 +35,8 @@ def current_user() -> Principal | None:
     if signed_in_with is None:
         # An account id put into the session by other means than `sign_in` (the app tests do)
         # is held to the credentials the account has now.
-        st.session_state[VERSION_KEY] = user.credential_version
-    return user
+        st.session_state[VERSION_KEY] = actor.credential_version
+    return actor
 
 
 def sign_in(email: str, password: str) -> Principal:
@@ -57,17 +57,17 @@ def sign_out() -> None:
 
 def require_role(*roles: Role) -> Principal:
     """The signed-in Principal when its role may see this page; otherwise say so and stop."""
-    user = current_user()
-    if user is None:
+    actor = current_user()
+    if actor is None:
         st.warning(t("auth.sign_in_first"))
         st.stop()
-    if user.role not in roles:
+    if actor.role not in roles:
         st.error(t("auth.forbidden"))
         st.stop()
-    return user
+    return actor
 
 
-def sidebar_controls(user: Principal | None) -> None:
+def sidebar_controls(actor: Principal | None) -> None:
     """Language switch and the account box, drawn by the entry point on every page."""
     with st.sidebar:
         st.segmented_control(
@@ -79,9 +79,9 @@ def sidebar_controls(user: Principal | None) -> None:
             key="lang",
             bind="query-params",
         )
-        if user is not None:
+        if actor is not None:
             st.caption(
-                t("auth.signed_in_as", name=md(user.name), role=t(f"role.{user.role.value}"))
+                t("auth.signed_in_as", name=md(actor.name), role=t(f"role.{actor.role.value}"))
             )
             if st.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:"):
                 sign_out()

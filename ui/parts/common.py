@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -24,12 +23,11 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
-from assessment.storage.db import Database, database_url, open_database
+from assessment.storage.db import CHINA, Database, database_url, open_database
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
-DISPLAY_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def lang() -> str:
@@ -65,7 +63,7 @@ def when(value: dt.datetime | None) -> str:
     """A stored UTC time shown in China Standard Time."""
     if value is None:
         return "—"
-    return value.astimezone(DISPLAY_ZONE).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 @st.cache_resource(show_spinner=False)
@@ -126,7 +124,8 @@ def submission_label(std: Standard, sub: submissions.SubmissionSummary | Any) ->
 
 
 def show_error(exc: LifecycleError) -> None:
-    """A localised heading for the kind of failure, the service's precise message below it."""
+    """A heading for the kind of failure and the service's problems below it, both in the page's
+    language (each problem is rendered from the catalogue, never shown as the English text)."""
     kind = {
         Conflict: "conflict",
         InvalidInput: "invalid",
@@ -136,8 +135,7 @@ def show_error(exc: LifecycleError) -> None:
         AuthenticationFailed: "auth",
     }
     name = next((v for k, v in kind.items() if isinstance(exc, k)), "failed")
-    problems = exc.problems if isinstance(exc, InvalidInput) else [str(exc)]
-    details = "\n".join(f"- {md(p)}" for p in problems[:30])
+    details = "\n".join(f"- {md(p.shown(lang()))}" for p in exc.problems[:30])
     st.error(f"**{t(f'error.{name}')}**\n\n{t('error.details')}\n{details}")
 
 

@@ -1,6 +1,6 @@
 """Download buttons of the pages: report and certificate PDFs, Excel exports and templates.
 
-Every file is made by a service of assessment/ when the user clicks: the installed Streamlit's
+Every file is made by a service of assessment/ when the actor clicks: the installed Streamlit's
 `st.download_button` takes a callable as `data`, runs it in a worker thread at the click, and with
 `on_click="ignore"` does not rerun the page, so opening a page builds no PDF and no workbook. The callable may not
 use Streamlit, so it is given everything it needs when the button is drawn (the account, the
@@ -29,12 +29,12 @@ PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _acting(user: Principal, database: Database) -> Principal:
+def _acting(actor: Principal, database: Database) -> Principal:
     """The account as it is now (deactivated or its password changed meanwhile:
     AuthenticationFailed, no file)."""
-    if user.user_id is None:
-        return user
-    return principal_for(database, user.user_id, credential_version=user.credential_version)
+    if actor.user_id is None:
+        return actor
+    return principal_for(database, actor.user_id, credential_version=actor.credential_version)
 
 
 def _button(
@@ -61,14 +61,14 @@ def _button(
     )
 
 
-def report_button(user: Principal, submission_id: int, status: str, *, key: str) -> None:
+def report_button(actor: Principal, submission_id: int, status: str, *, key: str) -> None:
     """The report PDF from the stored results: evaluated once approved, otherwise the
     self-assessment report (watermarked 自评结果，仅供参考 by the renderer)."""
     database = db()
     evaluated = certificates.report_is_evaluated(status)
 
     def make() -> bytes:
-        return certificates.report_pdf(_acting(user, database), database, submission_id).pdf
+        return certificates.report_pdf(_acting(actor, database), database, submission_id).pdf
 
     _button(
         t("docs.report_evaluated" if evaluated else "docs.report_self"),
@@ -81,12 +81,12 @@ def report_button(user: Principal, submission_id: int, status: str, *, key: str)
     )
 
 
-def export_button(user: Principal, submission_id: int, *, key: str) -> None:
+def export_button(actor: Principal, submission_id: int, *, key: str) -> None:
     """The submission as a workbook (answers, results, points, decisions, gates, receipts)."""
     database, language = db(), lang()
 
     def make() -> bytes:
-        return export_submission(_acting(user, database), database, submission_id, lang=language)
+        return export_submission(_acting(actor, database), database, submission_id, lang=language)
 
     _button(
         t("docs.export"),
@@ -99,13 +99,13 @@ def export_button(user: Principal, submission_id: int, *, key: str) -> None:
     )
 
 
-def template_button(user: Principal, submission_id: int, *, key: str) -> None:
+def template_button(actor: Principal, submission_id: int, *, key: str) -> None:
     """The blank questionnaire of a submission: its standard snapshot, profile, industry type."""
     database, language = db(), lang()
 
     def make() -> bytes:
         return template_for_submission(
-            _acting(user, database), database, submission_id, lang=language
+            _acting(actor, database), database, submission_id, lang=language
         )
 
     _button(
@@ -118,7 +118,7 @@ def template_button(user: Principal, submission_id: int, *, key: str) -> None:
     )
 
 
-def certificate_button(user: Principal, view: CertificateView, *, key: str) -> bool:
+def certificate_button(actor: Principal, view: CertificateView, *, key: str) -> bool:
     """The PDF of a stored certificate. The stored record and signature are checked now (cheap),
     so a row that cannot be exported says why instead of offering a broken button; the PDF itself
     is rendered at the click. False when nothing was offered."""
@@ -132,7 +132,7 @@ def certificate_button(user: Principal, view: CertificateView, *, key: str) -> b
     database = db()
 
     def make() -> bytes:
-        return certificates.certificate_pdf(_acting(user, database), database, view.number)[1]
+        return certificates.certificate_pdf(_acting(actor, database), database, view.number)[1]
 
     _button(
         t("docs.certificate"),
@@ -151,10 +151,10 @@ def status_of(view: CertificateView) -> str:
     return certificate_status(view.status, view.expires_at, view.record, dt.datetime.now(dt.UTC))
 
 
-def current_certificates(user: Principal) -> dict[int, CertificateView]:
+def current_certificates(actor: Principal) -> dict[int, CertificateView]:
     """Per submission the newest certificate that is not revoked (one query for a whole page)."""
     found: dict[int, CertificateView] = {}
-    for view in records.list_certificates(user, db()):
+    for view in records.list_certificates(actor, db()):
         if view.status != "revoked":
             found[view.submission_id] = view  # ordered by id: the newest wins
     return found
@@ -168,10 +168,10 @@ def verify_link(number: str) -> str:
     return f"[{t('docs.verify_link')} ↗](./?verify={number})"
 
 
-def certificate_line(user: Principal, submission_id: int, status: str) -> CertificateView | None:
+def certificate_line(actor: Principal, submission_id: int, status: str) -> CertificateView | None:
     """For a firm's results: the certificate of this submission (status, number, validity, a
     link to the public check), or why there is none. Returns the certificate to offer as a PDF."""
-    views = [v for v in records.list_certificates(user, db()) if v.submission_id == submission_id]
+    views = [v for v in records.list_certificates(actor, db()) if v.submission_id == submission_id]
     current = next((v for v in reversed(views) if v.status != "revoked"), None)
     if current is None:
         revoked = views[-1] if views else None

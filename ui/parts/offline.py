@@ -1,6 +1,6 @@
 """The questionnaire's Excel section: the template of the submission, and a filled workbook
 imported in two steps — first a preview of what would change and of every problem (sheet, row,
-item; nothing is saved), then an explicit import. All or nothing by default; the user may choose
+item; nothing is saved), then an explicit import. All or nothing by default; the actor may choose
 to import only the valid rows. The import expects the version the preview was made against, so
 answers saved in between (another tab, a colleague) are a conflict, never overwritten unseen.
 """
@@ -16,7 +16,7 @@ import streamlit as st
 from assessment.accounts.principal import Principal
 from assessment.errors import Conflict, LifecycleError
 from assessment.excel import layout
-from assessment.excel.reader import Problem
+from assessment.excel.reader import item_of
 from assessment.excel.service import (
     ImportPreview,
     WorkbookRejected,
@@ -26,7 +26,8 @@ from assessment.excel.service import (
 from assessment.submissions import SubmissionView, appdata
 from standards import Standard
 from standards.models import Scale
-from ui.parts.common import db, flash, number, show_error, t, tr
+from standards.problems import Problem
+from ui.parts.common import db, flash, lang, number, show_error, t, tr
 from ui.parts.downloads import template_button
 from ui.parts.widgets import answer_text
 
@@ -42,19 +43,19 @@ def _cache_key(sid: int) -> str:
 
 
 def _preview(
-    user: Principal, sid: int, version: int, upload: Any, only_valid: bool
+    actor: Principal, sid: int, version: int, upload: Any, only_valid: bool
 ) -> ImportPreview | None:
     """The preview of this upload against this version, read once and kept for the page's reruns
     (one entry per choice of `only_valid`; another file or version starts afresh)."""
     upload_id = (upload.file_id, version)
-    cached = st.session_state.get(_cache_key(sid))
+    cached: tuple[Any, dict[bool, ImportPreview]] | None = st.session_state.get(_cache_key(sid))
     if cached is None or cached[0] != upload_id:
         cached = (upload_id, {})
         st.session_state[_cache_key(sid)] = cached
     found: ImportPreview | None = cached[1].get(only_valid)
     if found is None:
         try:
-            found = preview_import(user, db(), sid, upload.getvalue(), valid_rows_only=only_valid)
+            found = preview_import(actor, db(), sid, upload.getvalue(), valid_rows_only=only_valid)
         except LifecycleError as exc:
             show_error(exc)
             return None
@@ -63,16 +64,38 @@ def _preview(
 
 
 def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
+    """One row a problem: its sheet, row, item and column, and what is wrong — in the page's
+    language, as is the place of a problem of the whole workbook."""
+    language = lang()
     return [
         {
             t("xl.col_sheet"): p.sheet or "—",
-            t("xl.col_row"): p.row,
-            t("xl.col_item"): p.item or "—",
-            t("xl.col_column"): p.column or "—",
-            t("xl.col_message"): p.message,
+            t("xl.col_row"): p.line,
+            t("xl.col_item"): _item(p, language),
+            t("xl.col_column"): _column(p.column, language),
+            t("xl.col_message"): p.message(language),
         }
         for p in problems
     ]
+
+
+def _item(problem: Problem, language: str) -> str:
+    """The item or gate of the problem's row (its id), or the key its `loc` names, read in the
+    page's language (评估档次, 能源 › natural_gas)."""
+    if problem.loc[:1] in (("answers",), ("gates",), ("related_results",)):
+        return item_of(problem) or "—"
+    return problem.where(language) or "—"
+
+
+def _column(header: object, language: str) -> str:
+    """A column's header in the page's language ("答案" for "答案 Answer"); as written if unknown."""
+    if header is None:
+        return "—"
+    for columns in layout.COLUMNS_BY_ROLE.values():
+        for column in columns.values():
+            if column.header == header:
+                return column.zh if language == "zh" else column.en
+    return str(header)
 
 
 def problems_table(problems: list[Problem], *, key: str) -> None:
@@ -181,13 +204,13 @@ def _request_key(sid: int) -> str:
 
 
 def _request(sid: int, version: int, only_valid: bool) -> None:
-    """The import button's callback: remember the version and choice of the preview the user
+    """The import button's callback: remember the version and choice of the preview the actor
     saw; the import itself runs in the page (its messages are drawn there)."""
     st.session_state[_request_key(sid)] = (version, only_valid)
 
 
 def _import(
-    user: Principal,
+    actor: Principal,
     sid: int,
     upload: Any,
     version: int,
@@ -199,7 +222,7 @@ def _import(
     Conflict, and the preview is made again)."""
     try:
         outcome = import_into_submission(
-            user, db(), sid, upload.getvalue(),
+            actor, db(), sid, upload.getvalue(),
             expected_version=version, valid_rows_only=only_valid,
         )  # fmt: skip
     except WorkbookRejected as exc:
@@ -232,7 +255,7 @@ def _import(
         lines.append(t("xl.imported_computed", items=", ".join(outcome.computed)))
     if outcome.report.problems and outcome.report.skipped:
         lines.append(t("xl.imported_skipped", items=", ".join(outcome.report.skipped)))
-    lines.extend(t("xl.not_stored", what=what) for what in outcome.not_stored)
+    lines.extend(t("xl.not_stored", what=what.message(lang())) for what in outcome.not_stored)
     flash("  \n".join(lines))
     st.session_state[_nonce_key(sid)] = st.session_state.get(_nonce_key(sid), 0) + 1
     st.session_state.pop(_cache_key(sid), None)
@@ -241,7 +264,7 @@ def _import(
 
 
 def section(
-    user: Principal,
+    actor: Principal,
     sub: SubmissionView,
     std: Standard,
     *,
@@ -257,7 +280,7 @@ def section(
     nonce = st.session_state.get(_nonce_key(sid), 0)
     with st.expander(t("xl.title"), icon=":material/table_view:", key=f"xl_open::{sid}"):
         st.caption(t("xl.intro"))
-        template_button(user, sid, key=f"xl_template-{sid}")
+        template_button(actor, sid, key=f"xl_template-{sid}")
         upload = st.file_uploader(
             t("xl.upload", mb=MAX_MB),
             type=["xlsx"],
@@ -267,7 +290,7 @@ def section(
         if upload is None:
             st.session_state.pop(_cache_key(sid), None)
             return
-        preview = _preview(user, sid, sub.version, upload, only_valid=False)
+        preview = _preview(actor, sid, sub.version, upload, only_valid=False)
         if preview is None:
             return
         report = preview.report
@@ -277,10 +300,10 @@ def section(
                 t("xl.rows_only"), key=f"xl_rows_only::{sid}", help=t("xl.rows_only_help")
             )
             if only_valid:
-                preview = _preview(user, sid, sub.version, upload, only_valid=True)
+                preview = _preview(actor, sid, sub.version, upload, only_valid=True)
                 if preview is None:
                     return
-        _show(std, preview, only_valid, sub, appdata.submission_scales(user, db(), sid))
+        _show(std, preview, only_valid, sub, appdata.submission_scales(actor, db(), sid))
         st.caption(t("xl.all_or_nothing"))
         st.button(
             t("xl.import_valid" if only_valid else "xl.import"),
@@ -292,4 +315,4 @@ def section(
             args=(sid, preview.version, only_valid),
         )
         if requested is not None:
-            _import(user, sid, upload, *requested, on_imported=on_imported)
+            _import(actor, sid, upload, *requested, on_imported=on_imported)

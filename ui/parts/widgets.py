@@ -26,19 +26,19 @@ CURRENT = "current_submission"
 
 
 def pick_submission(
-    user: Principal,
+    actor: Principal,
     *,
     key: str,
     statuses: Iterable[str] | None = None,
     prefer: Iterable[str] = (),
 ) -> submissions.SubmissionView | None:
-    """Choose one of the submissions the user may see; remembers the choice across pages.
+    """Choose one of the submissions the actor may see; remembers the choice across pages.
 
     Newest first, those in a `prefer`red state (e.g. still editable) before the others."""
     wanted = set(statuses or [])
     first = set(prefer)
     found = [
-        s for s in submissions.list_submissions(user, db()) if not wanted or s.status in wanted
+        s for s in submissions.list_submissions(actor, db()) if not wanted or s.status in wanted
     ]
     if not found:
         return None
@@ -54,7 +54,7 @@ def pick_submission(
     )
     st.session_state[CURRENT] = chosen
     try:
-        return submissions.get_submission(user, db(), chosen)
+        return submissions.get_submission(actor, db(), chosen)
     except NotFound:
         st.session_state.pop(CURRENT, None)
         return None
@@ -66,9 +66,9 @@ def open_submission(submission_id: int, page: str) -> None:
 
 
 def comments_box(
-    user: Principal, submission_id: int, *, title_key: str = "common.comments"
+    actor: Principal, submission_id: int, *, title_key: str = "common.comments"
 ) -> None:
-    comments = submissions.list_comments(user, db(), submission_id)
+    comments = submissions.list_comments(actor, db(), submission_id)
     if not comments:
         return
     st.subheader(t(title_key))

@@ -1,5 +1,5 @@
 """Alembic environment: the app passes its connection in `config.attributes["connection"]`
-(see assessment/db.py `upgrade`); run by hand, it opens `DATABASE_URL` (default data/zhizao.sqlite).
+(see assessment/storage/db.py `upgrade`); run by hand, it opens `DATABASE_URL` (default data/zhizao.sqlite).
 """
 
 from __future__ import annotations
