@@ -15,7 +15,7 @@ from lifecycle_support import *  # noqa: F403 - fixtures
 from lifecycle_support import World, snapshot
 
 from assessment import submissions
-from assessment.certificates import records
+from assessment.accounts import audit
 from assessment.cli.main import main
 from assessment.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from assessment.excel import build_template
@@ -70,7 +70,7 @@ def test_import_into_a_draft(world: World) -> None:
     comments = {(c.item_id, c.body) for c in submissions.list_comments(world.ent_a, world.db, sid)}
     assert ("water-reuse", NOTE_PREFIX + "中水回用台账 2025") in comments
     assert (None, NOTE_PREFIX + "[permitted-emissions] 排污许可证") in comments
-    actions = [e.action for e in records.audit_trail(world.admin, world.db, submission_id=sid)]
+    actions = [e.action for e in audit.audit_trail(world.admin, world.db, submission_id=sid)]
     assert actions[-5:] == [
         "submission.create",
         "answers.save",
@@ -237,7 +237,7 @@ def test_cli_import_and_export(
     assert code == 0
     assert f"saved 71 answer(s) and 6 gate answer(s) into submission {sid} (draft" in out
     assert "1 evidence note(s) added as comments" in out
-    entry = records.audit_trail(world.admin, world.db, submission_id=sid)[-2]
+    entry = audit.audit_trail(world.admin, world.db, submission_id=sid)[-2]
     assert (entry.action, entry.actor) == (
         "answers.save",
         f"system:cli excel import for organisation {world.org_a}",

@@ -26,8 +26,8 @@ from sqlalchemy import select, update
 from streamlit.testing.v1 import AppTest
 
 from assessment.accounts import identity, organisations
+from assessment.accounts.audit import audit_trail
 from assessment.accounts.identity import LockoutPolicy
-from assessment.certificates.records import audit_trail
 from assessment.errors import AuthenticationFailed, InvalidInput
 from assessment.storage.db import Database, make_engine
 from assessment.storage.tables import User

@@ -25,7 +25,7 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import OPERATOR, FixedClock, World, build_world, snapshot
 
 from assessment import submissions
-from assessment.accounts import organisations
+from assessment.accounts import audit, organisations
 from assessment.accounts.principal import Principal
 from assessment.benchmark import store as benchmark_store
 from assessment.benchmark.service import (
@@ -259,7 +259,7 @@ def firm_reads(w: World, firm: Principal, sid: int) -> dict[str, str]:
         "list_submissions": submissions.list_submissions(firm, w.db),
         "list_decisions": submissions.list_decisions(firm, w.db, sid),
         "list_comments": submissions.list_comments(firm, w.db, sid),
-        "audit_trail": records.audit_trail(firm, w.db, submission_id=sid),
+        "audit_trail": audit.audit_trail(firm, w.db, submission_id=sid),
         "submitted_answers": appdata.submitted_answers(firm, w.db, sid),
     }
     for which in ("live", "self", "final", "evaluated"):
@@ -311,7 +311,7 @@ def test_nothing_of_an_open_round_reaches_the_firm(world: World) -> None:
     # the evaluator and administrators see their work in progress
     for insider in (w.eval_1, w.admin):
         assert _evaluated_mes(w, insider, sid) is False
-        trail = records.audit_trail(insider, w.db, submission_id=sid)
+        trail = audit.audit_trail(insider, w.db, submission_id=sid)
         assert REASON in [e.after.get("reason") for e in trail if e.action == "review.adjust"]
 
     # returned: the round is finished, and the firm reads what the evaluator decided

@@ -23,7 +23,7 @@ from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import PASSWORD, World, build_world, snapshot, valid_code
 
 from assessment import submissions
-from assessment.accounts import organisations
+from assessment.accounts import audit, organisations
 from assessment.accounts.principal import Principal, Role
 from assessment.certificates import records
 from assessment.demo.seed import _demo_pdf
@@ -180,15 +180,15 @@ CASES = [
          (HIDDEN, NF, OK, NF, OK)),
     # --- records
     Case("audit_trail of a submission", "in_review",
-         lambda w, a, sid, k: len(records.audit_trail(a, w.db, submission_id=sid)) > 0,
+         lambda w, a, sid, k: len(audit.audit_trail(a, w.db, submission_id=sid)) > 0,
          (OK, NF, OK, NF, OK)),
     Case("audit_trail (open round decision)", "decision",
          lambda w, a, sid, k: any(
              e.action.startswith("review.")
-             for e in records.audit_trail(a, w.db, submission_id=sid)),
+             for e in audit.audit_trail(a, w.db, submission_id=sid)),
          (HIDDEN, NF, OK, NF, OK)),
     Case("audit_trail (whole log)", "in_review",
-         lambda w, a, sid, k: len(records.audit_trail(a, w.db)) > 0,
+         lambda w, a, sid, k: len(audit.audit_trail(a, w.db)) > 0,
          (DENIED, DENIED, DENIED, DENIED, OK)),
     Case("list_certificates", "certificate",
          lambda w, a, sid, k: f"ZZ-{sid:04d}" in {c.number for c in records.list_certificates(a, w.db)},
@@ -324,7 +324,7 @@ def test_an_enterprise_member_never_sees_another_firm(world: World) -> None:
     with pytest.raises(NotFound, match=f"evidence file {evidence_b.id} not found"):
         evidence.read_evidence(w.ent_a, w.db, evidence_b.id)
     with pytest.raises(NotFound):
-        records.audit_trail(w.ent_a, w.db, submission_id=b)
+        audit.audit_trail(w.ent_a, w.db, submission_id=b)
     # The evaluator assigned to both sees both; the other evaluator sees neither.
     assert {a, b} <= {s.id for s in submissions.list_submissions(w.eval_1, w.db)}
     assert submissions.list_submissions(w.eval_2, w.db) == []
@@ -335,10 +335,10 @@ def test_the_firm_audit_trail_omits_internal_comments(world: World) -> None:
     w = world
     sid = w.submission("in_review")
     submissions.add_comment(w.eval_1, w.db, sid, body="secret", visibility="internal")
-    actions: Any = [e.action for e in records.audit_trail(w.ent_a, w.db, submission_id=sid)]
+    actions: Any = [e.action for e in audit.audit_trail(w.ent_a, w.db, submission_id=sid)]
     assert "comment.internal" not in actions
     assert "comment.internal" in [
-        e.action for e in records.audit_trail(w.eval_1, w.db, submission_id=sid)
+        e.action for e in audit.audit_trail(w.eval_1, w.db, submission_id=sid)
     ]
 
 

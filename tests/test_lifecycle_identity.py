@@ -91,7 +91,7 @@ def test_an_administrator_may_accept_a_failing_code_with_a_reason(db: Database) 
     assert org.credit_code == "91350100M000100Y44"
     assert org.credit_code_valid is False
     assert org.credit_code_override_reason == reason
-    from assessment.certificates.records import audit_trail  # noqa: PLC0415
+    from assessment.accounts.audit import audit_trail  # noqa: PLC0415
 
     entries = {e.action: e for e in audit_trail(OPERATOR, db)}
     assert entries["organisation.credit_code_override"].after["reason"] == reason
@@ -206,7 +206,7 @@ def test_login_lockout_and_unlock(world: World) -> None:
     organisations.unlock_user(w.admin, w.db, w.ent_a.user_id or 0)
     assert identity.authenticate(w.db, email, PASSWORD, clock=clock, policy=policy).user_id
 
-    from assessment.certificates.records import audit_trail  # noqa: PLC0415
+    from assessment.accounts.audit import audit_trail  # noqa: PLC0415
 
     logins = [e.action for e in audit_trail(w.admin, w.db) if e.action.startswith("login.")]
     assert logins.count("login.failed") == 10

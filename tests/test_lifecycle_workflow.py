@@ -10,6 +10,7 @@ from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, counts,
 from sqlalchemy import select
 
 from assessment import submissions
+from assessment.accounts import audit
 from assessment.certificates import records
 from assessment.errors import Conflict, InvalidInput, InvalidTransition, PermissionDenied
 from assessment.storage.tables import AuditEntry, Certificate, Review
@@ -80,7 +81,7 @@ def test_full_journey_keeps_self_and_final_results(world: World) -> None:
         "review.accept_remaining",
         "submission.approve",
     ]
-    trail = records.audit_trail(w.admin, w.db, submission_id=sid)
+    trail = audit.audit_trail(w.admin, w.db, submission_id=sid)
     approve = trail[-1]
     assert approve.before == {"status": "in_review", "version": v + 3}
     assert approve.after["status"] == "approved"
@@ -286,7 +287,7 @@ def test_clearing_an_answer_and_previewing_the_live_score(world: World) -> None:
     result = submissions.preview(w.ent_a, w.db, sid)
     assert result.missing == ["mes-or-equivalent"]
     assert result.total == 5
-    last = records.audit_trail(w.admin, w.db, submission_id=sid)[-1]
+    last = audit.audit_trail(w.admin, w.db, submission_id=sid)[-1]
     assert last.before["answers"] == {"mes-or-equivalent": True}
     assert last.after["answers"] == {"mes-or-equivalent": None}
 
@@ -321,7 +322,7 @@ def test_adjustments_need_a_reason_and_a_valid_answer(world: World) -> None:
     )
     (decision,) = submissions.list_decisions(w.eval_1, w.db, sid)
     assert (decision.decision, decision.value) == ("accept", None)
-    last = records.audit_trail(w.admin, w.db, submission_id=sid)[-1]
+    last = audit.audit_trail(w.admin, w.db, submission_id=sid)[-1]
     assert last.before == {"decision": "adjust", "value": False, "reason": "r1"}
 
 

@@ -3,18 +3,25 @@
 Entries are written by the services in the same transaction as the change they describe, so a
 change without its entry (or the reverse) cannot be committed. The ORM refuses to update or delete
 an entry (below); the database refuses too (triggers created by the initial migration).
+`audit_trail` reads it back through the tenant filters: administrators the whole log, others the
+history of a submission they may see, firms without internal notes or an open review round.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from assessment.accounts.principal import Principal
-from assessment.storage.tables import AuditEntry
+from assessment.accounts.access import load_submission
+from assessment.accounts.principal import Principal, Role
+from assessment.errors import PermissionDenied
+from assessment.storage.db import Database
+from assessment.storage.tables import AuditEntry, Review
+from standards.problems import Problem
 
 APPEND_ONLY = "audit_log is append-only: entries are never updated or deleted"
 
@@ -75,3 +82,82 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
         mapper.class_ is AuditEntry for mapper in state.all_mappers
     ):
         raise AuditTampering(APPEND_ONLY)
+
+
+# --- reading the trail ----------------------------------------------------------------------
+
+REVIEW_DECISION = "review."
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor: str
+    actor_role: str
+    action: str
+    entity: str
+    entity_id: str | None
+    submission_id: int | None
+    before: Any
+    after: Any
+
+
+def _audit_view(e: AuditEntry) -> AuditView:
+    return AuditView(
+        e.id,
+        e.at,
+        e.actor_id,
+        e.actor,
+        e.actor_role,
+        e.action,
+        e.entity,
+        e.entity_id,
+        e.submission_id,
+        e.before,
+        e.after,
+    )
+
+
+def audit_trail(
+    actor: Principal, db: Database, *, submission_id: int | None = None, limit: int = 1000
+) -> list[AuditView]:
+    """Administrators: the whole log (or one submission's). Evaluators and firms: the history of a
+    submission they may see — firms without internal comments and without the decisions of a
+    review round that is still open (they see them once the round is finished, as
+    `submissions.list_decisions` shows them)."""
+    with db.read() as session:
+        query = select(AuditEntry).order_by(AuditEntry.id)
+        if submission_id is None:
+            if actor.role is not Role.ADMINISTRATOR:
+                raise PermissionDenied(Problem((), "accounts.audit_log_admin_only"))
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        sub = load_submission(session, actor, submission_id)
+        query = query.where(AuditEntry.submission_id == sub.id)
+        if actor.role is not Role.ENTERPRISE:
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        query = query.where(AuditEntry.action != "comment.internal")
+        open_rounds = set(
+            session.scalars(
+                select(Review.round).where(
+                    Review.submission_id == sub.id, Review.finished_at.is_(None)
+                )
+            )
+        )
+        if not open_rounds:
+            return [_audit_view(e) for e in session.scalars(query.limit(limit))]
+        # The round number is in each decision's entry; filtering here, not in SQL, keeps the
+        # query free of JSON functions that SQLite and PostgreSQL spell differently.
+        shown = [e for e in session.scalars(query) if not _of_open_round(e, open_rounds)]
+        return [_audit_view(e) for e in shown[:limit]]
+
+
+def _of_open_round(entry: AuditEntry, open_rounds: set[int]) -> bool:
+    """A decision (accept, adjust, accept the rest) made in a review round not finished yet."""
+    if not entry.action.startswith(REVIEW_DECISION):
+        return False
+    after = entry.after if isinstance(entry.after, dict) else {}
+    round_ = after.get("round")
+    # an entry that does not say its round is hidden while any round is open
+    return round_ in open_rounds or not isinstance(round_, int)

@@ -6,8 +6,8 @@ import json
 
 import streamlit as st
 
+from assessment.accounts import audit
 from assessment.accounts.principal import Role
-from assessment.certificates import records
 from ui.parts import auth
 from ui.parts.common import db, t, when
 
@@ -25,7 +25,7 @@ def render() -> None:
     limit = c3.number_input(
         t("audit.limit"), min_value=10, max_value=5000, value=500, step=50, key="audit_limit"
     )
-    entries = records.audit_trail(
+    entries = audit.audit_trail(
         actor, db(), submission_id=int(submission) if submission else None, limit=100_000
     )
     if action.strip():
