@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from standards.models import Label, Provenance, Sourced, SourcedDefault, Standard
-from standards.problems import Loc, Problem
+from standards.problems import Loc, Problem, ProblemError
 
 SETTABLE_LABELS = (
     Label.OFFICIAL,
@@ -42,12 +42,8 @@ class Setting:
     note: str | None = None
 
 
-class SettingError(ValueError):
+class SettingError(ProblemError, ValueError):
     """A setting that cannot be applied: `problem` names the path (its `loc`) and what was expected."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(problem.text())
 
 
 def _at(path: str) -> Loc:

@@ -14,24 +14,16 @@ from typing import Any
 
 from assessment.certificates.keys import ALGORITHM, IssuerKey, public_key_b64
 from assessment.certificates.record import CertificateRecord
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 from standards.yamlsafe import DocumentError, parse_json
 
 ENVELOPE_FORMAT = "zhizao.signed-certificate/1"
 ATTACHMENT_NAME = "zhizao-certificate.json"
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(ProblemError, ValueError):
     """An embedded envelope that cannot be read (or a record that does not fit the key); `problem`
     says what is wrong, `str()` in English."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.problems = [problem]
-        super().__init__(str(problem))
-
-    def text(self, lang: str = "en") -> str:
-        return self.problem.text(lang)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 ENV_KEY_DIR = "ZHIZAO_KEY_DIR"
 PRIVATE_NAME = "issuer-ed25519.pem"
@@ -27,17 +27,9 @@ PUBLIC_NAME = "issuer-ed25519.pub.pem"
 ALGORITHM = "Ed25519"
 
 
-class KeyProblem(RuntimeError):
+class KeyProblem(ProblemError, RuntimeError):
     """A key that cannot be created or read; `problem` names the file and what to do, and
     `str()` is its English (`text(lang)` in another language)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.problems = [problem]
-        super().__init__(str(problem))
-
-    def text(self, lang: str = "en") -> str:
-        return self.problem.text(lang)
 
 
 def default_key_dir() -> Path:

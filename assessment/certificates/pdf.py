@@ -35,23 +35,15 @@ from assessment.pdf.layout import (
     group,
 )
 from assessment.pdf.pdffile import attach_file
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 PAGE_W, PAGE_H = landscape(A4)
 _build_lock = threading.Lock()  # a reportlab TTFont must not serve two documents at once
 
 
-class LayoutError(RuntimeError):
+class LayoutError(ProblemError, RuntimeError):
     """The content does not fit the page (e.g. an extremely long firm name); `problem` says what,
     `str()` in English."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.problems = [problem]
-        super().__init__(str(problem))
-
-    def text(self, lang: str = "en") -> str:
-        return self.problem.text(lang)
 
 
 def certificate_texts(record: CertificateRecord) -> list[str]:

@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 FORMAT = "zhizao-workbook"
 FORMAT_VERSION = 1
@@ -322,12 +322,8 @@ class WorkbookMeta:
         ]
 
 
-class MetaError(ValueError):
+class MetaError(ProblemError, ValueError):
     """A workbook whose metadata is missing or wrong; `problem` says which (`str()`: English)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def write_meta(workbook: Workbook, meta: WorkbookMeta) -> None:

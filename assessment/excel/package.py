@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from xml.parsers import expat
 
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 MAX_PARTS = 2_000  # a zhizao workbook has about 30; Excel adds a few
 MAX_PART_BYTES = 20 * 1024 * 1024  # one unpacked part (the largest of a template is ~0.2 MB)
@@ -43,13 +43,9 @@ _CELL = re.compile(r"^\$?([A-Za-z]{0,3})\$?(\d*)$")
 _MACRO_WORDS = ("macroenabled", "vbaproject", "macrosheet", "vbadata")
 
 
-class PackageRefused(ValueError):
+class PackageRefused(ProblemError, ValueError):
     """The package passes a limit, is not what it claims, or cannot be unpacked; `problem` says
     which, with the number (`str(error)` is its English)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def _mb(size: int) -> float:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from assessment.excel.questions import LANGS
 from assessment.excel.writer import build_workbook
 from standards import Library, Standard, bundled_library
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 
-class TemplateError(ValueError):
+class TemplateError(ProblemError, ValueError):
     """A template that cannot be made as asked (unknown standard, profile or industry type);
     `problem` says which (`str()`: its English)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(str(problem))
 
 
 def resolve(

@@ -23,7 +23,7 @@ from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 FONT = "ZhizaoCJK"
 FONT_BOLD = "ZhizaoCJK-Bold"  # the same face: CJK fonts rarely ship a bold; titles fake it
@@ -37,12 +37,8 @@ _registered: FontInfo | None = None
 _IGNORED = {"\n", "\r", "\t", "\u00ad", "\u200b", "\u200c", "\u200d", "\ufeff"}
 
 
-class FontError(RuntimeError):
+class FontError(ProblemError, RuntimeError):
     """The configured font cannot be used (missing file, CFF outlines, embedding forbidden)."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(problem.text())
 
 
 class MissingGlyphError(ValueError):

@@ -34,7 +34,7 @@ import numpy as np
 from scoring.benchmark.stats import BoolArray, FloatArray, IntArray
 from standards.classifications import ClassificationLibrary, CodeScheme, SizeRule
 from standards.models import Text
-from standards.problems import Problem
+from standards.problems import Problem, ProblemError
 
 MIN_COHORT = 5
 
@@ -58,12 +58,8 @@ def size_class(employees: int, revenue: float, rule: SizeRule) -> str:
 # --- cohorts and codes ---------------------------------------------------------------------------
 
 
-class BenchmarkError(ValueError):
+class BenchmarkError(ProblemError, ValueError):
     """A cohort that is not a node of the lattice (e.g. a 4-digit industry code); `problem`."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        super().__init__(problem.text())
 
 
 @dataclass(frozen=True)

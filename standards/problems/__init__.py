@@ -86,6 +86,20 @@ class Problem:
         return (self.file or "", self.line or 0, column, header, loc_text(self.loc, "en"))
 
 
+class ProblemError(Exception):
+    """An exception that is one problem: `problem` (and `problems`, a list of it), `str()` its
+    English, `text(lang)` in another language. The errors of each room derive from it beside the
+    built-in kind they are (`class PackageRefused(ProblemError, ValueError)`)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.problems = [problem]
+        super().__init__(str(problem))
+
+    def text(self, lang: str = "en") -> str:
+        return self.problem.shown(lang)
+
+
 def problems_text(problems: Iterable[Problem], lang: str = "en") -> str:
     """One line per problem, each with its place (`Problem.shown`)."""
     return "\n".join(p.shown(lang) for p in problems)
