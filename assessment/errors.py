@@ -7,21 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from standards.problems import Problem, problems_text
+from standards.problems import Problem, ProblemsError
 
 
-class LifecycleError(Exception):
+class LifecycleError(ProblemsError):
     """Base class: `problems` says what went wrong; `str(error)` is their English text."""
 
     def __init__(self, problems: Problem | Sequence[Problem]) -> None:
-        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
-        for problem in self.problems:
+        given = [problems] if isinstance(problems, Problem) else list(problems)
+        for problem in given:
             if not isinstance(problem, Problem):  # a sentence would reach the page untranslated
                 raise TypeError(f"{type(self).__name__} takes Problem values, not {problem!r}")
-        super().__init__(problems_text(self.problems))
-
-    def text(self, lang: str = "en") -> str:
-        return problems_text(self.problems, lang)
+        super().__init__(given)
 
 
 class NotFound(LifecycleError):

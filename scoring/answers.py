@@ -29,15 +29,11 @@ from standards.models import (
     Standard,
     YesNoRule,
 )
-from standards.problems import Loc, Problem, problems_text
+from standards.problems import Loc, Problem, ProblemsError
 
 
-class AnswerError(ValueError):
+class AnswerError(ProblemsError, ValueError):
     """Answers that do not fit the standard; `problems` names each item and what was expected."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(problems_text(problems))
 
 
 @dataclass(frozen=True)

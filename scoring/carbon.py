@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from standards.factors import Band, Energy, FactorLibrary, GridRegion, GridSeries
 from standards.models import Label, Sourced, Strict, Text
-from standards.problems import Problem, catalogue, problems_text
+from standards.problems import Problem, ProblemsError
 
 Path = tuple[str | int, ...]
 
@@ -53,12 +53,8 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 
 
-class CarbonInputError(ValueError):
+class CarbonInputError(ProblemsError, ValueError):
     """Bad activity data or run options; `problems` places each at its data path (`loc`)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__(problems_text(problems))
 
 
 # --- activity data ---------------------------------------------------------------------------
@@ -113,6 +109,14 @@ class Activity(Strict):
     )
 
 
+# pydantic's error types the activity model can raise, each with its own `carbon.<type>` entry;
+# any other type reads as `carbon.invalid` with pydantic's sentence (tests/test_problems.py).
+PYDANTIC_KINDS = frozenset({
+    "missing", "extra_forbidden", "greater_than", "greater_than_equal", "less_than_equal",
+    "not_a_number", "not_finite", "int_type", "int_parsing", "int_from_float", "string_type",
+    "string_too_short", "string_too_long", "string_pattern_mismatch", "literal_error",
+    "too_short", "model_type", "dict_type",
+})  # fmt: skip
 _HINTS = {  # why a key must be above 0: a catalogue sentence added to the problem
     "value_added_10k_yuan": "carbon.hint.value_added",
     "output_value_10k_yuan": "carbon.hint.output_value",
@@ -139,7 +143,7 @@ def parse_activity(data: object) -> Activity:
                 params.update(detail.get("ctx") or {})
                 # pydantic's own sentence: the English text, and a reader of the code
                 params["detail"] = detail["msg"].removeprefix("Value error, ")
-            code = f"carbon.{kind}" if f"carbon.{kind}" in catalogue() else "carbon.invalid"
+            code = f"carbon.{kind}" if kind in PYDANTIC_KINDS else "carbon.invalid"
             problems.append(Problem(loc, code, params))
         raise CarbonInputError(problems) from None
 

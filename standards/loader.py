@@ -143,6 +143,13 @@ class Library:
     classifications: ClassificationLibrary | None = None
     files: dict[str, Path] = field(default_factory=dict)
 
+    def unknown_standard(self, standard_id: str) -> Problem | None:
+        """The problem of asking for a standard this library does not hold (None if it does)."""
+        if standard_id in self.standards:
+            return None
+        known = sorted(self.standards)
+        return Problem((), "library.unknown_standard", {"id": standard_id, "known": known})
+
     def standard(self, standard_id: str, edition: str | None = None) -> Standard:
         std = self.standards.get(standard_id)
         if std is None:

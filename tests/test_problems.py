@@ -104,3 +104,28 @@ def test_no_service_error_is_raised_with_a_sentence() -> None:
                 if node.args and isinstance(node.args[0], ast.Constant | ast.JoinedStr):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, found
+
+
+def test_each_pydantic_kind_carbon_names_has_its_entry() -> None:
+    """scoring/carbon.py names pydantic's types without opening the catalogue (the core reads no
+    file): the list it keeps must match the catalogue."""
+    from scoring.carbon import PYDANTIC_KINDS  # noqa: PLC0415
+
+    assert {f"carbon.{kind}" for kind in PYDANTIC_KINDS} <= set(catalogue())
+
+
+def test_raising_a_core_error_renders_nothing_until_it_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sentence is made when someone reads the error, so raising one in scoring/ never loads
+    the catalogue."""
+    from scoring.answers import AnswerError  # noqa: PLC0415
+    from standards import problems  # noqa: PLC0415
+
+    def refuse(*_args: object) -> str:
+        raise AssertionError("rendered while raising")
+
+    monkeypatch.setattr(problems, "render", refuse)
+    error = AnswerError([Problem(("answers", "FF-001"), "answers.ticked_twice")])
+    monkeypatch.undo()
+    assert str(error) == "answers.FF-001: an option is ticked twice"

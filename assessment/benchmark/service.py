@@ -92,13 +92,8 @@ class FirmFacts:
 
 def _standard(standard_id: str) -> Standard:
     library = bundled_library()
-    if standard_id not in library.standards:
-        raise InvalidInput(
-            Problem(
-                (), "benchmark.unknown_standard",
-                {"id": standard_id, "known": sorted(library.standards)},
-            )
-        )  # fmt: skip
+    if (problem := library.unknown_standard(standard_id)) is not None:
+        raise InvalidInput(problem)
     return library.standard(standard_id)
 
 

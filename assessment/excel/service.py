@@ -34,10 +34,6 @@ class WorkbookRejected(InvalidInput):
     def __init__(self, report: WorkbookImport) -> None:
         self.report = report
         super().__init__(report.problems)
-        self.args = (self.text("en"),)
-
-    def text(self, lang: str = "en") -> str:
-        return "\n".join(p.shown(lang) for p in self.problems)
 
 
 @dataclass(frozen=True)

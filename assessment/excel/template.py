@@ -18,13 +18,8 @@ def resolve(
 ) -> tuple[Standard, str | None, str | None]:
     """The standard, and the profile and industry type checked against it."""
     if isinstance(standard, str):
-        if standard not in library.standards:
-            raise TemplateError(
-                Problem(
-                    (), "excel.unknown_standard",
-                    {"given": standard, "known": sorted(library.standards)},
-                )
-            )  # fmt: skip
+        if (problem := library.unknown_standard(standard)) is not None:
+            raise TemplateError(problem)
         standard = library.standard(standard)
     profiles = [p.id for p in standard.profiles]
     if profile is None and len(profiles) == 1:

@@ -68,13 +68,8 @@ def _note(row: ConfiguredValue) -> str:
 
 
 def _standard(library: Library, standard_id: str) -> Standard:
-    if standard_id not in library.standards:
-        raise InvalidInput(
-            Problem(
-                (), "configured.unknown_standard",
-                {"id": standard_id, "known": sorted(library.standards)},
-            )
-        )  # fmt: skip
+    if (problem := library.unknown_standard(standard_id)) is not None:
+        raise InvalidInput(problem)
     return library.standard(standard_id)
 
 

@@ -21,7 +21,7 @@ This module imports nothing of the project, so standards, scoring, assessment an
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -86,18 +86,30 @@ class Problem:
         return (self.file or "", self.line or 0, column, header, loc_text(self.loc, "en"))
 
 
-class ProblemError(Exception):
-    """An exception that is one problem: `problem` (and `problems`, a list of it), `str()` its
-    English, `text(lang)` in another language. The errors of each room derive from it beside the
-    built-in kind they are (`class PackageRefused(ProblemError, ValueError)`)."""
+class ProblemsError(Exception):
+    """An exception that carries `problems`: `str()` is their English, `text(lang)` another
+    language. The sentences are rendered when the error is read, not when it is raised, so the
+    pure core raises without ever opening the catalogue. The errors of each room derive from it
+    (or from ProblemError) beside the built-in kind they are
+    (`class AnswerError(ProblemsError, ValueError)`)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(*(p.code for p in self.problems))
+
+    def __str__(self) -> str:
+        return problems_text(self.problems)
+
+    def text(self, lang: str = "en") -> str:
+        return problems_text(self.problems, lang)
+
+
+class ProblemError(ProblemsError):
+    """An exception that is one problem: `problem` (and `problems`, a list of it)."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.problems = [problem]
-        super().__init__(str(problem))
-
-    def text(self, lang: str = "en") -> str:
-        return self.problem.shown(lang)
+        super().__init__([problem])
 
 
 def problems_text(problems: Iterable[Problem], lang: str = "en") -> str:
