@@ -1,5 +1,8 @@
 """Interface text catalogs: `zh.yaml` (the default) and `en.yaml`, one flat key per string.
 
+A catalog may be split by area: `ui/i18n/<area>/zh.yaml` and `ui/i18n/<area>/en.yaml` are merged
+into the language's catalog; a key given by two files is an error that names both.
+
 Domain text (titles, options, descriptors) is not here: it comes from the standards' YAML
 `{zh, en}`. Both catalogs must have the same keys and the same `{placeholders}`
 (tests/test_i18n.py). A key missing from the chosen language falls back to English, then to the
@@ -26,9 +29,15 @@ def catalog(lang: str) -> dict[str, str]:
     """The flat catalog of one language (keys like `home.title`)."""
     if lang not in LANGUAGES:
         raise KeyError(f"language {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    data = yaml.safe_load((HERE / f"{lang}.yaml").read_text(encoding="utf-8")) or {}
     flat: dict[str, str] = {}
-    _flatten(data, "", flat)
+    origin: dict[str, Path] = {}
+    for path in [HERE / f"{lang}.yaml", *sorted(HERE.glob(f"*/{lang}.yaml"))]:
+        part: dict[str, str] = {}
+        _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, "", part)
+        for key in part.keys() & flat.keys():
+            raise KeyError(f"i18n: {key!r} is in both {origin[key]} and {path}")
+        flat.update(part)
+        origin.update(dict.fromkeys(part, path))
     return flat
 
 
