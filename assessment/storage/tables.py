@@ -416,6 +416,27 @@ class ConfiguredValue(Base):
     set_at: Mapped[datetime]
 
 
+class SignInSession(Base):
+    """A signed-in browser: the cookie holds a random token, this row only its SHA-256. Several
+    tabs and several app processes share the row; ending it (sign-out, expiry, a disabled account)
+    signs out every one of them on their next run. `handoff_sha256` is the one-time ticket with
+    which the page that checked the password lets the browser fetch its cookie."""
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (CheckConstraint(_in("method", ("password", "oidc")), name="method"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    credential_version: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    handoff_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    handoff_until: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """Append-only: rows are never updated or deleted (ORM guard in assessment/audit.py, and
     database triggers created by the migrations)."""
