@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/zhizao db upgrade
 	$(BIN)/zhizao demo seed --if-empty
-	$(BIN)/python -m streamlit run streamlit_app.py \
+	$(BIN)/python -m streamlit run ui/server.py \
 		--server.headless=true --server.port=$(PORT) --browser.gatherUsageStats=false
 
 lint: $(STAMP)

@@ -6,7 +6,8 @@ every sensitive page checks the role again itself (`ui.auth.require_role`, which
 The QR code of a certificate links to `/?verify=<number>`, which opens the public verification
 page without signing in.
 
-Run: `make run`, or `python -m streamlit run streamlit_app.py`.
+Run: `make run`, or `python -m streamlit run ui/server.py` (the same pages plus the routes that set
+the sign-in cookie; `streamlit run streamlit_app.py` works too, with sign-in kept per tab).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from ui.parts.common import t
 st.set_page_config(page_title="智造评估 zhizao", page_icon="🏭", layout="wide")
 st.session_state.setdefault("lang", "zh")
 
+# Right after a sign-in or sign-out the browser first fetches or drops its session cookie
+# (ui/server.py); the page it comes back to is drawn then.
+if auth.hand_off_cookie() or auth.drop_cookie():
+    st.stop()
 user = auth.current_user()
 verifying = bool(st.query_params.get("verify"))
 # The language switch and the account box first: the page titles below follow the language.

@@ -13,10 +13,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from assessment import submissions
-from assessment.accounts import identity, organisations
+from assessment.accounts import identity, organisations, sessions
+from assessment.accounts.identity import principal_for
 from assessment.accounts.principal import Principal, Role
 from assessment.demo.seed import DEMO_DOMAIN, seed_demo
 from assessment.storage.db import Database, open_database
+from ui.parts.auth import TOKEN_KEY
 
 # The fixtures (a star import brings exactly these).
 __all__ = ["app_world", "seeded_template"]
@@ -65,9 +67,17 @@ class World:
     def app(self, who: str | None = None, *, lang: str = "zh") -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=60)
         if who is not None:
-            at.session_state["auth_user_id"] = self.user(who).user_id
+            self.sign_in(at, who)
         at.session_state["lang"] = lang
         return at
+
+    def sign_in(self, at: AppTest, who: str) -> str:
+        """Open a real session for `who` and give its token to the app, as the sign-in form would
+        (AppTest has no cookies): the token is returned for tests that end or tamper with it."""
+        actor = principal_for(self.db, self.user(who).user_id)
+        token = sessions.start(self.db, actor, "password").token
+        at.session_state[TOKEN_KEY] = token
+        return token
 
     def submission(
         self, who: str, status: str, standard_id: str | None = None

@@ -46,7 +46,7 @@ def streamlit_server(folder: Path) -> Iterator[tuple[str, str]]:
     log = (folder / "streamlit.log").open("w")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+            sys.executable, "-m", "streamlit", "run", "ui/server.py",
             "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
             "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
         ],

@@ -133,7 +133,7 @@ def test_sensitive_pages_check_the_role_themselves(app_world: World, page: str, 
         at = AppTest.from_file(str(ROOT / page), default_timeout=60)
         at.session_state["lang"] = "zh"
         if who is not None:
-            at.session_state["auth_user_id"] = app_world.user(who).user_id
+            app_world.sign_in(at, who)
         run(at)
         shown = [e.value for e in at.error] + [w.value for w in at.warning]
         assert shown == (["请先登录。"] if who is None else ["您的角色无权访问此页面。"])

@@ -32,7 +32,7 @@ def bench_world(app_world: World) -> World:
 def page(world: World, who: str | None, lang: str = "zh") -> AppTest:
     at = AppTest.from_function(_page, default_timeout=60)
     if who is not None:
-        at.session_state["auth_user_id"] = world.user(who).user_id
+        world.sign_in(at, who)
     at.session_state["lang"] = lang
     return at
 

@@ -31,6 +31,7 @@ from assessment.accounts.identity import LockoutPolicy
 from assessment.errors import AuthenticationFailed, InvalidInput
 from assessment.storage.db import Database, make_engine
 from assessment.storage.tables import User
+from ui.parts.auth import TOKEN_KEY
 
 FIRM_EMAIL = "a@firm-a.invalid"
 POLICY = LockoutPolicy(max_failures=5, lock_minutes=15)
@@ -216,7 +217,7 @@ def test_a_password_change_signs_out_a_session_signed_in_through_the_form(
     organisations.change_password(firm, app_world.db, old=APP_PASSWORD, new="another passphrase")
 
     assert _titles(run_app(at)) == ["智造评估 · 登录"]  # … until the password changes
-    assert "auth_user_id" not in at.session_state
+    assert TOKEN_KEY not in at.session_state
     # signing in again with the new password works
     at.text_input(key="signin_email").input(EMAILS["firm"])
     at.text_input(key="signin_password").input("another passphrase")

@@ -1,58 +1,118 @@
 """The identity boundary of the app: who is signed in, and the role checks of every page.
 
-Local accounts through `assessment.identity.authenticate` today; an OIDC backend (st.login /
-st.user mapped to an account) would replace `sign_in` and `current_user` here and nowhere else.
-The session keeps only plain ids (never a database object) and the account is re-read on every run,
-so a deactivated account is signed out at once. The session also keeps the account's credential
-version from signing in: once the password changes, the version moves on and the next run of every
-other session signed in with the old password finds itself signed out.
+A sign-in is a session in the database (assessment.accounts.sessions). The browser holds its token
+in an HttpOnly cookie set by the app's own route (ui/server.py), so a reload, a second tab or
+another app process finds the same session; this tab also keeps the token in Session State from
+the moment the password was checked until its cookie arrives (and in AppTest, which has no
+cookies). Every run asks the database again who the token belongs to, so a sign-out in another
+tab, a disabled account, a changed password or an idle session signs out on the next click.
+The session keeps only plain ids and the token, never a database object.
 """
 
 from __future__ import annotations
 
+import html
+import json
+
 import streamlit as st
 
-from assessment.accounts.identity import authenticate, principal_for
+from assessment.accounts import sessions
+from assessment.accounts.identity import authenticate
 from assessment.accounts.principal import Principal, Role
-from assessment.errors import AuthenticationFailed
-from ui.parts.common import LANGUAGE_NAMES, db, md, t
+from ui.parts.common import LANGUAGE_NAMES, db, lang, md, t
 
-SESSION_KEY = "auth_user_id"
-VERSION_KEY = "auth_credential_version"
+TOKEN_KEY = "auth_session_token"  # noqa: S105 - the name of a Session State key
+# Set by ui/server.py when the app is served with its cookie routes (`make run`); under plain
+# `streamlit run streamlit_app.py` or AppTest a sign-in lasts as long as the tab.
+COOKIE_ROUTES = False
+SESSION_ROUTE = "/account/session"
+SIGN_OUT_ROUTE = "/account/sign-out"
+
+
+def _cookie_token() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE_NAME)
+    except (AttributeError, RuntimeError):
+        return None
+    # AppTest has no HTTP request behind it and answers with a stand-in object.
+    return value if isinstance(value, str) else None
 
 
 def current_user() -> Principal | None:
-    user_id = st.session_state.get(SESSION_KEY)
-    if user_id is None:
-        return None
-    signed_in_with = st.session_state.get(VERSION_KEY)
-    try:
-        actor = principal_for(db(), int(user_id), credential_version=signed_in_with)
-    except AuthenticationFailed:
-        st.session_state.pop(SESSION_KEY, None)
-        st.session_state.pop(VERSION_KEY, None)
-        return None
-    if signed_in_with is None:
-        # An account id put into the session by other means than `sign_in` (the app tests do)
-        # is held to the credentials the account has now.
-        st.session_state[VERSION_KEY] = actor.credential_version
-    return actor
+    """The Principal of this tab's session, or None (never signed in, or the session ended)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is not None:
+        actor = sessions.resolve(db(), token)
+        if actor is not None:
+            return actor
+        st.session_state.pop(TOKEN_KEY, None)
+    cookie = _cookie_token()
+    if cookie is not None and cookie != st.session_state.get("_auth_ended_cookie"):
+        return sessions.resolve(db(), cookie)
+    return None
 
 
 def sign_in(email: str, password: str) -> Principal:
-    """Check the password (lockout and audit are the service's); remember the account and the
-    credential version it signed in with."""
+    """Check the password (lockout and audit are the service's) and open a session; when the app
+    runs with its cookie routes, the browser is then sent to fetch its cookie."""
     principal = authenticate(db(), email, password)
-    st.session_state[SESSION_KEY] = principal.user_id
-    st.session_state[VERSION_KEY] = principal.credential_version
+    started = sessions.start(db(), principal, "password")
+    st.session_state[TOKEN_KEY] = started.token
+    st.session_state.pop("_auth_ended_cookie", None)
+    if COOKIE_ROUTES:
+        st.session_state["_auth_handoff"] = started.handoff
     return principal
 
 
+def _post_to(route: str, fields: dict[str, str], label: str) -> None:
+    """A form that the browser posts at once (a button is there if scripts are slow or off)."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+    )
+    st.html(
+        f'<form id="zhizao-post" method="post" action="{route}">{inputs}'
+        f'<button type="submit">{html.escape(label)}</button></form>'
+        f"<script>document.getElementById({json.dumps('zhizao-post')}).submit();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def hand_off_cookie() -> bool:
+    """After a sign-in, send the browser to fetch its cookie. True when it is on its way."""
+    handoff = st.session_state.pop("_auth_handoff", None)
+    if handoff is None:
+        return False
+    st.info(t("auth.signing_in"))
+    # The language goes along, so the page after the cookie speaks the one chosen before it.
+    _post_to(SESSION_ROUTE, {"ticket": handoff, "lang": lang()}, t("auth.continue"))
+    return True
+
+
 def sign_out() -> None:
+    """End the session for every tab that shares it, forget it here, drop the cookie."""
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    sessions.end(db(), token)
+    cookie = _cookie_token()
     keep = {"lang"}
     for key in list(st.session_state.keys()):
         if key not in keep:
             del st.session_state[key]
+    if cookie is not None:
+        # This tab's websocket still carries the old cookie; it names an ended session, but the
+        # tab must not even ask about it again before the browser has dropped it.
+        st.session_state["_auth_ended_cookie"] = cookie
+    if COOKIE_ROUTES and cookie is not None:
+        st.session_state["_auth_drop_cookie"] = True
+
+
+def drop_cookie() -> bool:
+    """After a sign-out, let the browser delete its cookie. True when it is on its way."""
+    if not st.session_state.pop("_auth_drop_cookie", False):
+        return False
+    st.info(t("auth.signing_out"))
+    _post_to(SIGN_OUT_ROUTE, {}, t("auth.continue"))
+    return True
 
 
 def require_role(*roles: Role) -> Principal:
