@@ -23,6 +23,7 @@ from standards.models import (
     SatisfactionRule,
     YesNoRule,
 )
+from ui.parts import plain
 from ui.parts.common import lang, md, t, tr
 from ui.parts.widgets import thresholds_checklist
 
@@ -35,6 +36,10 @@ def num(value: float | int | str | bool | None) -> str:
 
 def unofficial_labels(std: Standard) -> list[str]:
     return list(summary(std)["unofficial_labels"])
+
+
+def label_names(labels: Iterable[str]) -> str:
+    return ("、" if lang() == "zh" else ", ").join(plain.label_name(label) for label in labels)
 
 
 # --- the library table ---------------------------------------------------------------------------
@@ -52,8 +57,8 @@ def library_table(standards: list[Standard]) -> None:
                 t("library.col_title"): tr(std.title),
                 t("library.col_items"): info["items"],
                 t("library.col_questions"): info["questions"],
-                t("library.col_label"): std.provenance.label.value,
-                t("library.col_flag"): ("⚠ " + ", ".join(flagged)) if flagged else "—",
+                t("library.col_label"): plain.label_name(std.provenance.label),
+                t("library.col_flag"): ("⚠ " + label_names(flagged)) if flagged else "—",
             }
         )
     # A static table: long titles and flag lists wrap instead of being cut at 1366 px.
@@ -63,15 +68,16 @@ def library_table(standards: list[Standard]) -> None:
 # --- one standard --------------------------------------------------------------------------------
 
 
-def standard_header(std: Standard) -> None:
+def standard_header(std: Standard, insider: bool) -> None:
     st.header(tr(std.title))
     st.caption(f"`{std.id}` · {std.edition}" + (f" · {md(tr(std.summary))}" if std.summary else ""))
-    st.markdown(
-        f"**{t('library.source')}:** `{std.provenance.label.value}` — {md(std.provenance.source)}"
-    )
+    st.markdown(f"**{t('library.source')}**")
+    plain.provenance(std.provenance, "standard", insider=insider, key=f"std-{std.id}")
+    if std.item_provenance is not None and std.item_provenance.label.is_flagged:
+        plain.provenance(std.item_provenance, "items", insider=insider, key=f"items-{std.id}")
     flagged = unofficial_labels(std)
     if flagged:
-        st.warning(t("library.unofficial", labels=", ".join(flagged)))
+        st.warning(t("library.unofficial", labels=label_names(flagged)))
     else:
         st.success(t("library.official"))
     if std.profiles:
@@ -82,10 +88,10 @@ def standard_header(std: Standard) -> None:
         st.markdown(f"**{t('library.tiers')}:** {md(tiers)}")
 
 
-def scoring_parameters(std: Standard) -> None:
-    found: list[tuple[str, Sourced]] = [("not_applicable", std.scoring.not_applicable)]
+def scoring_parameters(std: Standard, insider: bool) -> None:
+    found: list[tuple[str, Sourced]] = [("scoring.not_applicable", std.scoring.not_applicable)]
     if std.scoring.node_weights is not None:
-        found.append(("node_weights", std.scoring.node_weights))
+        found.append(("scoring.node_weights", std.scoring.node_weights))
     rule = std.scoring.tier_rule
     if rule is not None:
         for name in ("mandatory_share", "min_percent", "pass_threshold", "final_score"):
@@ -95,17 +101,23 @@ def scoring_parameters(std: Standard) -> None:
     found.extend((f"parameters.{k}", v) for k, v in std.parameters.items())
     rows = [
         {
-            t("library.param"): name,
+            t("library.param"): plain.subject_name(name),
             t("library.value"): t("library.not_found") if value.value is None else num(value.value),
             t("library.used"): "—" if value.effective is None else num(value.effective),
-            t("library.col_label"): ("⚠ " if value.flagged else "")
-            + value.effective_provenance.label.value,
-            t("library.col_source"): value.provenance.source,
+            t("library.col_meaning"): ("⚠ " if value.flagged else "")
+            + plain.label_sentence(value.effective_provenance.label, name),
         }
         for name, value in found
     ]
     st.subheader(t("library.parameters"))
     st.dataframe(rows, hide_index=True, width="stretch", key="parameters")
+    if insider:
+        with st.expander(t("plain.details"), key="parameters-details"):
+            for name, value in found:
+                lines = plain.detail_lines(value.effective_provenance)
+                if value.value is None and value.default is not None:
+                    lines = [*plain.detail_lines(value.provenance), *lines]
+                st.markdown(f"**`{name}`**\n" + "\n".join(lines))
 
 
 def scales_used(std: Standard) -> None:
@@ -115,7 +127,8 @@ def scales_used(std: Standard) -> None:
         if scale.id in used:
             grades = " · ".join(f"{tr(g.text)} = {num(g.value)}" for g in scale.grades)
             st.markdown(
-                f"**{md(t('library.scale', name=tr(scale.name)))}** ({scale.provenance.label.value}): "
+                f"**{md(t('library.scale', name=tr(scale.name)))}** "
+                f"({plain.label_name(scale.provenance.label)}): "
                 f"{md(grades)}"
             )
 
@@ -150,7 +163,7 @@ def option_lines(std: Standard, item: Item) -> list[str]:
         def bound(value: Sourced | None) -> str:
             if value is None or value.effective is None:
                 return t("library.per_answer")
-            return f"{num(value.effective)} ({value.effective_provenance.label.value})"
+            return f"{num(value.effective)} ({plain.label_name(value.effective_provenance.label)})"
 
         text = t(
             "library.quantity",
@@ -192,7 +205,7 @@ def item_block(std: Standard, item: Item) -> str:
             )
         )
     if item.provenance is not None and item.provenance.label.is_flagged:
-        facts.append(f"⚠ {item.provenance.label.value}")
+        facts.append(f"⚠ {plain.label_name(item.provenance.label)}")
     lines = [heading, "", " · ".join(facts)]
     if item.help is not None:
         lines += ["", f"*{md(tr(item.help))}*"]
@@ -243,12 +256,21 @@ def node_tree(std: Standard) -> None:
 
 def threshold(value: Sourced, unit: str | None) -> str:
     if value.value is None:
-        return f"{t('library.not_found')} ({value.provenance.label.value})"
+        if value.effective is not None:
+            used = plain.label_name(value.effective_provenance.label)
+            return t(
+                "library.not_found_used",
+                value=f"{num(value.effective)} {unit or ''}".rstrip(),
+                label=used,
+            )
+        return t("library.not_found")
     return f"{num(value.value)} {unit or ''}".rstrip()
 
 
 def gate_lines(std: Standard, gate: Gate) -> str:
-    head = f"**{md(tr(gate.title))}** · {md(gate.clause)} · `{gate.provenance.label.value}`"
+    clause = plain.clause(gate.clause)
+    head = f"**{md(tr(gate.title))}**" + (f" · {md(clause)}" if clause else "")
+    head += f" · {plain.label_name(gate.provenance.label)}"
     if gate.veto:
         head += f" · {t('library.gate_veto')}"
     lines = [head]
@@ -310,8 +332,9 @@ def render() -> None:
     )
     st.session_state["chosen_standard"] = chosen
     std = by_id[chosen]
-    standard_header(std)
-    scoring_parameters(std)
+    insider = plain.is_insider(plain.viewer())
+    standard_header(std, insider)
+    scoring_parameters(std, insider)
     scales_used(std)
     node_tree(std)
     gates(std)

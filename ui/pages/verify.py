@@ -12,6 +12,7 @@ import datetime as dt
 import streamlit as st
 
 from assessment.certificates.lookup import looks_like_number, normalise_number, verify_number
+from ui.parts import plain
 from ui.parts.common import db, md, number, t, when
 
 STATUS_STYLE = {"valid": "success", "expired": "warning", "revoked": "error", "unknown": "error"}
@@ -92,7 +93,14 @@ def render() -> None:
             t("verify.revoked", when=when(check.revoked_at), reason=md(check.revoked_reason or "—"))
         )
     if r.get("unofficial"):
-        st.warning(t("verify.unofficial", labels=", ".join(map(str, r["unofficial"]))))
+        entries = [str(u) for u in r["unofficial"]]
+        # The signed record names each unofficial encoding by code ('tier_rule: INFERRED'); the
+        # page says what each means and leaves the codes to evaluators and administrators.
+        sentences = "".join(f"\n- {md(s)}" for s in plain.unofficial_sentences(entries))
+        st.warning(t("verify.unofficial", labels=sentences))
+        if plain.is_insider(plain.viewer()):
+            with st.expander(t("plain.details"), key="verify-codes"):
+                st.markdown("\n".join(f"- `{md(e)}`" for e in entries))
     sig = check.signature
     getattr(st, SIGNATURE_STYLE[sig])(t(f"verify.signature.{sig}"))
     st.markdown(f"**{t('verify.fingerprint')}**")

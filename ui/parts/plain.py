@@ -80,8 +80,8 @@ def provenance(
     sentence = label_sentence(prov.label, what)
     if prov.url:
         sentence += f" [{t('plain.open_source')}]({prov.url})"
-    shown = st.warning if prov.label.is_flagged else st.info
-    shown(sentence, icon=":material/info:" if not prov.label.is_flagged else ":material/warning:")
+    # A line of text, not an alert: a page shows one warning for all its unofficial encodings.
+    st.markdown(("⚠ " if prov.label.is_flagged else "") + sentence)
     if insider:
         with st.expander(t("plain.details"), key=f"plain-{key}"):
             st.markdown("\n".join([*detail_lines(prov), *extra]))
