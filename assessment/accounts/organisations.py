@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from assessment.accounts import audit
+from assessment.accounts import audit, sessions
 from assessment.accounts.access import load_organisation, organisation_filter, require_admin
 from assessment.accounts.classifications import (
     CHECK_CHARACTER,
@@ -30,7 +30,7 @@ from assessment.accounts.principal import Clock, Principal, Role
 from assessment.benchmark import store as benchmark_store
 from assessment.errors import InvalidInput, NotFound, PermissionDenied
 from assessment.storage.db import Database, utcnow
-from assessment.storage.tables import Organisation, User
+from assessment.storage.tables import Organisation, SignInSession, User
 from assessment.text import text_problems
 from standards.problems import Problem
 
@@ -400,3 +400,28 @@ def change_password(
         user.password_hash = new_hash
         user.credential_version = User.credential_version + 1
         audit.record(session, actor, "user.password_change", "user", user.id, at=now)
+
+
+def set_active(
+    actor: Principal, db: Database, user_id: int, active: bool, *, clock: Clock = utcnow
+) -> UserView:
+    """Disable an account (it can no longer sign in, and every session of it ends in the same
+    transaction, so its open tabs are signed out on their next click) or enable it again."""
+    require_admin(actor, "disable or enable an account")
+    if actor.user_id is not None and actor.user_id == user_id and not active:
+        raise InvalidInput(Problem(("user",), "accounts.cannot_disable_self", {"id": user_id}))
+    now = clock()
+    with db.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound(Problem((), "accounts.account_not_found", {"id": user_id}))
+        if user.active != active:
+            audit.record(
+                session, actor, "user.enable" if active else "user.disable", "user", user.id,
+                at=now, before={"active": user.active}, after={"active": active},
+            )  # fmt: skip
+            user.active = active
+            if not active:
+                sessions.end_rows(session, SignInSession.user_id == user_id, now)
+        session.flush()
+        return _user_view(user)

@@ -22,7 +22,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
 
 from assessment.accounts.identity import principal_for
 from assessment.accounts.principal import Principal
@@ -156,11 +157,17 @@ def end_all(db: Database, user_id: int) -> int:
     return _end_rows(db, SignInSession.user_id == user_id, utcnow())
 
 
-def _end_rows(db: Database, where: object, now: datetime) -> int:
+def _end_rows(db: Database, where: ColumnElement[bool], now: datetime) -> int:
     with db.write() as session:
-        result = session.execute(
-            update(SignInSession)
-            .where(where, SignInSession.ended_at.is_(None))  # type: ignore[arg-type]
-            .values(ended_at=now, handoff_sha256=None, handoff_until=None)
-        )
-        return int(result.rowcount or 0)
+        return end_rows(session, where, now)
+
+
+def end_rows(session: Session, where: ColumnElement[bool], now: datetime) -> int:
+    """End the live sessions `where` selects, inside the caller's transaction (a disabled
+    account's sessions end together with the change that disabled it)."""
+    result = session.execute(
+        update(SignInSession)
+        .where(where, SignInSession.ended_at.is_(None))
+        .values(ended_at=now, handoff_sha256=None, handoff_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
