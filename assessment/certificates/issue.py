@@ -91,6 +91,7 @@ from assessment.submissions import (
     SubmissionSummary,
     SubmissionView,
     answer_document,
+    inbox,
     score_document,
     snapshot_standard,
 )
@@ -333,6 +334,7 @@ def issue_certificate(
                 **({"on_approval_by": approved_by} if approved_by else {}),
             },
         )  # fmt: skip
+        inbox.on_certificate(session, actor, sub, "certificate_issued", record.number, now)
         view = certificate_view(cert)
     return IssuedCertificate(view, record, pdf, issuer.demo)
 
@@ -438,6 +440,9 @@ def revoke_certificate(
             submission_id=cert.submission_id, before={"status": "valid"},
             after={"status": "revoked", "reason": text, "number": number},
         )  # fmt: skip
+        sub = session.get(Submission, cert.submission_id)
+        if sub is not None:
+            inbox.on_certificate(session, actor, sub, "certificate_revoked", number, now, text)
         return certificate_view(cert)
 
 

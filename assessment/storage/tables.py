@@ -437,6 +437,74 @@ class SignInSession(Base):
     handoff_until: Mapped[datetime | None]
 
 
+NOTICE_KINDS = (
+    "pool_submitted",  # to administrators: a submission waits for an evaluator
+    "assigned",  # to the evaluator a submission was given to (by hand or by a rule)
+    "resubmitted",  # to the assigned evaluator: the firm sent its revision
+    "returned",  # to the firm: the evaluator sent it back for changes
+    "approved",  # to the firm
+    "rejected",  # to the firm
+    "result_revoked",  # to the firm and its evaluator: an administrator withdrew the result
+    "certificate_issued",  # to the firm
+    "certificate_revoked",  # to the firm: one certificate withdrawn, the result stands
+)
+
+
+class Notice(Base):
+    """One line of a person's in-app inbox, written in the transaction of the action it tells of.
+
+    It holds the `kind` and the values the sentence names (`params`: ids, names, a certificate
+    number), never a sentence: the inbox renders it in the reader's language when it is read."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint(_in("kind", NOTICE_KINDS), name="kind"),
+        Index("ix_notices_user_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    params: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class AssignmentRule(Base):
+    """Submissions of firms in a region (a GB/T 2260 code prefix: 2 digits a province, 4 a city,
+    6 a county) and/or an industry (a GB/T 4754 division) go to this evaluator. Several rules with
+    the same scope share the work (fewest open reviews first); the most specific scope that has an
+    active evaluator wins. Used only while automatic assignment is on (`Setting`
+    `assignment.auto`)."""
+
+    __tablename__ = "assignment_rules"
+    __table_args__ = (
+        UniqueConstraint(
+            "region_prefix", "industry_division", "evaluator_id", name="uq_assignment_rules_scope"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "" is any region / any industry (so the scope is unique and a prefix test matches it)
+    region_prefix: Mapped[str] = mapped_column(String(6))
+    industry_division: Mapped[str] = mapped_column(String(2))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class Setting(Base):
+    """An installation setting an administrator changes in the app (audited), by key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(nullable=True)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime]
+
+
 class AuditEntry(Base):
     """Append-only: rows are never updated or deleted (ORM guard in assessment/audit.py, and
     database triggers created by the migrations)."""
@@ -456,10 +524,13 @@ class AuditEntry(Base):
     after: Mapped[Any] = mapped_column(nullable=True)
 
 
-# Insertion order that satisfies every foreign key (export / import walk it).
+# Insertion order that satisfies every foreign key (export / import walk it). `SignInSession` is
+# left out on purpose: a restored database starts with nobody signed in.
 TABLE_ORDER = (
     Organisation,
     User,
+    Setting,
+    AssignmentRule,
     StandardSnapshot,
     ConfiguredValue,
     Submission,
@@ -472,5 +543,6 @@ TABLE_ORDER = (
     Certificate,
     SubmissionActivity,
     BenchmarkFact,
+    Notice,
     AuditEntry,
 )

@@ -22,6 +22,7 @@ from assessment.storage.tables import (
     Submission,
     User,
 )
+from assessment.submissions import assignment, inbox
 from assessment.submissions.comments import require_text
 from assessment.submissions.snapshots import (
     answer_document,
@@ -45,6 +46,9 @@ from scoring import AnswerError, parse_answers
 from standards import Library, Text, bundled_library, sha256_of
 from standards.editions import items_to_reread
 from standards.problems import Problem
+
+# Who the audit log names when a rule assigns a submission on submit.
+AUTO_ASSIGNER = Principal.system("assignment-rules")
 
 
 def create_submission(
@@ -140,9 +144,22 @@ def submit(
                 )
             )  # fmt: skip
         before = sub.status
+        # Automatic assignment: the rules' evaluator is written by the same statement that
+        # submits, so the submission never sits in the pool when a rule covers it.
+        picked = assignment.auto_pick(session, sub)
+        assigned = {"assigned_evaluator_id": picked[0]} if picked else {}
         compare_and_set(
-            session, sub, t, expected_version, now, submitted_at=now, self_answers=doc, self_result=result.to_dict(),
+            session, sub, t, expected_version, now, submitted_at=now, self_answers=doc,
+            self_result=result.to_dict(), **assigned,
         )  # fmt: skip
+        if picked:
+            audit.record(
+                session, AUTO_ASSIGNER, "submission.assign", "submission", sub.id, at=now,
+                submission_id=sub.id,
+                before={"assigned_evaluator_id": None, "version": expected_version},
+                after={"assigned_evaluator_id": picked[0], "rule": picked[1],
+                       "version": sub.version},
+            )  # fmt: skip
         transition_audit(
             session, actor, sub, "submit", before, now,
             total=result.total, answers_sha256=result.receipt.answers_sha256,
@@ -179,6 +196,8 @@ def assign_evaluator(
             before={"assigned_evaluator_id": before, "version": expected_version},
             after={"assigned_evaluator_id": evaluator.id, "version": sub.version},
         )  # fmt: skip
+        if before != evaluator.id:
+            inbox.on_assigned(session, actor, sub, now, by_rule=False)
         session.flush()
         return view(session, sub)
 

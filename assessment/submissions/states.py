@@ -18,7 +18,7 @@ state that moved meanwhile writes nothing. Nothing outside this module decides w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -32,6 +32,7 @@ from assessment.accounts.principal import Principal
 from assessment.benchmark import store as benchmark_store
 from assessment.errors import Conflict, InvalidTransition, PermissionDenied
 from assessment.storage.tables import Review, Status, Submission
+from assessment.submissions import inbox
 from standards.problems import Problem
 
 DRAFT, SUBMITTED, IN_REVIEW, RETURNED = (
@@ -47,12 +48,16 @@ ANY_STATE = frozenset(Status)
 
 
 class NextStep(StrEnum):
-    """What the firm does (or waits for) next, by the state of its submission."""
+    """What the firm does (or waits for) next, by the state of its submission; the value is the
+    key of its sentence (`home.todo.<value>`)."""
 
     COMPLETE_AND_SUBMIT = "complete_and_submit"
     REVISE_AND_RESUBMIT = "revise_and_resubmit"
-    WAIT_FOR_REVIEW = "wait_for_review"
-    WAIT_FOR_DECISION = "wait_for_decision"
+    WAIT_FOR_ASSIGNMENT = "wait_for_assignment"  # submitted, in the pool: an administrator acts
+    WAIT_FOR_EVALUATOR = "wait_for_evaluator"  # submitted, assigned: the named evaluator starts
+    EVALUATOR_REVIEWING = "evaluator_reviewing"  # in review by the named evaluator
+    WAIT_FOR_REVIEW = "wait_for_review"  # submitted, who acts next not said
+    WAIT_FOR_DECISION = "wait_for_decision"  # in review, the evaluator not named
     SEE_RESULT = "see_result"
     SEE_REASON = "see_reason"
     RESULT_WITHDRAWN = "result_withdrawn"
@@ -69,9 +74,41 @@ NEXT_STEP = {
 }
 
 
-def next_step(status: str) -> NextStep:
-    """The firm's next step for a submission in this state (the one place that says it)."""
-    return NEXT_STEP[Status(status)]
+@dataclass(frozen=True)
+class Unassigned:
+    """No evaluator holds the submission (it waits in the administrators' pool)."""
+
+
+UNASSIGNED = Unassigned()
+
+
+@dataclass(frozen=True)
+class Step:
+    """The firm's next step and the values its sentence names (`evaluator`: a display name)."""
+
+    kind: NextStep
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def value(self) -> str:
+        """The sentence's key under `home.todo.` (as `NextStep.value` was)."""
+        return self.kind.value
+
+
+def next_step(status: str, evaluator: str | Unassigned | None = None) -> Step:
+    """The firm's next step for a submission in this state, naming who it waits on (the one place
+    that says it).
+
+    `evaluator`: the display name of the assigned evaluator, `UNASSIGNED` when nobody holds the
+    submission, or None when the caller does not say (then the step names nobody).
+    `submissions.waiting_on` reads both for a stored submission."""
+    status = Status(status)
+    if isinstance(evaluator, str) and status in (SUBMITTED, IN_REVIEW):
+        kind = NextStep.WAIT_FOR_EVALUATOR if status is SUBMITTED else NextStep.EVALUATOR_REVIEWING
+        return Step(kind, {"evaluator": evaluator})
+    if evaluator is UNASSIGNED and status is SUBMITTED:
+        return Step(NextStep.WAIT_FOR_ASSIGNMENT)
+    return Step(NEXT_STEP[status])
 
 
 class Party(StrEnum):
@@ -234,11 +271,14 @@ def transition_audit(
     session: Session, actor: Principal, sub: Submission, action: str, before: str, now: datetime,
     **extra: Any,
 ) -> None:  # fmt: skip
+    """The audit entry of a transition — and the inbox notices it sends (`inbox.on_transition`):
+    every transition passes here, in its own transaction."""
     audit.record(
         session, actor, f"submission.{action}", "submission", sub.id, at=now, submission_id=sub.id,
         before={"status": before, "version": sub.version - 1},
         after={"status": sub.status, "version": sub.version, **extra},
     )  # fmt: skip
+    inbox.on_transition(session, actor, sub, action, before, now, extra)
 
 
 def current_review(session: Session, sub: Submission) -> Review:

@@ -1,6 +1,9 @@
-"""Administrator: organisations (统一社会信用代码 checked by the service) and accounts."""
+"""Administrator's first page: the submissions waiting for an evaluator, organisations
+(统一社会信用代码 checked by the service) and accounts."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
@@ -9,6 +12,8 @@ from assessment.accounts.classifications import SizeClass, divisions, regions
 from assessment.accounts.identity import generate_password
 from assessment.accounts.principal import Role
 from assessment.errors import LifecycleError
+from assessment.storage.db import utcnow
+from assessment.submissions import assignment
 from ui.parts import auth
 from ui.parts.common import db, labeller, lang, md, show_error, show_flashes, t, when
 
@@ -170,10 +175,55 @@ def user_section(actor: auth.Principal) -> None:
                 st.code(password, language=None)
 
 
+def waited(since: dt.datetime | None, now: dt.datetime) -> str:
+    """How long a submission has waited, in whole days (hours on its first day)."""
+    if since is None:
+        return "—"
+    hours = max(0, int((now - since).total_seconds() // 3600))
+    return t("pool.days", n=hours // 24) if hours >= 24 else t("pool.hours", n=hours)
+
+
+def pool_section(actor: auth.Principal) -> None:
+    """The submissions nobody reviews yet: what an administrator sees first."""
+    rows = assignment.pool(actor, db())
+    with st.container(border=True, key="pool"):
+        st.subheader(t("pool.title", n=len(rows)))
+        if not rows:
+            st.caption(t("pool.empty"))
+            return
+        st.caption(t("pool.intro"))
+        known, names = regions(), divisions()
+        now = utcnow()
+        st.dataframe(
+            [
+                {
+                    "#": r.id,
+                    t("queue.firm"): r.organisation_name,
+                    t("orgs.region"): known[r.region_code].name
+                    if r.region_code in known
+                    else r.region_code,
+                    t("orgs.industry"): f"{r.industry_code[:2]} {names[r.industry_code[:2]].name}"
+                    if r.industry_code[:2] in names
+                    else r.industry_code,
+                    t("queue.submitted"): when(r.submitted_at),
+                    t("pool.waiting"): waited(r.submitted_at, now),
+                }
+                for r in rows
+            ],
+            hide_index=True,
+            width="stretch",
+            key="pool_table",
+        )
+        st.page_link(
+            "ui/pages/admin_assign.py", label=t("pool.go_assign"), icon=":material/assignment_ind:"
+        )
+
+
 def render() -> None:
     actor = auth.require_role(Role.ADMINISTRATOR)
     show_flashes()
     st.title(t("orgs.title"))
+    pool_section(actor)
     org_section(actor)
     user_section(actor)
 
