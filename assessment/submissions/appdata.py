@@ -8,12 +8,13 @@ score is the engine's (`scoring.score`) on the stored answers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from assessment.accounts.access import load_submission, submission_filter
@@ -221,6 +222,30 @@ def below_target(standard: Standard, result: Result) -> set[str]:
 # --- review ---------------------------------------------------------------------------------------
 
 
+def review_order(groups: Iterable[Group], answered: Collection[str]) -> list[tuple[str, str]]:
+    """The answered items as (group id, item id), in the order the review page shows them: the
+    only items an evaluator decides (an unanswered one is for the firm, after a return)."""
+    return [(g.id, i.id) for g in groups for i in g.items if i.id in answered]
+
+
+def next_undecided(
+    groups: Iterable[Group],
+    answered: Collection[str],
+    decided: Collection[str],
+    after: str | None = None,
+) -> tuple[str, str] | None:
+    """The next answered item without a decision in this round, after the item `after` (from
+    the start when None or not in the list), wrapping round to the start; None when every
+    answered item has its decision."""
+    order = review_order(groups, answered)
+    ids = [item for _, item in order]
+    start = ids.index(after) + 1 if after in ids else 0
+    for group_id, item_id in order[start:] + order[:start]:
+        if item_id not in decided:
+            return group_id, item_id
+    return None
+
+
 @dataclass(frozen=True)
 class DomainRow:
     node: str
@@ -260,6 +285,29 @@ def domain_comparison(standard: Standard, first: Result, second: Result) -> list
     return rows
 
 
+_NUMBER = re.compile(r"#?\s*(\d{1,9})")
+
+
+def queue_search(text: str | None) -> ColumnElement[bool] | None:
+    """What an evaluator types into the queue's search box, as a condition: part of the firm's
+    name (any case), part of its unified social credit code (any case), or the submission's
+    number (`12` or `#12`). None when there is nothing to search for.
+
+    LIKE wildcards in the text are matched literally, so `%` finds a firm with % in its name
+    and never every row."""
+    words = (text or "").strip()
+    if not words:
+        return None
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(Organisation.name).contains(words.lower(), autoescape=True),
+        func.upper(Organisation.credit_code).contains(words.upper(), autoescape=True),
+    ]
+    number = _NUMBER.fullmatch(words)
+    if number:
+        conditions.append(Submission.id == int(number.group(1)))
+    return or_(*conditions)
+
+
 @dataclass(frozen=True)
 class QueueRow:
     id: int
@@ -278,6 +326,7 @@ class QueueRow:
     updated_at: datetime
     self_total: float | None
     final_total: float | None
+    credit_code: str
 
 
 def review_queue(
@@ -288,9 +337,11 @@ def review_queue(
     standard_id: str | None = None,
     region_prefix: str | None = None,
     industry_code: str | None = None,
+    search: str | None = None,
 ) -> list[QueueRow]:
     """Submissions the actor may review (an evaluator: those assigned to them; an administrator:
-    all), filtered by status, standard, region (a GB/T 2260 prefix) and industry (GB/T 4754)."""
+    all), filtered by status, standard, region (a GB/T 2260 prefix), industry (GB/T 4754) and
+    `search` (see `queue_search`); the tenant filter applies before any of them."""
     with db.read() as session:
         query = (
             select(Submission, Organisation, User.email)
@@ -308,6 +359,9 @@ def review_queue(
             query = query.where(Organisation.region_code.startswith(region_prefix))
         if industry_code:
             query = query.where(Organisation.industry_code.startswith(industry_code))
+        found = queue_search(search)
+        if found is not None:
+            query = query.where(found)
         rows = []
         for sub, org, email in session.execute(query):
             rows.append(
@@ -317,6 +371,7 @@ def review_queue(
                     sub.assigned_evaluator_id, email, sub.submitted_at, sub.updated_at,
                     sub.self_result["total"] if sub.self_result else None,
                     sub.final_result["total"] if sub.final_result else None,
+                    org.credit_code,
                 )
             )  # fmt: skip
         return rows

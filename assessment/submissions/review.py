@@ -24,6 +24,7 @@ from assessment.storage.tables import (
     Review,
     Submission,
 )
+from assessment.submissions.appdata import question_groups
 from assessment.submissions.comments import MAX_COMMENT, require_text
 from assessment.submissions.snapshots import (
     score_document,
@@ -187,9 +188,14 @@ def accept_remaining(
     submission_id: int,
     *,
     expected_version: int,
+    domain: str | None = None,
     clock: Clock = utcnow,
 ) -> int:
-    """Accept every answered item and gate not decided yet in this round; return how many."""
+    """Accept every answered item and gate not decided yet in this round; return how many.
+
+    With `domain` (a group id of `appdata.question_groups`, the domain the review page shows),
+    only the undecided answered items of that domain: the batch an evaluator takes after
+    checking the adjusted ones by hand. Gates belong to no domain, so they are left alone."""
     now = clock()
     with db.write() as session:
         sub = load_submission(session, actor, submission_id)
@@ -202,6 +208,13 @@ def accept_remaining(
             )
         }
         todo = sorted(_answered_keys(sub) - decided)
+        if domain is not None:
+            standard, _ = snapshot_standard(session, sub.standard_sha256)
+            groups = {g.id: g for g in question_groups(standard, sub.profile, sub.industry_type)}
+            if domain not in groups:
+                raise InvalidInput(Problem(("domain",), "review.unknown_domain", {"given": domain}))
+            members = {item.id for item in groups[domain].items}
+            todo = [(kind, key) for kind, key in todo if kind == "item" and key in members]
         compare_and_set(session, sub, t, expected_version, now)
         doc = sub.self_answers or {}
         for kind, key in todo:
@@ -212,11 +225,15 @@ def accept_remaining(
                     value=None, reason=None, decided_by=actor.user_id, decided_at=now,
                 )
             )  # fmt: skip
+        after: dict[str, Any] = {
+            "accepted": [f"{k}:{key}" for k, key in todo], "round": review.round,
+            "version": sub.version,
+        }  # fmt: skip
+        if domain is not None:
+            after["domain"] = domain
         audit.record(
             session, actor, "review.accept_remaining", "submission", sub.id, at=now,
-            submission_id=sub.id,
-            after={"accepted": [f"{k}:{key}" for k, key in todo], "round": review.round,
-                   "version": sub.version},
+            submission_id=sub.id, after=after,
         )  # fmt: skip
         return len(todo)
 

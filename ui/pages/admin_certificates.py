@@ -1,9 +1,16 @@
 """Administrator: the certificate registry. Issue the certificate of an approved submission that
 has no valid one, download or revoke one certificate (with a reason; the result stays approved),
 and revoke an approved result (its certificates are revoked with it). The public verification
-page reports a revocation at once."""
+page reports a revocation at once.
+
+A revocation cannot be undone, so each one asks first, in a dialog that names the firm and the
+certificate number, and takes the reason there. The result to revoke is never chosen for the
+administrator: its selector starts empty. Selectors are told their value before each run
+(ui/parts/choice.py), so after a revocation they say 已撤销, as the registry does."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -16,10 +23,12 @@ from assessment.certificates.keys import KeyProblem
 from assessment.certificates.records import CertificateView
 from assessment.errors import LifecycleError
 from ui.parts import auth
+from ui.parts.choice import choose, current_choice
 from ui.parts.common import db, flash, labeller, lang, md, show_error, show_flashes, t, when
 from ui.parts.downloads import certificate_button, status_of, verify_link
 
 STATUS_COLOUR = {"valid": "green", "expired": "orange", "revoked": "red"}
+ASKED = "revoke_asked"  # the revocation waiting for its confirmation: (kind, number or id)
 
 
 def registry(certs: list[CertificateView]) -> None:
@@ -92,7 +101,7 @@ def issue_section(actor: Principal, certs: list[CertificateView]) -> None:
             show_error(exc)
         else:
             flash(t("certs.issued_ok", id=sid, number=issued.record.number))
-            st.session_state["cert_pick"] = issued.record.number
+            choose("cert_pick", issued.record.number)
             st.rerun()
 
 
@@ -102,24 +111,21 @@ def certificate_section(actor: Principal, certs: list[CertificateView]) -> None:
     st.subheader(t("certs.manage_title"))
     by_number = {c.number: c for c in reversed(certs)}
     numbers = list(by_number)
-    if st.session_state.get("cert_pick") not in numbers:
-        st.session_state["cert_pick"] = numbers[0]
-    number = st.selectbox(
+    number = current_choice(
         t("certs.pick"),
         numbers,
-        format_func=labeller(
-            numbers,
-            lambda n: (
-                f"{n} · #{by_number[n].submission_id} · {by_number[n].record.get('firm_name')}"
-                f" · {t(f'verify.status.{status_of(by_number[n])}')}"
-            ),
-        ),
+        {
+            n: f"{n} · #{c.submission_id} · {c.record.get('firm_name')}"
+            f" · {t(f'verify.status.{status_of(c)}')}"
+            for n, c in by_number.items()
+        },
         key="cert_pick",
     )
     cert = by_number[number]
     state = status_of(cert)
     st.markdown(
         f":{STATUS_COLOUR[state]}-badge[{t(f'verify.status.{state}')}] **{cert.number}** · "
+        f"{md(cert.record.get('firm_name'))} · "
         f"{t('certs.valid_from_to', issued=cert.record.get('issued_on'), expires=cert.record.get('expires_on'))}"
         f" · {verify_link(cert.number)}"
     )
@@ -133,20 +139,40 @@ def certificate_section(actor: Principal, certs: list[CertificateView]) -> None:
         )
         return
     certificate_button(actor, cert, key=f"cert-{cert.number}")
-    with st.form("cert_revoke_form"):
-        st.caption(t("certs.cert_revoke_intro"))
-        reason = st.text_area(t("certs.cert_reason"), key="cert_revoke_reason")
-        if st.form_submit_button(t("certs.cert_revoke")):
-            try:
-                certificates.revoke_certificate(actor, db(), cert.number, reason)
-            except LifecycleError as exc:
-                show_error(exc)
-            else:
-                flash(t("certs.cert_revoked", number=cert.number))
-                st.rerun()
+    st.caption(t("certs.cert_revoke_intro"))
+    if st.button(t("certs.cert_revoke") + "…", key="cert_revoke_open", icon=":material/block:"):
+        st.session_state[ASKED] = ("certificate", cert.number)
 
 
-def result_section(actor: Principal) -> None:
+def forget() -> None:
+    st.session_state.pop(ASKED, None)
+
+
+def confirm_certificate(actor: Principal, cert: CertificateView) -> None:
+    """Ask before revoking one certificate: whose, which number, why."""
+    st.markdown(
+        t("revoke_confirm.cert_question", firm=md(cert.record.get("firm_name")), number=cert.number)
+    )
+    st.caption(t("revoke_confirm.public"))
+    reason = st.text_area(t("certs.cert_reason"), key="cert_revoke_reason")
+    yes, no = st.columns(2)
+    if yes.button(
+        t("revoke_confirm.confirm"), type="primary", key="cert_revoke_confirm", width="stretch"
+    ):
+        try:
+            certificates.revoke_certificate(actor, db(), cert.number, reason)
+        except LifecycleError as exc:
+            show_error(exc)
+        else:
+            forget()
+            flash(t("certs.cert_revoked", number=cert.number))
+            st.rerun()
+    if no.button(t("revoke_confirm.cancel"), key="cert_revoke_cancel", width="stretch"):
+        forget()
+        st.rerun()
+
+
+def result_section(actor: Principal, certs: list[CertificateView]) -> None:
     st.subheader(t("certs.revoke_title"))
     st.caption(t("certs.revoke_intro"))
     approved = submissions.list_submissions(actor, db(), status=submissions.APPROVED)
@@ -154,24 +180,82 @@ def result_section(actor: Principal) -> None:
         st.info(t("certs.no_approved"))
         return
     by_id = {s.id: s for s in approved}
-    with st.form("revoke_form"):
-        sid = st.selectbox(
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    with left:
+        sid = current_choice(
             t("certs.submission"),
             list(by_id),
-            format_func=lambda i: f"#{i} · {by_id[i].organisation_name} · {by_id[i].standard_id}",
+            {i: f"#{i} · {s.organisation_name} · {s.standard_id}" for i, s in by_id.items()},
             key="revoke_pick",
+            placeholder=t("revoke_confirm.pick_placeholder"),
         )
-        reason = st.text_area(t("certs.reason"), key="revoke_reason")
-        if st.form_submit_button(t("certs.revoke"), type="primary"):
-            try:
-                submissions.revoke(
-                    actor, db(), sid, reason=reason, expected_version=by_id[sid].version
-                )
-            except LifecycleError as exc:
-                show_error(exc)
-            else:
-                flash(t("certs.revoked", id=sid))
-                st.rerun()
+    if right.button(
+        t("revoke_confirm.open"),
+        type="primary",
+        key="revoke_open",
+        icon=":material/block:",
+        disabled=sid is None,
+        width="stretch",
+    ):
+        st.session_state[ASKED] = ("result", sid)
+
+
+def confirm_result(
+    actor: Principal, sub: submissions.SubmissionSummary, certs: list[CertificateView]
+) -> None:
+    """Ask before revoking a result: whose, which submission, which certificates go with it."""
+    st.markdown(t("revoke_confirm.result_question", firm=md(sub.organisation_name), id=sub.id))
+    valid = [c.number for c in certs if c.submission_id == sub.id and c.status == "valid"]
+    st.markdown(
+        t("revoke_confirm.result_certs", numbers="、".join(f"**{n}**" for n in valid))
+        if valid
+        else t("revoke_confirm.result_no_certs")
+    )
+    st.caption(t("revoke_confirm.public"))
+    reason = st.text_area(t("certs.reason"), key="revoke_reason")
+    yes, no = st.columns(2)
+    if yes.button(
+        t("revoke_confirm.confirm"), type="primary", key="revoke_confirm", width="stretch"
+    ):
+        try:
+            submissions.revoke(actor, db(), sub.id, reason=reason, expected_version=sub.version)
+        except LifecycleError as exc:
+            show_error(exc)
+        else:
+            forget()
+            choose("revoke_pick", None)
+            flash(t("certs.revoked", id=sub.id))
+            st.rerun()
+    if no.button(t("revoke_confirm.cancel"), key="revoke_cancel", width="stretch"):
+        forget()
+        st.rerun()
+
+
+def dialog(title: str, body: Callable[..., None]) -> Callable[..., None]:
+    """`body` as a dialog titled in the page's language (a decorator fixes its title when it
+    runs, so it runs here, on each drawing)."""
+    return st.dialog(t(title), on_dismiss=forget, icon=":material/warning:")(body)
+
+
+def ask(actor: Principal, certs: list[CertificateView]) -> None:
+    """The confirmation asked for, drawn on every run until it is answered or dismissed (a
+    button inside the dialog reruns it; a whole-page run must show it again)."""
+    asked = st.session_state.get(ASKED)
+    if asked is None:
+        return
+    kind, which = asked
+    if kind == "certificate":
+        cert = next((c for c in certs if c.number == which and c.status == "valid"), None)
+        if cert is not None:
+            dialog("revoke_confirm.cert_title", confirm_certificate)(actor, cert)
+            return
+    else:
+        found = submissions.list_submissions(actor, db(), status=submissions.APPROVED)
+        sub = next((s for s in found if s.id == which), None)
+        if sub is not None:
+            dialog("revoke_confirm.result_title", confirm_result)(actor, sub, certs)
+            return
+    forget()  # revoked meanwhile (another tab, another administrator): nothing left to ask
 
 
 def render() -> None:
@@ -183,7 +267,8 @@ def render() -> None:
     issue_section(actor, certs)
     certificate_section(actor, certs)
     st.divider()
-    result_section(actor)
+    result_section(actor, certs)
+    ask(actor, certs)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Evaluator queue: the submissions assigned to me, filtered by status, standard, region, industry."""
+"""Evaluator queue: the submissions assigned to me, found by firm name, credit code or number, and
+filtered by status, standard, region, industry."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ from assessment.submissions import appdata
 from assessment.submissions.states import Status
 from standards import bundled_library
 from ui.parts import auth
-from ui.parts.common import db, labeller, lang, number, show_flashes, status_label, t, tr, when
+from ui.parts.choice import current_choice
+from ui.parts.common import (
+    db,
+    labeller,
+    lang,
+    md,
+    number,
+    show_flashes,
+    status_label,
+    t,
+    tr,
+    when,
+)
 from ui.parts.widgets import open_submission
 
 STATUSES = tuple(str(s) for s in Status if s is not Status.DRAFT)  # an evaluator never sees drafts
@@ -21,6 +34,13 @@ def render() -> None:
     show_flashes()
     st.title(t("queue.title"))
     library = bundled_library()
+    search = st.text_input(
+        t("queue_search.label"),
+        placeholder=t("queue_search.placeholder"),
+        key="queue_search",
+        icon=":material/search:",
+        max_chars=100,
+    ).strip()
     c1, c2, c3, c4 = st.columns(4)
     statuses = c1.multiselect(
         t("queue.status"),
@@ -69,15 +89,17 @@ def render() -> None:
         standard_id=standard or None,
         region_prefix=prefix,
         industry_code=industry or None,
+        search=search or None,
     )
     if not rows:
-        st.info(t("queue.empty"))
+        st.info(t("queue_search.no_match", text=md(search)) if search else t("queue.empty"))
         return
     st.caption(t("queue.count", n=len(rows)))
     table = [
         {
             "#": r.id,
             t("queue.firm"): r.organisation_name,
+            t("queue_search.credit_code"): r.credit_code,
             t("queue.standard"): tr(
                 library.standards[r.standard_id].short_title
                 or library.standards[r.standard_id].title
@@ -100,7 +122,8 @@ def render() -> None:
     ids = [r.id for r in rows]
     labels = {r.id: f"#{r.id} · {r.organisation_name} · {status_label(r.status)}" for r in rows}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox(t("queue.open"), ids, format_func=labels.__getitem__, key="queue_pick")
+    with left:
+        chosen = current_choice(t("queue.open"), ids, labels, key="queue_pick")
     if right.button(
         t("queue.review"), type="primary", key="queue_open", icon=":material/rate_review:"
     ):
