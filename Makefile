@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
+# Every QR code and link the app prints starts with this address; behind a real host name, set it
+# to that (e.g. make run ZHIZAO_PUBLIC_URL=https://zhizao.example.cn).
+ZHIZAO_PUBLIC_URL ?= http://localhost:$(PORT)
+export ZHIZAO_PUBLIC_URL
 
 .PHONY: run test lint typecheck unit bench system-deps clean help
 

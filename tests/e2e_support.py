@@ -42,7 +42,12 @@ def streamlit_server(folder: Path) -> Iterator[tuple[str, str]]:
     seed_file(database)
     url = f"sqlite:///{database}"
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "ZHIZAO_KEY_DIR": str(folder / "keys")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ZHIZAO_KEY_DIR": str(folder / "keys"),
+        "ZHIZAO_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     log = (folder / "streamlit.log").open("w")
     process = subprocess.Popen(
         [

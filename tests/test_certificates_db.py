@@ -51,7 +51,7 @@ def issuer_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An issuer key in the key folder: approvals issue certificates."""
     folder = tmp_path / "keys"
     monkeypatch.setenv("ZHIZAO_KEY_DIR", str(folder))
-    monkeypatch.setenv("ZHIZAO_BASE_URL", BASE)
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", BASE)
     init_keys(folder)
     return folder
 
@@ -380,7 +380,11 @@ def test_issuing_twice_from_the_command_line_is_refused(
 
 
 def test_without_a_key_approval_stands_and_issuing_changes_nothing(
-    world: World, no_key: Path, cli_db: str, capsys: pytest.CaptureFixture[str]
+    world: World,
+    no_key: Path,
+    cli_db: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     w = world
     sid = approved(w)  # no issuer key: approved, no certificate
@@ -399,9 +403,19 @@ def test_without_a_key_approval_stands_and_issuing_changes_nothing(
     with pytest.raises(IssuerUnavailable, match="chmod 600"):
         certificates.issue_certificate(w.admin, w.db, sid)
     assert snapshot(w.db) == before
-    # Once the key is usable, an administrator issues later.
+    # A real key without the installation's public address would print a QR code that leads
+    # nowhere: refused, naming the setting, and nothing changes.
     (folder / "issuer-ed25519.pem").chmod(0o600)
+    monkeypatch.delenv("ZHIZAO_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("ZHIZAO_BASE_URL", raising=False)
+    with pytest.raises(IssuerUnavailable, match="set ZHIZAO_PUBLIC_URL") as refused:
+        certificates.issue_certificate(w.admin, w.db, sid)
+    assert "ZHIZAO_PUBLIC_URL" in refused.value.text("zh")
+    assert snapshot(w.db) == before
+    # Once the key is usable and the address set, an administrator issues later.
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://zhizao.example.cn")
     issued = certificates.issue_certificate(w.admin, w.db, sid, clock=w.clock)
+    assert issued.record.verify_url == f"https://zhizao.example.cn/?verify={issued.record.number}"
     assert issued.pdf.startswith(b"%PDF-")
     assert not issued.demo
     assert only_certificate(w, sid).number == issued.record.number

@@ -123,7 +123,7 @@ def test_default_validity_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ZHIZAO_BASE_URL", "https://verify.example.org/")
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://verify.example.org/")
     record = record_from_result(
         evaluated_result(),
         ff_standard(),

@@ -24,7 +24,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "keys"
     monkeypatch.setenv("ZHIZAO_KEY_DIR", str(folder))
-    monkeypatch.setenv("ZHIZAO_BASE_URL", "https://zhizao.example.cn")
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://zhizao.example.cn")
     return folder
 
 

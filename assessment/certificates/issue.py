@@ -49,10 +49,13 @@ from assessment.certificates.issuer import (
 from assessment.certificates.keys import IssuerKey, KeyProblem, public_key_b64, signature_valid
 from assessment.certificates.pdf import LayoutError, render_certificate
 from assessment.certificates.record import (
+    DEFAULT_BASE_URL,
+    ENV_PUBLIC_URL,
     CertificateRecord,
     RecordError,
     default_issuer,
     new_certificate_number,
+    public_url,
     record_from_result,
 )
 from assessment.certificates.records import CertificateView, get_certificate
@@ -243,10 +246,18 @@ def issue_certificate(
     """Issue the certificate of an approved submission (administrators; see the module notes).
 
     `keys`: the issuer (default: this installation's, `assessment.issuer`); `base_url`: of the
-    public verification page the QR code opens (default `$ZHIZAO_BASE_URL`). `approved_by` is set
-    by the automatic issue after an approval, for the audit entry.
+    public verification page the QR code opens (default `$ZHIZAO_PUBLIC_URL`; a real issuer
+    refuses to print a QR code that leads nowhere, the demo key falls back to the local app).
+    `approved_by` is set by the automatic issue after an approval, for the audit entry.
     """
     issuer = _issuer(keys)  # before any transaction: no key, nothing touched
+    base_url = base_url or public_url()
+    if base_url is None:
+        if not issuer.demo:
+            raise IssuerUnavailable(
+                Problem((), "certificates.no_public_url", {"name": ENV_PUBLIC_URL})
+            )
+        base_url = DEFAULT_BASE_URL
     register_fonts()  # once per process, outside the write transaction
     now = clock()
     with db.write() as session:

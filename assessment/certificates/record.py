@@ -25,6 +25,8 @@ from standards import Standard, canonical_json, sha256_of
 from standards.problems import Problem
 
 RECORD_FORMAT = "zhizao.certificate/1"
+ENV_PUBLIC_URL = "ZHIZAO_PUBLIC_URL"
+# The name the setting had before it covered every public link; still read, after the new one.
 ENV_BASE_URL = "ZHIZAO_BASE_URL"
 ENV_VALIDITY = "ZHIZAO_CERT_VALIDITY_YEARS"
 ENV_ISSUER = "ZHIZAO_ISSUER"
@@ -76,8 +78,19 @@ def default_validity_years() -> int:
     return int(raw)
 
 
+def public_url() -> str | None:
+    """The address people reach this installation at (`$ZHIZAO_PUBLIC_URL`): every QR code and
+    link printed on a certificate or a report starts with it. None when it is not configured."""
+    for name in (ENV_PUBLIC_URL, ENV_BASE_URL):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value.rstrip("/")
+    return None
+
+
 def default_base_url() -> str:
-    return os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+    """The configured public URL, else the local app's address (for offline and demo records)."""
+    return public_url() or DEFAULT_BASE_URL
 
 
 def default_issuer() -> str:

@@ -172,7 +172,7 @@ def _register_cert(sub: Any) -> None:
     rec.add_argument("--firm", help="firm name (default: `firm` in the answers file)")
     rec.add_argument("--issued", type=_date, help="issue date YYYY-MM-DD (default: today)")
     rec.add_argument("--number", help="certificate number (default: a new random one)")
-    rec.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_BASE_URL)")
+    rec.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_PUBLIC_URL)")
     rec.add_argument("--key-dir", type=Path, help="issuer key folder (its fingerprint is recorded)")
     rec.add_argument("--activity", type=Path, help="energy data for carbon-computed items")
     rec.add_argument("--out", type=Path, required=True, help="record file to write (JSON)")
@@ -232,7 +232,7 @@ def _register_cert(sub: Any) -> None:
         "issue", help="issue the certificate of an approved submission (administrators)"
     )
     issue.add_argument("submission", type=int, metavar="SUBMISSION", help="submission id")
-    issue.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_BASE_URL)")
+    issue.add_argument("--base-url", help="verification base URL (default: $ZHIZAO_PUBLIC_URL)")
     issue.add_argument("--out", type=Path, help="also write the certificate PDF here")
     _add_actor_options(issue)
     issue.set_defaults(handler=_cert_issue)
