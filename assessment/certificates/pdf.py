@@ -35,6 +35,7 @@ from assessment.pdf.layout import (
     group,
 )
 from assessment.pdf.pdffile import attach_file
+from assessment.reports.plain import label_name, split_unofficial
 from standards.problems import Problem, ProblemError
 
 PAGE_W, PAGE_H = landscape(A4)
@@ -90,10 +91,17 @@ def _validity_note(record: CertificateRecord) -> str:
 
 
 def _unofficial_note(record: CertificateRecord) -> str:
+    """The record names its unofficial encodings by code ('tier_rule: INFERRED'); the certificate
+    prints what kind of source they rest on, once per kind, in both languages."""
     if not record.unofficial:
         return ""
-    return "评分所依据的部分编码非官方 Scored with unofficial encodings: " + "; ".join(
-        record.unofficial
+    labels = list(dict.fromkeys(split_unofficial(u)[1] for u in record.unofficial))
+    return (
+        "评分所依据的部分编码非官方："
+        + "、".join(label_name(x, "zh") for x in labels)
+        + "。Scored partly on unofficial encodings: "
+        + ", ".join(label_name(x, "en") for x in labels)
+        + "."
     )
 
 

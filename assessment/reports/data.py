@@ -11,14 +11,19 @@ docs/certificates.md for the keys the renderer understands).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from assessment.certificates.record import result_sha256
+from assessment.reports import plain
+from assessment.storage.tables import ItemDecision, Review
 from scoring import Result
 from scoring.carbon import CarbonResult
-from standards import Standard
+from standards import Label, Standard
 
 SELF = "self"
 EVALUATED = "evaluated"
@@ -43,11 +48,11 @@ class GateRow:
     id: str
     title_zh: str
     title_en: str
-    clause: str
-    label: str
+    clause: str  # without the encoders' remarks (plain.clean_clause)
+    label: str  # an unofficial label's name, "第三方资料 third-party material"; else empty
     self_state: str
     evaluated_state: str | None
-    message: str
+    message: str  # in words, zh and en
 
 
 @dataclass(frozen=True)
@@ -102,9 +107,29 @@ class NextTierData:
 
 @dataclass(frozen=True)
 class FlagRow:
+    """One unofficial encoding in words. `label` and `note` are the engine's code and note: kept
+    for readers of the data, never printed (the note names the encoders' files and commits)."""
+
     what: str
     label: str
     note: str
+    what_zh: str = ""
+    what_en: str = ""
+    sentence_zh: str = ""
+    sentence_en: str = ""
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    """An answer the evaluator changed, with the reason the evaluator gave."""
+
+    number: str
+    key: str
+    title_zh: str
+    title_en: str
+    self_answer: str
+    evaluated_answer: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +175,8 @@ class ReportData:
     certificate_number: str | None = None
     reviewed_by: str | None = None
     notes: list[str] = field(default_factory=list)
+    # None: the caller did not read the decisions (the report then says nothing about them).
+    adjustments: list[AdjustmentRow] | None = None
 
     @property
     def is_self_assessment(self) -> bool:
@@ -162,7 +189,11 @@ class ReportData:
         out += [g.title_zh + g.message + g.clause for g in self.gates]
         out += [d.name_zh + d.name_en for d in self.domains]
         out += [i.title_zh + i.self_answer + (i.evaluated_answer or "") for i in self.items]
-        out += [f.what + f.note for f in self.flags]
+        out += [f.what_zh + f.what_en + f.sentence_zh + f.sentence_en for f in self.flags]
+        out += [
+            a.title_zh + a.self_answer + a.evaluated_answer + a.reason
+            for a in self.adjustments or []
+        ]
         if self.next_tier:
             out += [self.next_tier.message, *(u.title_zh for u in self.next_tier.upgrades)]
         out += [g.title_zh for g in self.gaps]
@@ -265,8 +296,93 @@ def _carbon_summary(carbon: CarbonResult) -> CarbonSummary:
         ("碳效码 L / band", f"{_num(eff.L)} · {eff.band} {eff.band_name.zh} ({eff.label})"),
         ("碳效等级 Grade (K)", grade + (f" · K={_num(eff.K)}" if eff.K is not None else "")),
     ]
-    flagged = [f"{f.name}: {f.label.value}" for f in carbon.factors if f.flagged]
+    flagged = [
+        f"{f.name}：{plain.label_name(f.label, 'zh')} {plain.label_name(f.label, 'en')}"
+        for f in carbon.factors
+        if f.flagged
+    ]
     return CarbonSummary(year=carbon.year, rows=rows, flagged_factors=flagged)
+
+
+def _gate_detail(passed: bool | None, message: str) -> str:
+    """The engine's gate message (English, with evidence codes) as the report prints it."""
+    codes = [label.value for label in Label]
+    if message.startswith("not answered"):
+        return "未作答 not answered"
+    if message == "declared met":
+        return "企业声明满足 declared met"
+    if message.startswith("declared not met"):
+        return "企业声明不满足 declared not met"
+    if passed is None and any(code in message for code in codes):
+        return "官方取值尚未找到，未评估 no official value yet; not evaluated"
+    if passed is None:
+        return "未评估 not evaluated"
+    return message  # figures: "2500 万元 ≥ 2000 万元 (default)"
+
+
+def _label_words(label: str) -> str:
+    """The name of an unofficial label in both languages; nothing for OFFICIAL and NEWS."""
+    found = plain.as_label(label)
+    if found is not None and not found.is_flagged:
+        return ""
+    return f"{plain.label_name(label, 'zh')} {plain.label_name(label, 'en')}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the report needs of an evaluator's decision (assessment.submissions.DecisionView and
+    the rows `final_adjustments` reads have these fields)."""
+
+    kind: str
+    key: str
+    decision: str
+    original: Any
+    value: Any
+    reason: str | None
+
+
+def final_adjustments(session: Session, submission_id: int) -> list[Decision]:
+    """The adjustments of the submission's last finished review round: the round whose decisions
+    the evaluated result was scored from. Read in the caller's transaction."""
+    last = session.scalars(
+        select(Review.id)
+        .where(Review.submission_id == submission_id, Review.finished_at.is_not(None))
+        .order_by(Review.round.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return []
+    rows = session.scalars(
+        select(ItemDecision)
+        .where(ItemDecision.review_id == last, ItemDecision.decision == "adjust")
+        .order_by(ItemDecision.kind, ItemDecision.key)
+    )
+    return [Decision(d.kind, d.key, d.decision, d.original, d.value, d.reason) for d in rows]
+
+
+def adjustment_rows(standard: Standard, decisions: Iterable[Any]) -> list[AdjustmentRow]:
+    items = {i.id: i for i in standard.items}
+    gates = {g.id: g for g in standard.gates}
+    order = {i.id: n for n, i in enumerate(standard.items)}
+    rows = []
+    adjusted = [d for d in decisions if d.decision == "adjust"]
+    adjusted.sort(key=lambda d: (d.kind != "item", order.get(d.key, len(order)), d.key))
+    for d in adjusted:
+        spec = items.get(d.key) if d.kind == "item" else None
+        gate = gates.get(d.key) if d.kind == "gate" else None
+        title = spec.title if spec else gate.title if gate else None
+        rows.append(
+            AdjustmentRow(
+                number=(spec.number or "") if spec else "",
+                key=d.key,
+                title_zh=title.zh if title else d.key,
+                title_en=title.en if title else "",
+                self_answer=format_answer(d.original),
+                evaluated_answer=format_answer(d.value),
+                reason=d.reason or "—",
+            )
+        )
+    return rows
 
 
 def build_report_data(
@@ -281,8 +397,10 @@ def build_report_data(
     benchmark: Mapping[str, Any] | None = None,
     certificate_number: str | None = None,
     reviewed_by: str | None = None,
+    decisions: Iterable[Any] | None = None,
 ) -> ReportData:
-    """Report rows from a self-assessed result and, optionally, the evaluated one."""
+    """Report rows from a self-assessed result and, optionally, the evaluated one with the
+    evaluator's decisions (`final_adjustments`); adjustments are printed with their reasons."""
     for which, result in (("self-assessed", self_result), ("evaluated", evaluated)):
         if result is not None and result.standard_id != standard.id:
             raise ValueError(f"the {which} result is for {result.standard_id}, not {standard.id}")
@@ -311,11 +429,11 @@ def build_report_data(
                 id=gate.id,
                 title_zh=spec.title.zh if spec else gate.id,
                 title_en=spec.title.en if spec else "",
-                clause=gate.clause,
-                label=gate.label,
+                clause=plain.clean_clause(gate.clause),
+                label=_label_words(gate.label),
                 self_state=_GATE_STATE[gate.passed],
                 evaluated_state=_GATE_STATE[other.passed] if other else None,
-                message=(other or gate).message,
+                message=_gate_detail((other or gate).passed, (other or gate).message),
             )
         )
 
@@ -403,7 +521,18 @@ def build_report_data(
         if result is None:
             continue
         for flag in result.flags:
-            flags.setdefault((flag.what, flag.label), FlagRow(flag.what, flag.label, flag.note))
+            flags.setdefault(
+                (flag.what, flag.label),
+                FlagRow(
+                    flag.what,
+                    flag.label,
+                    flag.note,
+                    what_zh=plain.subject_name(flag.what, "zh"),
+                    what_en=plain.subject_name(flag.what, "en"),
+                    sentence_zh=plain.label_sentence(flag.label, "zh", flag.what),
+                    sentence_en=plain.label_sentence(flag.label, "en", flag.what),
+                ),
+            )
 
     receipts = []
     for which, result in (("自评 self-assessed", self_result), ("评估 evaluated", evaluated)):
@@ -444,4 +573,9 @@ def build_report_data(
         benchmark=dict(benchmark) if benchmark is not None else None,
         certificate_number=certificate_number,
         reviewed_by=reviewed_by,
+        adjustments=(
+            adjustment_rows(standard, decisions)
+            if evaluated is not None and decisions is not None
+            else None
+        ),
     )

@@ -88,6 +88,11 @@ def _p(text: object, name: str = "cell") -> Paragraph:
     return Paragraph(esc(drawable(str(text))), _s(name))
 
 
+def _lines(*texts: str) -> Paragraph:
+    """A table cell of several lines (a Chinese line and its English)."""
+    return Paragraph("<br/>".join(esc(drawable(t)) for t in texts if t), _s("cell"))
+
+
 def _num(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "—"
@@ -301,7 +306,8 @@ def _summary(data: ReportData) -> list[Any]:
         widths.append(FRAME_W - sum(widths))
         rows = [head]
         for gate in data.gates:
-            row = [f"{gate.title_zh}（{gate.label}）", gate.clause, gate.self_state]
+            title = f"{gate.title_zh}（{gate.label}）" if gate.label else gate.title_zh
+            row = [title, gate.clause or "—", gate.self_state]
             if evaluated:
                 row.append(gate.evaluated_state or "—")
             row.append(gate.message)
@@ -489,21 +495,56 @@ def _flags(data: ReportData) -> list[Any]:
     ]
     if not data.flags:
         story.append(
-            _p("所用编码均为官方或新闻来源。All encodings used are OFFICIAL or NEWS.", "body")
+            _p(
+                "所用编码均依据官方原文或新闻报道。"
+                "All encodings used follow the official text or news reports.",
+                "body",
+            )
         )
         return story
     story.append(
         _p(
-            "本结果依赖以下非官方编码（证据标签非 OFFICIAL/NEWS）；官方值公布后结果可能改变。"
-            "This result rests on the following unofficial encodings; it may change when official "
-            "values are published.",
+            "本结果部分依据非官方来源的编码；官方文本公布后结果可能改变。"
+            "This result rests partly on encodings from unofficial sources; it may change when "
+            "the official text is published.",
             "body",
         )
     )
     story.append(Spacer(1, 4))
-    rows: list[list[Any]] = [["内容 What", "标签 Label", "说明 Note"]]
-    rows += [[f.what, f.label, f.note] for f in data.flags]
-    story.append(_table(rows, [110.0, 70.0, FRAME_W - 180]))
+    rows: list[list[Any]] = [["内容 What", "说明 What it means"]]
+    seen: set[str] = set()
+    for f in data.flags:
+        if f.sentence_zh in seen:  # two flags saying the same thing are printed once
+            continue
+        seen.add(f.sentence_zh)
+        rows.append([_lines(f.what_zh, f.what_en), _lines(f.sentence_zh, f.sentence_en)])
+    story.append(_table(rows, [130.0, FRAME_W - 130]))
+    return story
+
+
+def _adjustments(data: ReportData) -> list[Any]:
+    """The evaluator's adjustments with the reasons given: what the firm answered, what counts."""
+    if data.is_self_assessment or data.adjustments is None:
+        return []
+    story: list[Any] = [CondPageBreak(100), _Heading("评审员调整说明 The evaluator's adjustments")]
+    if not data.adjustments:
+        story.append(
+            _p("评审员采纳了企业的全部答案。The evaluator accepted every answer as given.", "body")
+        )
+        return story
+    story.append(
+        _p(
+            "评审员调整了以下答案；得分按调整后的答案计。"
+            "The evaluator changed these answers; points follow the evaluator's answer.",
+            "body",
+        )
+    )
+    story.append(Spacer(1, 4))
+    rows: list[list[Any]] = [["题目 Item", "自评 Self", "评估 Evaluated", "理由 Reason"]]
+    for a in data.adjustments:
+        item = " ".join(part for part in (a.number or a.key, a.title_zh) if part)
+        rows.append([item, a.self_answer, a.evaluated_answer, a.reason])
+    story.append(_table(rows, [150.0, 60.0, 60.0, FRAME_W - 270]))
     return story
 
 
@@ -590,6 +631,7 @@ def build_story(data: ReportData) -> list[Any]:
             *_summary(data),
             *_chart(data),
             *_items(data),
+            *_adjustments(data),
             *_path(data),
             *_carbon(data),
             *_flags(data),

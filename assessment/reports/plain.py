@@ -81,12 +81,12 @@ def _subject(what_zh: str, what_en: str, thing_zh: str, thing_en: str) -> Subjec
 # scoring/engine.py) and the kinds of value the library page shows.
 SUBJECTS: dict[str, Subject] = {
     "standard": _subject("该标准的编码", "This standard's encoding", "编码", "encoding"),
-    "items": _subject("题目及分值", "The items and their points", "内容", "content"),
-    "item provenance": _subject("部分题目", "Some items", "内容", "content"),
+    "items": _subject("题目及分值", "The item list with its points", "内容", "content"),
+    "item provenance": _subject("部分题目", "Part of the item list", "内容", "content"),
     "item": _subject("本题", "This item", "内容", "content"),
     "tier_rule": _subject("该等级规则", "The tier rule", "规则", "rule"),
     "tier_rule.mandatory_share": _subject(
-        "必选项达标比例", "The share of mandatory items required", "比例", "share"
+        "必选项达标比例", "The required share of mandatory items", "比例", "share"
     ),
     "tier_rule.min_percent": _subject(
         "等级的最低得分率", "The minimum percentage of a tier", "得分率", "percentage"
@@ -96,12 +96,11 @@ SUBJECTS: dict[str, Subject] = {
         "最终得分的算法", "The final-score rule", "算法", "rule"
     ),
     "scoring.not_applicable": _subject(
-        "不适用题的计分方式", "How not-applicable items are scored", "计分方式", "rule"
+        "不适用题的计分方式", "The scoring of not-applicable items", "计分方式", "rule"
     ),
-    "scoring.node_weights": _subject("各领域的权重", "The domain weights", "权重", "weights"),
+    "scoring.node_weights": _subject("各领域的权重", "The weighting of the domains", "权重", "weights"),
     "derived values": _subject(
-        "部分数值由企业的能耗数据推算", "Some values are computed from the firm's energy data",
-        "推算", "computation",
+        "推算的数值", "Computed values", "推算", "computation",
     ),
     "parameter": _subject("该参数", "This parameter", "取值", "value"),
     "gate": _subject("该准入条件", "This condition", "条件", "condition"),
