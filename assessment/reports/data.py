@@ -293,7 +293,11 @@ def _carbon_summary(carbon: CarbonResult) -> CarbonSummary:
             _num(carbon.intensity.tco2_per_10k_yuan_value_added),
         ),
         ("能耗强度 tce / 万元工业增加值", _num(carbon.intensity.tce_per_10k_yuan_value_added)),
-        ("碳效码 L / band", f"{_num(eff.L)} · {eff.band} {eff.band_name.zh} ({eff.label})"),
+        (
+            "碳效码 L / band",
+            f"{_num(eff.L)} · {eff.band} {eff.band_name.zh}"
+            + (f"（{_label_words(eff.label)}）" if _label_words(eff.label) else ""),
+        ),
         ("碳效等级 Grade (K)", grade + (f" · K={_num(eff.K)}" if eff.K is not None else "")),
     ]
     flagged = [
