@@ -69,7 +69,6 @@ from assessment.submissions.snapshots import answer_document, snapshot_standard 
 from scoring import parse_answers, score  # noqa: E402
 from standards.models import ChoiceRule, Item  # noqa: E402
 from ui.i18n import translate  # noqa: E402
-from ui.parts.common import number  # noqa: E402
 
 # The script `streamlit run` starts. None: ui/server.py once it defines `app` (the server with
 # the sign-in cookie routes), else the plain entry point.
@@ -100,7 +99,8 @@ window.__zzDown = null;
 window.addEventListener('pointerdown', () => { window.__zzDown = performance.now(); }, true);
 """
 # True in the first frame where the page is done: connected, no script running, nothing stale,
-# every chart drawn, and the action's own condition (`want`) holds.
+# every chart drawn, and the action's own condition (`want`: a page title, or the live score the
+# engine gives for the new answers) holds.
 SETTLED = """
 (want) => {
   const app = document.querySelector("[data-testid='stApp']");
@@ -113,9 +113,13 @@ SETTLED = """
   const texts = (selector) =>
     [...document.querySelectorAll(selector)].map((e) => e.textContent.trim());
   if (want.title && !texts('h1').includes(want.title)) return false;
-  if (want.metric) {
+  if (want.score !== undefined) {
+    // The score panel's first figure, however it is formatted (thousands separators, decimals).
     const value = document.querySelector("[data-testid='stMetricValue']");
-    if (!value || value.textContent.trim() !== want.metric) return false;
+    const found = value && value.textContent.match(/[0-9][0-9,]*(?:[.][0-9]+)?/);
+    if (!found || Math.abs(parseFloat(found[0].replace(/,/g, '')) - want.score) > 0.006) {
+      return false;
+    }
   }
   return performance.now();
 }
@@ -285,22 +289,21 @@ class Draft:
             answers, _ = appdata._live(session, sub)
             return answers
 
-    def score_text(self, change: dict[str, Any]) -> str:
-        """The score panel's value for the stored answers with `change` applied."""
+    def score(self, change: dict[str, Any]) -> float:
+        """The live total for the stored answers with `change` applied (the engine's)."""
         with self.db.read() as session:
             sub = session.get(Submission, self.sid)
             assert sub is not None
             answers, gates = appdata._live(session, sub)
             standard, scales = snapshot_standard(session, sub.standard_sha256)
             document = answer_document(sub, {**answers, **change}, gates)
-        result = score(standard, parse_answers(document, standard, scales), scales)
-        return f"{number(result.total)} / {number(result.max_total)}"
+        return score(standard, parse_answers(document, standard, scales), scales).total
 
-    def next_change(self, turn: int) -> tuple[Item, int, str, str]:
-        """The item of this turn and an option that moves the score: (item, option index, option
-        key, the score text to expect)."""
+    def next_change(self, turn: int) -> tuple[Item, int, str, float]:
+        """The item of this turn and an option that moves the total: (item, option index, option
+        key, the total to expect)."""
         answers = self.answers()
-        current = self.score_text({})
+        current = self.score({})
         for shift in range(len(self.items)):
             item = self.items[(turn + shift) % len(self.items)]
             assert isinstance(item.rule, ChoiceRule)
@@ -311,8 +314,8 @@ class Draft:
                 index = (start + step) % len(keys)
                 if keys[index] == answers.get(item.id):
                     continue
-                expected = self.score_text({item.id: keys[index]})
-                if expected != current:
+                expected = self.score({item.id: keys[index]})
+                if abs(expected - current) > 0.01:
                     return item, index, keys[index], expected
         raise RuntimeError("no answer in the first domain moves the score")
 
@@ -341,7 +344,7 @@ def answer_items(page: Any, wire: Wire, draft: Draft, n: int, series: Series) ->
         item, index, key, expected = draft.next_change(turn)
         option = page.locator(f".st-key-item-{item.id} [data-testid='stRadioOption']").nth(index)
         option.scroll_into_view_if_needed()
-        ms, received = timed(page, wire, option.click, {"metric": expected})
+        ms, received = timed(page, wire, option.click, {"score": expected})
         saved = draft.answers().get(item.id)
         if saved != key:
             raise RuntimeError(f"{item.id}: clicked {key}, the database holds {saved!r}")
@@ -407,55 +410,34 @@ def sampling(pid: int | None, out: Path) -> Iterator[None]:
         recorder.wait(timeout=60)
 
 
-FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?):(?P<line>\d+)\)$")
+OURS = ("ui/", "assessment/", "scoring/", "standards/", "streamlit_app.py")
 
 
-def top_frames(path: Path, actions: int, rate: int = 200, limit: int = 14) -> list[str]:
-    """Inclusive server time per action of the frames that matter: the app's own functions and
-    Streamlit's run, send and garbage-collection steps."""
+def top_frames(path: Path, actions: int, rate: int = 200, limit: int = 16) -> list[str]:
+    """Inclusive time per action of the app's own functions in the script thread, and of the
+    garbage collection Streamlit runs after every script run (`runner.postScriptGC`)."""
     inclusive: collections.Counter[str] = collections.Counter()
-    total = 0
+    script = collected = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
+        # Only the script runs: the other threads' samples are mostly sleeps py-spy cannot tell
+        # from work when it does not pause the process.
+        if "ScriptRunner._run_script (" not in stack or not count.isdigit():
             continue
-        total += int(count)
-        seen: set[str] = set()
-        for frame in stack.split(";"):
-            match = FRAME.match(frame.strip())
-            if match is None:
-                continue
-            file = match["file"]
-            repo = f"{ROOT}/"
-            if file.startswith(repo) and "/.venv/" not in file:
-                name = f"{file[len(repo) :]}:{match['func']}"
-            elif "streamlit/" in file and match["func"] in STREAMLIT_STEPS:
-                name = f"streamlit/{file.split('streamlit/', 1)[1]}:{match['func']}"
-            else:
-                continue
-            if name not in seen:
-                seen.add(name)
-                inclusive[name] += int(count)
-    per_ms = 1000.0 / rate / max(actions, 1)
-    lines = [f"    busy server threads: {total * per_ms:7.1f} ms/action (all samples)"]
-    for name, count in inclusive.most_common(limit):
-        lines.append(f"    {count * per_ms:7.1f} ms/action  {name}")
+        frames = [m for m in map(FRAME.match, (f.strip() for f in stack.split(";"))) if m]
+        script += int(count)
+        if frames and frames[-1]["func"] == "ScriptRunner._on_script_finished":
+            collected += int(count)  # its only work without a Python frame below: gc.collect(2)
+        for name in {f"{m['file']}:{m['func']}" for m in frames if m["file"].startswith(OURS)}:
+            inclusive[name] += int(count)
+    per = 1000.0 / rate / max(actions, 1)
+    lines = [
+        f"    {script * per:7.1f} ms/action  script thread in all",
+        f"    {collected * per:7.1f} ms/action  gc.collect(2) after the run (runner.postScriptGC)",
+    ]
+    lines += [f"    {n * per:7.1f} ms/action  {name}" for name, n in inclusive.most_common(limit)]
     return lines
-
-
-STREAMLIT_STEPS = {
-    "_run_script",
-    "_on_script_finished",
-    "exec_func_with_error_handling",
-    "code_to_exec",
-    "_enqueue_forward_msg",
-    "remove_orphaned_files",
-    "on_script_finished",
-    "marshall",
-    "_create_ws_message",
-    "serialize_forward_msg",
-    "_maybe_handle_execution_control_request",
-}
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -507,6 +489,8 @@ def main() -> int:
     parser.add_argument("--py-spy", action="store_true", help="sample the server per action")
     parser.add_argument("--chromium", default=CHROMIUM)
     args = parser.parse_args()
+    # A terminated bench still stops its server and browser (the `finally` blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.py_spy and py_spy() is None:
         parser.error("--py-spy: install it for this run (.venv/bin/pip install py-spy)")
     global ENTRY  # noqa: PLW0603 - the one switch of the module
