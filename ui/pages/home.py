@@ -6,22 +6,23 @@ import streamlit as st
 
 from assessment import submissions
 from assessment.accounts.principal import Role
-from assessment.submissions import appdata
+from assessment.submissions import appdata, progress
 from assessment.submissions.states import Status
+from scoring import Result
 from ui.parts import auth
 from ui.parts.common import (
+    count,
     db,
-    number,
     profile_name,
+    score_of,
     show_flashes,
     standard_title,
     status_label,
     t,
-    tier_name,
     when,
 )
 from ui.parts.downloads import current_certificates, status_of
-from ui.parts.widgets import open_submission
+from ui.parts.widgets import level_badge, open_submission, target_tier, tier_badge
 
 
 def render() -> None:
@@ -48,26 +49,28 @@ def render() -> None:
             result = sub.final_result or sub.self_result
             st.caption(f"{t('home.updated')}: {when(sub.updated_at)}")
             cols = st.columns(3)
+            # Every score against the profile's full maximum, as the questionnaire shows it.
             if result is None:
                 live = appdata.live_result(actor, db(), sub.id)
-                done = appdata.progress(live, [i.id for i in live.items])
+                done = progress.domain_state(live, [i.id for i in live.items])
                 cols[0].metric(
-                    t("home.live_score"), f"{number(live.total)} / {number(live.max_total)}"
+                    t("home.live_score"), score_of(live.total, progress.maximum(live).full)
                 )
-                cols[1].metric(t("home.answered"), f"{done.answered} / {done.items}")
-                cols[2].metric(t("home.mandatory_left"), done.mandatory_remaining)
+                cols[1].metric(t("home.answered"), f"{count(done.answered)} / {count(done.items)}")
+                cols[2].metric(t("home.mandatory_left"), count(done.mandatory_open))
                 tier, level = live.tier, live.level
             else:
+                stored = Result.from_dict(result)
                 which = "home.final_score" if sub.final_result else "home.self_score"
-                cols[0].metric(
-                    t(which), f"{number(result['total'])} / {number(result['max_total'])}"
-                )
-                tier, level = result.get("tier"), result.get("level")
+                cols[0].metric(t(which), score_of(stored.total, progress.maximum(stored).full))
+                tier, level = stored.tier, stored.level
             reached = ""
             if std.tiers:
-                reached = f"{t('home.tier')}: **{tier_name(std, tier)}**"
+                reached = (
+                    f"{t('home.tier')}: {tier_badge(std, tier, target_tier(std, sub.profile))}"
+                )
             elif level is not None:
-                reached = f"{t('home.level')}: **{level}**"
+                reached = f"{t('home.level')}: {level_badge(level, None)}"
             cert = certs.get(sub.id)
             if cert is not None:
                 state = status_of(cert)

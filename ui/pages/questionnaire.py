@@ -15,7 +15,7 @@ import streamlit as st
 from assessment import submissions
 from assessment.accounts.principal import Principal, Role
 from assessment.errors import Conflict, InvalidInput, LifecycleError
-from assessment.submissions import appdata, evidence
+from assessment.submissions import appdata, evidence, progress
 from scoring import Result
 from scoring.applicability import gate_applies
 from standards import Standard
@@ -33,12 +33,16 @@ from standards.models import (
 )
 from ui.parts import auth, offline
 from ui.parts.common import (
+    count,
     db,
     flash,
     labeller,
     md,
     number,
+    points,
     profile_name,
+    score_of,
+    share,
     show_error,
     show_flashes,
     standard_title,
@@ -47,7 +51,16 @@ from ui.parts.common import (
     tier_name,
     tr,
 )
-from ui.parts.widgets import comments_box, option_text, pick_submission, thresholds_checklist
+from ui.parts.widgets import (
+    comments_box,
+    level_badge,
+    maximum_sentences,
+    option_text,
+    pick_submission,
+    target_tier,
+    thresholds_checklist,
+    tier_badge,
+)
 
 GATES = "__gates__"
 
@@ -145,65 +158,108 @@ def _on_upload(sid: int, item_id: str, nonce: int) -> None:
         return
     state.setdefault("nonce", {})[item_id] = nonce + 1
     state["uploaded"] = upload.name
+    state.pop("files", None)
 
 
 # --- drawing --------------------------------------------------------------------------------------
 
 
+# On a phone the panel is one line (an expander); on a wide screen the metrics. Both are drawn and
+# CSS shows one: the server cannot know the viewport, the browser can.
+PANEL_CSS = """<style>
+@media (max-width: 640px) { .st-key-score-full { display: none; } }
+@media (min-width: 641px) { .st-key-score-compact { display: none; } }
+</style>"""
+
+
+def _reached(std: Standard, result: Result, profile: str) -> str | None:
+    """The tier (or level) badge with its target, or None for a standard without either."""
+    if std.tiers:
+        target = target_tier(std, profile)
+        return (
+            f"{tier_badge(std, result.tier, target)} · {t('q.target', tier=tier_name(std, target))}"
+        )
+    if result.level is not None:
+        return level_badge(result.level, None)
+    return None
+
+
 def draw_score(slot: Any, std: Standard, result: Result, profile: str) -> None:
-    """The live score, tier and gates (redrawn by the fragment after each save)."""
-    with slot.container(border=True):
-        if std.tiers:
-            target = next((p.tier for p in std.profiles if p.id == profile), None)
-            reached = tier_name(std, result.tier)
-            colour = "green" if result.tier == target else "blue" if result.tier else "gray"
-            st.markdown(
-                f"{t('q.tier')}: :{colour}-badge[{reached}] · "
-                f"{t('q.target', tier=tier_name(std, target))}"
+    """The live score, tier and gates (redrawn by the fragment after each save): the score
+    against the profile's full maximum, the same from the first answer to the last."""
+    most = progress.maximum(result)
+    done = progress.domain_state(result, [i.id for i in result.items])
+    score = score_of(result.total, most.full)
+    reached = _reached(std, result, profile)
+    passed = sum(1 for g in result.gates if g.passed is True)
+    failed = sum(1 for g in result.gates if g.passed is False)
+    with slot.container(key="score-panel"):
+        with st.container(border=True, key="score-full"):
+            if reached is not None:
+                st.markdown(f"{t('q.tier')}: {reached}")
+            cols = st.columns(3)
+            cols[0].metric(
+                t("q.score"),
+                score,
+                t("scores.share", share=share(result.percent))
+                if result.percent is not None
+                else None,
+                delta_color="off",
+                delta_arrow="off",
             )
-        elif result.level is not None:
-            st.markdown(f"{t('q.level')}: :blue-badge[{result.level}]")
-        cols = st.columns(3)
-        percent = f"{number(result.percent, 1)}%" if result.percent is not None else None
-        cols[0].metric(
-            t("q.score"),
-            f"{number(result.total)} / {number(result.max_total)}",
-            percent,
-            delta_color="off",
-            delta_arrow="off",
-        )
-        done = appdata.progress(result, [i.id for i in result.items])
-        cols[1].metric(
-            t("q.answered"),
-            f"{done.answered} / {done.items}",
-            t("q.mandatory_left", n=done.mandatory_remaining),
-            delta_color="off" if done.mandatory_remaining else "normal",
-            delta_arrow="off",
-        )
-        passed = sum(1 for g in result.gates if g.passed is True)
-        failed = sum(1 for g in result.gates if g.passed is False)
-        cols[2].metric(
-            t("q.gates"),
-            f"{passed} / {len(result.gates)}",
-            t("q.gates_failed", n=failed) if failed else None,
-            delta_color="inverse" if failed else "off",
-            delta_arrow="off",
-        )
-        if result.next_tier is not None:
-            st.caption(
-                t(
-                    "q.next_tier",
-                    tier=tier_name(std, result.next_tier.tier),
-                    n=len(result.next_tier.upgrades),
+            cols[1].metric(
+                t("q.answered"),
+                f"{count(done.answered)} / {count(done.items)}",
+                t("q.mandatory_left", n=done.mandatory_open),
+                delta_color="off" if done.mandatory_open else "normal",
+                delta_arrow="off",
+            )
+            cols[2].metric(
+                t("q.gates"),
+                f"{passed} / {len(result.gates)}",
+                t("q.gates_failed", n=failed) if failed else None,
+                delta_color="inverse" if failed else "off",
+                delta_arrow="off",
+            )
+            st.caption(" ".join(maximum_sentences(most)))
+            if result.next_tier is not None:
+                st.caption(
+                    t(
+                        "q.next_tier",
+                        tier=tier_name(std, result.next_tier.tier),
+                        n=len(result.next_tier.upgrades),
+                    )
                 )
-            )
+        with st.container(key="score-compact"):
+            if std.tiers:
+                line = t(
+                    "scores.compact", score=score, tier=tier_name(std, result.tier),
+                    answered=done.answered, items=done.items, left=done.mandatory_open,
+                )  # fmt: skip
+            elif result.level is not None:
+                line = t(
+                    "scores.compact_level", score=score, level=result.level,
+                    answered=done.answered, items=done.items, left=done.mandatory_open,
+                )  # fmt: skip
+            else:
+                line = t(
+                    "scores.compact_plain", score=score,
+                    answered=done.answered, items=done.items, left=done.mandatory_open,
+                )  # fmt: skip
+            with st.expander(line, icon=":material/leaderboard:"):
+                if reached is not None:
+                    st.markdown(f"{t('q.tier')}: {reached}")
+                if result.percent is not None:
+                    st.markdown(t("scores.share", share=share(result.percent)))
+                st.markdown(f"{t('q.gates')}: {passed} / {len(result.gates)}")
+                st.caption(" ".join(maximum_sentences(most)))
 
 
 def _option_label(std: Standard, option: Option, industry: str | None) -> str:
     """Letter, points, tier and descriptor, then the option's thresholds as a checklist."""
     mark = f" · {tier_name(std, option.tier)}" if option.tier else ""
     label = (
-        f"**{option.key}** · {t('q.points', p=number(option.points))}{mark} — "
+        f"**{option.key}** · {t('q.points', p=points(option.points))}{mark} — "
         f"{md(option_text(option, industry))}"
     )
     checklist = thresholds_checklist(option)
@@ -258,7 +314,7 @@ def draw_item(
                 disabled=disabled,
             )
         elif isinstance(rule, MultiRule):
-            st.markdown(f"**{label}**  \n{t('q.multi', cap=number(rule.cap))}")
+            st.markdown(f"**{label}**  \n{t('q.multi', cap=points(rule.cap))}")
             chosen = set(given or [])
             for o in rule.options:
                 st.checkbox(
@@ -271,7 +327,7 @@ def draw_item(
                 )
         elif isinstance(rule, YesNoRule):
             options = [True, False]
-            names = {True: t("q.yes", p=number(rule.points)), False: t("q.no")}
+            names = {True: t("q.yes", p=points(rule.points)), False: t("q.no")}
             st.radio(
                 label,
                 options,
@@ -286,7 +342,7 @@ def draw_item(
         elif isinstance(rule, SatisfactionRule):
             scale = scales.get(rule.scale)  # the submission's snapshot, not the bundled library
             grades = {
-                g.key: f"{tr(g.text)} ({number(g.value)})" for g in (scale.grades if scale else [])
+                g.key: f"{tr(g.text)} ({points(g.value)})" for g in (scale.grades if scale else [])
             }
             keys = list(grades)
             st.radio(
@@ -335,7 +391,7 @@ def draw_item(
                 else t("q.larger_better")
             )
             extra = t("q.derived", figure=rule.derived_from) if rule.derived_from else ""
-            st.caption(f"{direction} · {t('q.points', p=number(rule.points))} {extra}")
+            st.caption(f"{direction} · {t('q.points', p=points(rule.points))} {extra}")
         if item.evidence:
             st.caption(t("q.usual_evidence") + "；".join(md(tr(e)) for e in item.evidence))
         with st.expander(t("q.evidence", n=len(files)), icon=":material/attach_file:"):
@@ -432,16 +488,18 @@ def draw_gate(
 @st.fragment
 def domain_fragment(
     actor: Principal,
-    sid: int,
+    sub: submissions.SubmissionView,
     std: Standard,
     group: appdata.Group | None,
-    profile: str,
-    industry: str | None,
     reread: frozenset[str],
     editable: bool,
     score_slot: Any,
     only_open: bool,
 ) -> None:
+    """One domain's items (or the gates): an answer reruns this fragment and the score panel
+    above it, not the page. The domain selector's ✓ is the page's: when this domain becomes
+    complete (or stops being), the page is run once more so that the ✓ tells the truth."""
+    sid, profile, industry = sub.id, sub.profile, sub.industry_type
     state = _state(sid)
     if state.get("conflict"):
         st.error(t("q.conflict"))
@@ -453,10 +511,14 @@ def domain_fragment(
         show_error(state.pop("error"))
     if state.pop("uploaded", None):
         st.toast(t("q.uploaded"))
-    result = _live(actor, sid)
+    result = _live(actor, sub, std)
     # The score panel sits above the fragment: drawn from here on every run (full and fragment),
     # so that it follows each autosave.
     draw_score(score_slot, std, result, profile)
+    if group is not None:
+        complete = progress.domain_state(result, [i.id for i in group.items]).complete
+        if complete != state.get("complete", {}).get(group.id, complete):
+            st.rerun()
     if state.pop("saved", None) is not None:
         st.toast(t("q.saved"))
     answers, gates = state["answers"], state["gates"]
@@ -471,20 +533,18 @@ def domain_fragment(
         return
     traces = {tr_.id: tr_ for tr_ in result.items}
     below = appdata.below_target(std, result)
-    done = appdata.progress(result, [i.id for i in group.items])
+    done = progress.domain_state(result, [i.id for i in group.items])
     st.progress(
         done.answered / done.items if done.items else 1.0,
         text=t(
             "q.group_progress",
             answered=done.answered,
             items=done.items,
-            left=done.mandatory_remaining,
+            left=done.mandatory_open,
         ),
     )
-    scales = appdata.submission_scales(actor, db(), sid)
-    files: dict[str, list[evidence.EvidenceView]] = {}
-    for f in evidence.list_evidence(actor, db(), sid):
-        files.setdefault(f.item_id or "", []).append(f)
+    scales = _scales(actor, sid)
+    files = _files(actor, sid)
     shown = 0
     for item in group.items:
         trace = traces.get(item.id)
@@ -541,13 +601,37 @@ def edition_box(actor: Principal, sub: submissions.SubmissionView, std: Standard
         st.warning(t("q.reread_list", n=len(reread_now), items="、".join(reread_now)))
 
 
-def _live(actor: Principal, sid: int) -> Result:
-    """The live score, computed once per saved version (the page and its fragment share it)."""
+def _scales(actor: Principal, sid: int) -> Mapping[str, Scale]:
+    """The snapshot's scales, read once per page session (a snapshot never changes)."""
     state = _state(sid)
+    if "scales" not in state:
+        state["scales"] = appdata.submission_scales(actor, db(), sid)
+    return state["scales"]  # type: ignore[no-any-return]
+
+
+def _files(actor: Principal, sid: int) -> dict[str, list[evidence.EvidenceView]]:
+    """The evidence per item, read again only after an upload (which drops it)."""
+    state = _state(sid)
+    if "files" not in state:
+        files: dict[str, list[evidence.EvidenceView]] = {}
+        for f in evidence.list_evidence(actor, db(), sid):
+            files.setdefault(f.item_id or "", []).append(f)
+        state["files"] = files
+    return state["files"]  # type: ignore[no-any-return]
+
+
+def _live(actor: Principal, sub: submissions.SubmissionView, std: Standard) -> Result:
+    """The live score, computed once per saved version from the answers the page holds (the
+    save returned them; the page and its fragment share the result)."""
+    state = _state(sub.id)
     cached = state.get("result")
     if cached is not None and cached[0] == state["version"]:
         return cached[1]  # type: ignore[no-any-return]
-    result = appdata.live_result(actor, db(), sid)
+    result = progress.score_answers(
+        std, _scales(actor, sub.id), standard_id=sub.standard_id, edition=sub.edition,
+        profile=sub.profile, industry_type=sub.industry_type,
+        answers=state["answers"], gates=state["gates"],
+    )  # fmt: skip
     state["result"] = (state["version"], result)
     return result
 
@@ -586,8 +670,9 @@ def render() -> None:
     if editable:
         edition_box(actor, sub, std)
     offline.section(actor, sub, std, editable=editable, on_imported=_reload)
+    st.html(PANEL_CSS)
     score_slot = st.empty()
-    result = _live(actor, sub.id)
+    result = _live(actor, sub, std)
     groups = appdata.question_groups(std, sub.profile, sub.industry_type)
     ids = [g.id for g in groups] + ([GATES] if std.gates else [])
     by_id = {g.id: g for g in groups}
@@ -596,18 +681,20 @@ def render() -> None:
         if gid == GATES:
             return t("q.gates_group")
         g = by_id[gid]
-        done = appdata.progress(result, [i.id for i in g.items])
         parent = f"{tr(g.parent_name)} / " if g.parent_name else ""
-        mark = "✓ " if done.mandatory_remaining == 0 else ""
+        mark = t("scores.complete_mark") if complete[gid] else ""
         return t(
-            "q.group_label",
-            mark=mark,
-            number=g.number or "",
-            parent=parent,
-            name=tr(g.name),
-            answered=done.answered,
-            items=done.items,
-        )
+            "scores.group_label", mark=mark, number=g.number or "", parent=parent,
+            name=tr(g.name), items=len(g.items),
+        )  # fmt: skip
+
+    # ✓ only where every item is answered. The label counts the domain's items, not the answered
+    # ones: those change with each answer, which reruns only the domain below (its progress bar
+    # has them), so the label would soon be stale.
+    complete = {
+        g.id: progress.domain_state(result, [i.id for i in g.items]).complete for g in groups
+    }
+    state["complete"] = complete
 
     pick_key = f"q_group::{sub.id}"
     if st.session_state.get(pick_key) not in ids:
@@ -619,10 +706,7 @@ def render() -> None:
     if group is not None:
         st.subheader(f"{group.number or ''} {tr(group.name)}".strip())
     reread = frozenset(sub.reread_items) if editable else frozenset()
-    domain_fragment(
-        actor, sub.id, std, group, sub.profile, sub.industry_type, reread, editable, score_slot,
-        only_open,
-    )  # fmt: skip
+    domain_fragment(actor, sub, std, group, reread, editable, score_slot, only_open)
     position = ids.index(current)
     prev_col, next_col, _ = st.columns([1, 1, 3])
     if position > 0:

@@ -11,16 +11,22 @@ import streamlit as st
 
 from assessment import submissions
 from assessment.accounts.principal import Role
-from assessment.submissions import appdata
+from assessment.submissions import appdata, progress
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule
 from ui.parts import auth
 from ui.parts.common import (
+    count,
     db,
+    gain,
+    lang,
     md,
     number,
+    points,
     profile_name,
+    score_of,
+    share,
     standard_title,
     status_label,
     t,
@@ -28,7 +34,15 @@ from ui.parts.common import (
     tr,
 )
 from ui.parts.downloads import certificate_button, certificate_line, report_button
-from ui.parts.widgets import comments_box, option_text, pick_submission
+from ui.parts.widgets import (
+    comments_box,
+    level_badge,
+    maximum_sentences,
+    option_text,
+    pick_submission,
+    target_tier,
+    tier_badge,
+)
 
 
 def _item_title(std: Standard, item_id: str) -> str:
@@ -66,7 +80,7 @@ def domain_chart(std: Standard, results: dict[str, Result]) -> alt.Chart | None:
                         "domain": names.get(node.id, node.id),
                         "percent": node.percent,
                         "series": series,
-                        "points": f"{number(node.points)} / {number(node.max_points)}",
+                        "points": score_of(node.points, node.max_points),
                     }
                 )
     if not rows:
@@ -95,17 +109,22 @@ def domain_chart(std: Standard, results: dict[str, Result]) -> alt.Chart | None:
 def summary(std: Standard, result: Result, title: str) -> None:
     st.subheader(title)
     if std.tiers:
-        st.markdown(f"{t('results.tier')}: :green-badge[{tier_name(std, result.tier)}]")
+        target = target_tier(std, result.profile)
+        st.markdown(
+            f"{t('results.tier')}: {tier_badge(std, result.tier, target)} · "
+            f"{t('q.target', tier=tier_name(std, target))}"
+        )
     if result.level is not None:
         st.markdown(
-            f"{t('results.level')}: :green-badge[{result.level}] · {number(result.maturity_score)}"
+            f"{t('results.level')}: {level_badge(result.level, None)} · "
+            f"{points(result.maturity_score)}"
         )
+    most = progress.maximum(result)
     cols = st.columns(3)
-    percent = f"{number(result.percent, 1)}%" if result.percent is not None else None
     cols[0].metric(
         t("results.total"),
-        f"{number(result.total)} / {number(result.max_total)}",
-        percent,
+        score_of(result.total, most.full),
+        t("scores.share", share=share(result.percent)) if result.percent is not None else None,
         delta_color="off",
         delta_arrow="off",
     )
@@ -119,6 +138,7 @@ def summary(std: Standard, result: Result, title: str) -> None:
         None: t("results.eligibility_open"),
     }[result.eligible]
     cols[2].metric(t("results.gates"), eligible)
+    st.caption(" ".join(maximum_sentences(most)))
 
 
 def render() -> None:
@@ -201,8 +221,8 @@ def render() -> None:
                             std, u.item, u.current, sub.industry_type
                         ),
                         t("results.to"): _option_text(std, u.item, u.to, sub.industry_type),
-                        t("results.gain"): u.points_gain,
-                        t("results.effort"): u.effort,
+                        t("results.gain"): gain(u.points_gain),
+                        t("results.effort"): count(u.effort),
                     }
                     for u in nxt.upgrades
                 ],
@@ -217,7 +237,7 @@ def render() -> None:
                     t("results.item"): _item_title(std, g.item),
                     t("results.answer"): _option_text(std, g.item, g.answer, sub.industry_type),
                     t("results.best"): _option_text(std, g.item, g.best, sub.industry_type),
-                    t("results.lost"): g.points_lost,
+                    t("results.lost"): points(g.points_lost),
                 }
                 for g in main.gaps[:10]
             ],
@@ -238,11 +258,9 @@ def render() -> None:
                 st.dataframe(
                     [
                         {
-                            t("results.node"): n.name_zh
-                            if st.session_state.get("lang", "zh") == "zh"
-                            else n.name_en,
-                            t("results.points"): f"{number(n.points)} / {number(n.max_points)}",
-                            "%": None if n.percent is None else round(n.percent, 1),
+                            t("results.node"): n.name_zh if lang() == "zh" else n.name_en,
+                            t("results.points"): score_of(n.points, n.max_points),
+                            "%": share(n.percent),
                             t("results.items_linked"): len(n.items),
                         }
                         for n in view.nodes

@@ -52,11 +52,55 @@ def md(text: object) -> str:
 
 
 def number(value: float | int | None, digits: int = 2) -> str:
+    """A measured quantity (tce, kWh, KiB): thousands separators, at most `digits` decimals,
+    trailing zeros dropped. Scores go through `points`, `share` and `gain` instead."""
     if value is None:
         return "—"
     if isinstance(value, float):
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
     return f"{value:,}"
+
+
+# The one formatter of scores: every page that shows points, a share or a gain calls these, so a
+# figure reads the same on the questionnaire, the results, the home cards and the tables (tables
+# get the string, never the float, or Streamlit prints 1.0000).
+POINT_DIGITS = 2
+SHARE_DIGITS = 1
+
+
+def points(value: float | int | None) -> str:
+    """Points: always two decimals, thousands separators (`1,234.50`)."""
+    if value is None:
+        return "—"
+    return f"{float(value):,.{POINT_DIGITS}f}"
+
+
+def score_of(total: float | int | None, maximum: float | int | None) -> str:
+    """`22.33 / 500.00`: a score against its maximum, both as points."""
+    return f"{points(total)} / {points(maximum)}"
+
+
+def share(percent: float | int | None) -> str:
+    """A share given in percent (the engine's 0–100 figures): one decimal and `%` (`87.4%`)."""
+    if percent is None:
+        return "—"
+    return f"{float(percent):,.{SHARE_DIGITS}f}%"
+
+
+def gain(value: float | int | None) -> str:
+    """A change in points, signed, two decimals (`+1.00`, `−0.50`)."""
+    if value is None:
+        return "—"
+    figure = float(value)
+    if abs(figure) < 0.5 * 10**-POINT_DIGITS:
+        return points(0.0)
+    sign = "+" if figure > 0 else "−"
+    return f"{sign}{abs(figure):,.{POINT_DIGITS}f}"
+
+
+def count(value: int | None) -> str:
+    """A count of things (items, firms): thousands separators, no decimals."""
+    return "—" if value is None else f"{int(value):,}"
 
 
 def when(value: dt.datetime | None) -> str:

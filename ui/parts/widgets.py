@@ -10,6 +10,8 @@ import streamlit as st
 from assessment import submissions
 from assessment.accounts.principal import Principal
 from assessment.errors import NotFound
+from assessment.submissions.progress import Maximum
+from standards import Standard
 from standards.models import (
     ChoiceRule,
     Item,
@@ -20,7 +22,19 @@ from standards.models import (
     Scale,
     YesNoRule,
 )
-from ui.parts.common import db, lang, number, standard, submission_label, t, tr, when
+from ui.parts.common import (
+    count,
+    db,
+    lang,
+    number,
+    points,
+    standard,
+    submission_label,
+    t,
+    tier_name,
+    tr,
+    when,
+)
 
 CURRENT = "current_submission"
 
@@ -34,7 +48,11 @@ def pick_submission(
 ) -> submissions.SubmissionView | None:
     """Choose one of the submissions the actor may see; remembers the choice across pages.
 
-    Newest first, those in a `prefer`red state (e.g. still editable) before the others."""
+    Newest first, those in a `prefer`red state (e.g. still editable) before the others. Each
+    label says the submission's status as the database has it now: a browser keeps showing the
+    label it was last sent for the chosen option, even when the option's label changes (a submit,
+    an evaluator's approval), so whenever the chosen label differs from the one last shown, the
+    choice is sent again with its new label."""
     wanted = set(statuses or [])
     first = set(prefer)
     found = [
@@ -44,14 +62,19 @@ def pick_submission(
         return None
     ids = [s.id for s in sorted(found, key=lambda s: (s.status not in first, -s.id))]
     labels = {s.id: submission_label(standard(s.standard_id), s) for s in found}
-    remembered = st.session_state.get(CURRENT)
+    widget = f"{key}-{lang()}"
+    shown_key = f"_shown::{widget}"
+    current = st.session_state.get(widget)
+    if current not in ids:  # first draw on this page, or the choice is gone
+        remembered = st.session_state.get(CURRENT)
+        current = remembered if remembered in ids else ids[0]
+        st.session_state[widget] = current
+    elif st.session_state.get(shown_key) != labels[current]:
+        st.session_state[widget] = current
     chosen = st.selectbox(
-        t("common.choose_submission"),
-        ids,
-        index=ids.index(remembered) if remembered in ids else 0,
-        format_func=labels.__getitem__,
-        key=f"{key}-{lang()}",
+        t("common.choose_submission"), ids, format_func=labels.__getitem__, key=widget
     )
+    st.session_state[shown_key] = labels[chosen]
     st.session_state[CURRENT] = chosen
     try:
         return submissions.get_submission(actor, db(), chosen)
@@ -135,3 +158,67 @@ def answer_text(item: Item, value: Any, industry: str | None, scales: Mapping[st
     if isinstance(rule, QuantityRule) and isinstance(value, int | float):
         return f"{number(value)} {rule.unit}"
     return str(value)
+
+
+# --- score signals: one colour per meaning, one maximum per profile --------------------------------
+
+
+def tier_colour(std: Standard, tier: str | None, target: str | None) -> str:
+    """Green only when the target is reached; blue for a lower tier; orange for none."""
+    ranks = {x.id: x.rank for x in std.tiers}
+    if tier is None or tier not in ranks:
+        return "orange"
+    if target is None or ranks[tier] >= ranks.get(target, ranks[tier]):
+        return "green"
+    return "blue"
+
+
+def tier_badge(std: Standard, tier: str | None, target: str | None) -> str:
+    return f":{tier_colour(std, tier, target)}-badge[{tier_name(std, tier)}]"
+
+
+def level_badge(level: int | None, target: int | None) -> str:
+    """A maturity level: green when it reaches the target level, blue below, orange for none."""
+    if level is None:
+        return f":orange-badge[{t('common.no_tier')}]"
+    colour = "green" if target is None or level >= target else "blue"
+    return f":{colour}-badge[{t('scores.level_badge', level=level)}]"
+
+
+def target_tier(std: Standard, profile: str) -> str | None:
+    return next((p.tier for p in std.profiles if p.id == profile), None)
+
+
+def maximum_sentences(maximum: Maximum) -> list[str]:
+    """The profile's maximum in words, and why the share is taken of less, when it is."""
+    first = t(
+        "scores.maximum",
+        full=points(maximum.full),
+        mandatory_items=count(maximum.mandatory_items),
+        mandatory=points(maximum.mandatory),
+    )
+    if maximum.optional_items:
+        first += t(
+            "scores.maximum_optional",
+            optional_items=count(maximum.optional_items),
+            optional=points(maximum.optional),
+        )
+    lines = [first + t("scores.maximum_end")]
+    if maximum.open_optional_items:
+        lines.append(
+            t(
+                "scores.counted",
+                counted=points(maximum.counted),
+                open_items=count(maximum.open_optional_items),
+                open=points(maximum.open_optional),
+            )
+        )
+    if maximum.not_applicable_items:
+        lines.append(
+            t(
+                "scores.not_applicable",
+                n=count(maximum.not_applicable_items),
+                points=points(maximum.not_applicable),
+            )
+        )
+    return lines
