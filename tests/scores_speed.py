@@ -91,30 +91,33 @@ def main() -> None:
     parser.add_argument("--phone", action="store_true", help="also screenshot at 390 × 844")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        with streamlit_server(Path(folder)) as (base, _), chromium_browser(args.chromium) as b:
-            page = b.new_page(viewport={"width": 1280, "height": 900})
-            received = count_received(page)
-            sign_in(page, base, "firm")
-            nav(page, "问卷填报")
-            times, sizes = answer_times(page, received, args.clicks)
-            ordered = sorted(times)
-            p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-            print(
-                f"answer click → idle over {len(times)} clicks: median "
-                f"{statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {max(times):.0f} ms; "
-                f"server → browser per answer: median {statistics.median(sizes) / 1024:.1f} KiB"
-            )
-            if args.phone:
-                phone = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-                sign_in(phone, base, "firm")
-                phone.goto(f"{base}/questionnaire", wait_until="domcontentloaded")
-                settle(phone)
-                _pick_ff_draft(phone)
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                target = ARTIFACTS / "phone-questionnaire.png"
-                phone.screenshot(path=str(target))
-                print(f"phone screenshot: {target}")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        streamlit_server(Path(folder)) as (base, _),
+        chromium_browser(args.chromium) as b,
+    ):
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        received = count_received(page)
+        sign_in(page, base, "firm")
+        nav(page, "问卷填报")
+        times, sizes = answer_times(page, received, args.clicks)
+        ordered = sorted(times)
+        p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
+        print(
+            f"answer click → idle over {len(times)} clicks: median "
+            f"{statistics.median(times):.0f} ms, p95 {p95:.0f} ms, max {max(times):.0f} ms; "
+            f"server → browser per answer: median {statistics.median(sizes) / 1024:.1f} KiB"
+        )
+        if args.phone:
+            phone = b.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+            sign_in(phone, base, "firm")
+            phone.goto(f"{base}/questionnaire", wait_until="domcontentloaded")
+            settle(phone)
+            _pick_ff_draft(phone)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            target = ARTIFACTS / "phone-questionnaire.png"
+            phone.screenshot(path=str(target))
+            print(f"phone screenshot: {target}")
 
 
 if __name__ == "__main__":
