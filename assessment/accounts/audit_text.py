@@ -19,6 +19,7 @@ Pair = tuple[str, str]  # (zh, en)
 
 ACTIONS: dict[str, Pair] = {
     "login.ok": ("登录成功", "Signed in"),
+    "login.oidc": ("通过单点登录（OIDC）登录", "Signed in with single sign-on (OIDC)"),
     "login.failed": ("登录失败（密码错误）", "Sign-in failed (wrong password)"),
     "login.locked": ("账号因多次登录失败被暂时锁定", "Account locked after repeated failed sign-ins"),
     "user.create": ("创建账号", "Account created"),
@@ -93,6 +94,7 @@ FIELDS: dict[str, Pair] = {
     "size": ("大小", "size"),
     "year": ("年份", "year"),
     "failed_logins": ("连续失败次数", "failed attempts in a row"),
+    "issuer": ("身份提供方", "identity provider"),
     "locked_until": ("锁定至", "locked until"),
     "email": ("邮箱", "e-mail"),
     "role": ("角色", "role"),
@@ -242,10 +244,9 @@ def _decision(entry: AuditView, lang: str) -> list[str]:
 
 def _accepted(entry: AuditView, lang: str) -> list[str]:
     after = entry.after if isinstance(entry.after, dict) else {}
-    keys = [str(k).partition(":")[2] or str(k) for k in after.get("accepted", [])]
-    shown = "、".join(keys[:12]) + ("…" if len(keys) > 12 else "")
-    count = f"{len(keys)} 项" if lang != "en" else f"{len(keys)} item(s)"
-    return [f"{field_name('accepted', lang)} {count}" + (f"：{shown}" if shown else "")]
+    # The keys are item ids of the standard; a count says what a reader needs here.
+    count = len(after.get("accepted", []))
+    return [f"{field_name('accepted', lang)} {count} 项" if lang != "en" else f"accepted {count}"]
 
 
 def _comment(entry: AuditView, lang: str) -> list[str]:

@@ -60,6 +60,7 @@ def render() -> None:
         ],
         hide_index=True,
         width="stretch",
+        column_config={t("audit.change"): st.column_config.TextColumn(width="large")},
         key="audit_table",
     )
 
