@@ -24,11 +24,12 @@ from ui.parts.common import t
 st.set_page_config(page_title="智造评估 zhizao", page_icon="🏭", layout="wide")
 st.session_state.setdefault("lang", "zh")
 
-# Right after a sign-in or sign-out the browser first fetches or drops its session cookie
-# (ui/server.py); the page it comes back to is drawn then.
+user = auth.current_user()
+# Right after a sign-in (a password's, or the identity provider's found just now) or a sign-out
+# the browser first fetches or drops its session cookie (ui/server.py); the page it comes back
+# to is drawn then.
 if auth.hand_off_cookie() or auth.drop_cookie():
     st.stop()
-user = auth.current_user()
 verifying = bool(st.query_params.get("verify"))
 # The language switch and the account box first: the page titles below follow the language.
 auth.sidebar_controls(user)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,15 @@ def _free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(folder: Path) -> Iterator[tuple[str, str]]:
-    """`streamlit run` on a freshly seeded database in `folder`: (base URL, database URL)."""
+def streamlit_server(
+    folder: Path, *, port: int | None = None, options: Sequence[str] = ()
+) -> Iterator[tuple[str, str]]:
+    """`streamlit run` on a freshly seeded database in `folder`: (base URL, database URL).
+    `options`: more Streamlit flags (e.g. `--secrets.files=…`)."""
     database = folder / "e2e.sqlite"
     seed_file(database)
     url = f"sqlite:///{database}"
-    port = _free_port()
+    port = port or _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -53,7 +56,7 @@ def streamlit_server(folder: Path) -> Iterator[tuple[str, str]]:
         [
             sys.executable, "-m", "streamlit", "run", "ui/server.py",
             "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-            "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none", "--browser.gatherUsageStats=false", *options,
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -12,7 +12,7 @@ from lifecycle_support import PASSWORD, World
 from sqlalchemy import func, select
 
 from assessment.accounts import organisations, sessions
-from assessment.accounts.identity import principal_for
+from assessment.accounts.identity import authenticate_external, principal_for
 from assessment.errors import InvalidInput
 from assessment.storage.db import utcnow
 from assessment.storage.tables import AuditEntry, SignInSession
@@ -119,3 +119,21 @@ def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(world: Worl
     started = _open(world)
     organisations.change_password(world.ent_a, world.db, old=PASSWORD, new="a brand new passphrase")
     assert sessions.resolve(world.db, started.token) is None
+
+
+def test_an_identity_providers_sign_in_maps_to_the_active_account_of_its_email(
+    world: World,
+) -> None:
+    email = world.ent_a.name  # the Principal's name is the account's e-mail
+    actor = authenticate_external(world.db, email.upper(), "https://idp.example.cn")
+    assert actor == world.ent_a
+    assert authenticate_external(world.db, "nobody@example.org", "https://idp.example.cn") is None
+    issued = utcnow() - timedelta(seconds=5)
+    started = sessions.start(world.db, actor, "oidc")
+    assert not sessions.provider_sign_in_spent(world.db, email, issued)
+    sessions.end(world.db, started.token)
+    # the same provider sign-in cannot start another session once one ended; a new one can
+    assert sessions.provider_sign_in_spent(world.db, email, issued)
+    assert not sessions.provider_sign_in_spent(world.db, email, utcnow() + timedelta(seconds=1))
+    organisations.set_active(world.admin, world.db, world.ent_a.user_id or 0, False)
+    assert authenticate_external(world.db, email, "https://idp.example.cn") is None

@@ -4,7 +4,8 @@ cookie needs, because a page drawn over the websocket cannot set an HttpOnly coo
 - `POST /account/session` takes the one-time ticket the sign-in page hands the browser
   (assessment.accounts.sessions.start), spends it for a fresh token and sets the cookie:
   HttpOnly, SameSite=Strict, Secure when the app is served over https.
-- `POST /account/sign-out` ends the session the cookie names and deletes the cookie.
+- `POST /account/sign-out` ends the session the cookie names and deletes the cookie (and
+  Streamlit's own cookies of a sign-in through an identity provider).
 
 Both refuse a post from another site (its Origin header names another host), so no other page can
 sign a visitor into an account of its choosing. Run: `make run`, or
@@ -31,6 +32,7 @@ from ui.parts.common import db
 ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 SESSION_PATH = "/account/session"
 SIGN_OUT_PATH = "/account/sign-out"
+STREAMLIT_IDENTITY_COOKIES = "_streamlit_user"
 
 
 def _same_site(request: Request) -> bool:
@@ -86,6 +88,11 @@ async def sign_out(request: Request) -> Response:
     response.delete_cookie(
         sessions.COOKIE_NAME, path="/", httponly=True, samesite="strict", secure=_secure(request)
     )
+    # Streamlit remembers a sign-in through the identity provider (st.login) in cookies of its
+    # own, split in chunks when large; all of them go, so the provider's sign-in ends here too.
+    for name in request.cookies:
+        if name.startswith(STREAMLIT_IDENTITY_COOKIES):
+            response.delete_cookie(name, path="/")
     return response
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from assessment.accounts import audit
 from assessment.accounts.principal import Clock, Principal, Role
@@ -218,6 +218,29 @@ def authenticate(
     if principal is None:
         raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
     return principal
+
+
+def authenticate_external(
+    db: Database, email: str, issuer: str, *, clock: Clock = utcnow
+) -> Principal | None:
+    """The Principal of the active local account with this e-mail, for someone an identity
+    provider (OIDC, `st.login`) has just vouched for; None when there is no such account. The
+    provider decides who the person is; the local account decides what they may do."""
+    if text_problems(email, "email"):
+        return None
+    now = clock()
+    with db.write() as session:
+        user = session.scalar(
+            select(User).where(User.email == normalise_email(email), User.active.is_(True))
+        )
+        if user is None:
+            return None
+        principal = _principal(user)
+        user.last_login_at = now
+        audit.record(
+            session, principal, "login.oidc", "user", user.id, at=now, after={"issuer": issuer}
+        )
+        return principal
 
 
 def principal_for(

@@ -22,14 +22,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from assessment.accounts.identity import principal_for
+from assessment.accounts.identity import normalise_email, principal_for
 from assessment.accounts.principal import Principal
 from assessment.errors import AuthenticationFailed
 from assessment.storage.db import Database, utcnow
-from assessment.storage.tables import SignInSession
+from assessment.storage.tables import SignInSession, User
 
 COOKIE_NAME = "zhizao_session"
 HANDOFF_SECONDS = 60
@@ -143,6 +143,20 @@ def resolve(db: Database, token: str | None, *, now: datetime | None = None) -> 
                 .values(last_seen_at=now)
             )
     return actor
+
+
+def provider_sign_in_spent(db: Database, email: str, issued_at: datetime) -> bool:
+    """Whether an identity provider's sign-in issued at `issued_at` already had a session here
+    that has ended since (signed out, idle, disabled): it may not start another one. Streamlit
+    keeps the provider's sign-in in a cookie of its own for 30 days; this rule, kept in the
+    database, is what makes sign-out final for every tab and process."""
+    with db.read() as session:
+        ended = session.scalar(
+            select(func.max(SignInSession.ended_at))
+            .join(User, User.id == SignInSession.user_id)
+            .where(User.email == normalise_email(email), SignInSession.method == "oidc")
+        )
+    return ended is not None and ended >= issued_at
 
 
 def end(db: Database, token: str | None) -> bool:

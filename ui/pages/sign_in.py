@@ -1,4 +1,6 @@
-"""Sign in with a local account (email and password); lockout is the identity service's.
+"""Sign in with a local account (email and password); lockout is the identity service's. Where
+secrets.toml configures an OIDC provider (`[auth]`), a second button signs in through it
+(`st.login`) and the provider's e-mail is mapped to a local account.
 
 Every failed sign-in shows the same text (wrong, unknown, locked or inactive alike), with a hint
 about the lock that is shown to everyone, so the page reveals nothing about which accounts exist.
@@ -10,7 +12,7 @@ import streamlit as st
 
 from assessment.errors import AuthenticationFailed
 from ui.parts import auth
-from ui.parts.common import t
+from ui.parts.common import md, t
 
 
 def render() -> None:
@@ -34,6 +36,11 @@ def render() -> None:
             st.caption(t("signin.lockout_hint"))
         else:
             st.rerun()
+    if auth.oidc_configured():
+        unknown = st.session_state.pop("_oidc_unknown", None)
+        if unknown is not None:
+            st.error(t("signin.oidc_unknown", email=md(unknown or "—")))
+        st.button(t("signin.oidc"), key="sign_in_oidc", icon=":material/badge:", on_click=st.login)
     st.divider()
     st.markdown(t("signin.verify_hint"))
     st.page_link("ui/pages/verify.py", label=t("nav.verify"), icon=":material/verified:")

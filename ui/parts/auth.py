@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import html
 import json
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from assessment.accounts import sessions
-from assessment.accounts.identity import authenticate
+from assessment.accounts.identity import authenticate, authenticate_external
 from assessment.accounts.principal import Principal, Role
 from ui.parts.common import LANGUAGE_NAMES, db, lang, md, t
 
@@ -27,6 +31,7 @@ TOKEN_KEY = "auth_session_token"  # noqa: S105 - the name of a Session State key
 COOKIE_ROUTES = False
 SESSION_ROUTE = "/account/session"
 SIGN_OUT_ROUTE = "/account/sign-out"
+OIDC_FRESH = 300  # seconds: how old the provider's ID token may be when it signs someone in
 
 
 def _cookie_token() -> str | None:
@@ -48,8 +53,55 @@ def current_user() -> Principal | None:
         st.session_state.pop(TOKEN_KEY, None)
     cookie = _cookie_token()
     if cookie is not None and cookie != st.session_state.get("_auth_ended_cookie"):
-        return sessions.resolve(db(), cookie)
-    return None
+        actor = sessions.resolve(db(), cookie)
+        if actor is not None:
+            return actor
+    return _from_identity_provider()
+
+
+def oidc_configured() -> bool:
+    """Whether `[auth]` in secrets.toml names an OIDC provider (the optional way to sign in)."""
+    try:
+        section = st.secrets.get("auth")
+    except (FileNotFoundError, StreamlitSecretNotFoundError):
+        return False
+    return isinstance(section, Mapping) and bool(section.get("server_metadata_url"))
+
+
+def _from_identity_provider() -> Principal | None:
+    """A session for someone the identity provider has just vouched for (`st.login`).
+
+    Streamlit keeps its own identity cookie for 30 days, whatever our rules; so it counts only
+    right after the provider's redirect (its ID token issued within `OIDC_FRESH`). From then on
+    this app's session holds the sign-in, and sign-out, idle expiry and a disabled account end it
+    exactly as for a password.
+    """
+    if not oidc_configured() or not getattr(st.user, "is_logged_in", False):
+        return None
+    issued = st.user.get("iat")
+    if not isinstance(issued, int | float) or abs(time.time() - issued) > OIDC_FRESH:
+        return None
+    if st.session_state.get("_oidc_seen") == issued:
+        return None  # this sign-in was used (and has ended since)
+    st.session_state["_oidc_seen"] = issued
+    email = st.user.get("email")
+    if isinstance(email, str) and sessions.provider_sign_in_spent(
+        db(), email, datetime.fromtimestamp(issued, UTC)
+    ):
+        return None
+    actor = (
+        authenticate_external(db(), email, str(st.user.get("iss", "")))
+        if isinstance(email, str) and st.user.get("email_verified", True) is not False
+        else None
+    )
+    if actor is None:
+        st.session_state["_oidc_unknown"] = email if isinstance(email, str) else ""
+        return None
+    started = sessions.start(db(), actor, "oidc")
+    st.session_state[TOKEN_KEY] = started.token
+    if COOKIE_ROUTES:
+        st.session_state["_auth_handoff"] = started.handoff
+    return actor
 
 
 def sign_in(email: str, password: str) -> Principal:
@@ -94,7 +146,8 @@ def sign_out() -> None:
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
     sessions.end(db(), token)
     cookie = _cookie_token()
-    keep = {"lang"}
+    # The provider's sign-in just used must not sign this tab in again before its cookies go.
+    keep = {"lang", "_oidc_seen"}
     for key in list(st.session_state.keys()):
         if key not in keep:
             del st.session_state[key]
@@ -102,8 +155,13 @@ def sign_out() -> None:
         # This tab's websocket still carries the old cookie; it names an ended session, but the
         # tab must not even ask about it again before the browser has dropped it.
         st.session_state["_auth_ended_cookie"] = cookie
-    if COOKIE_ROUTES and cookie is not None:
+    provider = oidc_configured() and getattr(st.user, "is_logged_in", False)
+    if COOKIE_ROUTES and (cookie is not None or provider):
+        # The route drops our cookie and Streamlit's record of the provider's sign-in, or a
+        # reload within minutes would sign in again through it.
         st.session_state["_auth_drop_cookie"] = True
+    elif provider:
+        st.logout()
 
 
 def drop_cookie() -> bool:
