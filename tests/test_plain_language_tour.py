@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ FORBIDDEN = {
     "Drag and drop": re.compile(r"Drag and drop"),
 }
 ROLES = (None, "firm", "evaluator", "admin")
+CHOOSER = "选择评估"
 
 
 def found_in(text: str) -> list[str]:
@@ -53,6 +55,23 @@ def read(page: Any, name: str) -> str:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"plain-{name}.png"), full_page=True)
     return str(page.inner_text("body"))
+
+
+def other_assessments(page: Any) -> Iterator[str]:
+    """Each further choice of the page's assessment chooser (results, questionnaire, carbon,
+    review show one assessment at a time; its flags and notes depend on the standard)."""
+    chooser = page.get_by_test_id("stSelectbox").filter(has_text=CHOOSER)
+    if chooser.count() == 0:
+        return
+    chooser.first.click()
+    count = page.get_by_role("option").count()
+    page.keyboard.press("Escape")
+    for index in range(1, count):
+        chooser.first.click()
+        option = page.get_by_role("option").nth(index)
+        label = option.inner_text().strip()
+        option.click()
+        yield label
 
 
 def prepare(url: str, keys: Path) -> None:
@@ -95,6 +114,12 @@ def test_no_internal_words_on_any_chinese_page(tmp_path: Path) -> None:
                 hits = found_in(text)
                 if hits:
                     failures[f"{role}: {label} ({page.url})"] = hits
+                for n, choice in enumerate(other_assessments(page), start=1):
+                    text = read(page, f"{name}-{n}")
+                    visited.append(f"{role}: {label} · {choice}")
+                    hits = found_in(text)
+                    if hits:
+                        failures[f"{role}: {label} · {choice}"] = hits
             page.goto(f"{base}/?verify={NUMBER}", wait_until="domcontentloaded")
             text = read(page, f"{role}-verify-certificate")
             assert "有效" in text, f"{role}: the certificate does not verify"
