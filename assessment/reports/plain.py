@@ -106,6 +106,9 @@ SUBJECTS: dict[str, Subject] = {
     "gate": _subject("该准入条件", "This condition", "条件", "condition"),
     "scale": _subject("该评分量表", "This scale", "量表", "scale"),
     "factor": _subject("该排放因子", "This factor", "因子", "factor"),
+    "carbon_method": _subject(
+        "碳效码的评价方法", "The carbon-efficiency method", "方法", "method"
+    ),
     "value": _subject("该数值", "This value", "数值", "value"),
 }  # fmt: skip
 GENERIC = _subject("部分编码", "Part of the encoding", "内容", "content")
