@@ -40,11 +40,29 @@ WAIT_IDLE = """
 
 
 def _pick_ff_draft(page: object) -> None:
-    page.locator(".st-key-q_pick-zh").wait_for()  # type: ignore[attr-defined]
-    page.wait_for_timeout(500)  # type: ignore[attr-defined]
-    page.locator(".st-key-q_pick-zh").click()  # type: ignore[attr-defined]
-    page.get_by_role("option").filter(has_text="草稿").first.click()  # type: ignore[attr-defined]
-    settle(page)
+    """Choose the future-factory draft; the dropdown may close on a rerun, so try again."""
+    box = page.locator(".st-key-q_pick-zh")  # type: ignore[attr-defined]
+    box.wait_for()
+    for _ in range(10):
+        settle(page)
+        box.click()
+        option = page.get_by_role("option").filter(has_text="草稿")  # type: ignore[attr-defined]
+        if not _appears(option.first):
+            continue  # the dropdown closed on a rerun; open it again
+        option.first.click()
+        settle(page)
+        return
+    raise RuntimeError("the submission selector did not open")
+
+
+def _appears(locator: object) -> bool:
+    from playwright.sync_api import TimeoutError as Timeout  # noqa: PLC0415
+
+    try:
+        locator.wait_for(timeout=3_000)  # type: ignore[attr-defined]
+    except Timeout:
+        return False
+    return True
 
 
 def count_received(page: object) -> list[int]:
