@@ -47,7 +47,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 # bench/make_answers.py is not a bench: it generates the answer sets that bench/scoring.py times.
-BENCHES := bench/scoring.py bench/app.py bench/benchmark.py bench/documents.py
+BENCHES := bench/scoring.py bench/app.py bench/benchmark.py bench/documents.py bench/browser.py
 bench: $(STAMP)
 	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
