@@ -5,6 +5,9 @@ selectors, badges and registry after approve, return and revoke."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import World, frame, run, submit_form, texts
@@ -265,10 +268,10 @@ def test_after_return_the_selector_and_badge_say_returned(app_world: World) -> N
 def test_revoking_a_result_asks_first_naming_the_firm_and_the_certificate(
     app_world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import os  # noqa: PLC0415
-
     admin = app_world.user("admin")
-    init_keys(__import__("pathlib").Path(os.environ["ZHIZAO_KEY_DIR"]))
+    # a certificate names where it is verified: the installation's public address
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://127.0.0.1:8501")
+    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
     approved = app_world.submission("admin", "approved", FF)
     at = run(app_world.app("admin"))
     run(at.switch_page("ui/pages/admin_certificates.py"))
@@ -308,11 +311,13 @@ def test_revoking_a_result_asks_first_naming_the_firm_and_the_certificate(
     assert "revoke_confirm" not in [b.key for b in at.button]
 
 
-def test_revoking_one_certificate_asks_first(app_world: World) -> None:
-    import os  # noqa: PLC0415
-
+def test_revoking_one_certificate_asks_first(
+    app_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     admin = app_world.user("admin")
-    init_keys(__import__("pathlib").Path(os.environ["ZHIZAO_KEY_DIR"]))
+    # a certificate names where it is verified: the installation's public address
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://127.0.0.1:8501")
+    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
     approved = app_world.submission("admin", "approved", FF)
     at = run(app_world.app("admin"))
     run(at.switch_page("ui/pages/admin_certificates.py"))

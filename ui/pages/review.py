@@ -366,7 +366,7 @@ def navigation(desk: Desk, order: list[str], focus: str) -> None:
             st.rerun()
 
 
-ROW_ANSWER_CHARS = 48  # a row shows the start of the firm's answer; the focus panel all of it
+ROW_ANSWER_CHARS = 32  # a row shows the start of the firm's answer; the focus panel all of it
 
 
 def brief(text: str) -> str:
@@ -374,41 +374,37 @@ def brief(text: str) -> str:
 
 
 def item_rows(desk: Desk, group: appdata.Group, focus: str | None) -> None:
-    """One compact row per item of the domain: its state, the firm's answer, open it, and for an
-    item without a decision, accept it at once."""
+    """One compact row per item of the domain: its state and title, the start of the firm's
+    answer (→ the evaluated one), open it, and for an item without a decision, accept it."""
     industry = desk.sub.industry_type
     for item in group.items:
         original = desk.sub.answers.get(item.id)
         decision = desk.current.get(item.id)
         shown = item.id == focus
-        with st.container(
-            horizontal=True, vertical_alignment="center", key=f"row-{item.id}", gap="small"
-        ):
-            mark = "▶ " if shown else ""
+        with st.container(key=f"row-{item.id}"):
+            title, answer_col, open_col, accept_col = st.columns(
+                [5, 5, 1, 1.3], vertical_alignment="center", gap="small"
+            )
+            badge = decision_badge(decision) if original is not None else ""
+            title.markdown(f"{badge} {'▶ ' if shown else ''}**{md(item_title(item))}**")
+            if original is None:
+                answer_col.caption(t("review.unanswered"))
+                continue
             answer = brief(answer_text(item, original, industry, desk.scales))
             if decision is not None and decision.decision == "adjust":
                 answer += " → " + brief(answer_text(item, decision.value, industry, desk.scales))
-            st.markdown(
-                f"{decision_badge(decision) if original is not None else ''} "
-                f"{mark}**{md(item_title(item))}** · {md(answer)}",
-                width="stretch",
-            )
-            if original is None:
-                st.caption(t("review.unanswered"), width="content")
-                continue
-            if not shown and st.button(
-                t("fast.open"), key=f"row-open-{item.id}", type="tertiary", width="content"
+            answer_col.caption(md(answer))
+            if not shown and open_col.button(
+                t("fast.open"), key=f"row-open-{item.id}", type="tertiary"
             ):
                 st.session_state[focus_key(desk.sub.id)] = item.id
                 st.rerun()
             if (
-                desk.open_review
+                not shown
+                and desk.open_review
                 and decision is None
-                and st.button(
-                    t("fast.accept_short"),
-                    key=f"row-accept-{item.id}",
-                    icon=":material/check:",
-                    width="content",
+                and accept_col.button(
+                    t("fast.accept_short"), key=f"row-accept-{item.id}", icon=":material/check:"
                 )
             ):
                 decide(desk, item, "accept")
