@@ -558,5 +558,16 @@ def main() -> int:
     return 0 if met else 1
 
 
+def run() -> int:
+    """0: every target met, 1: some missed, 2: the bench itself failed (an action did not finish)."""
+    try:
+        return main()
+    except Exception:  # any failure of the bench, told apart from a missed target
+        import traceback  # noqa: PLC0415
+
+        traceback.print_exc()
+        return 2
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
