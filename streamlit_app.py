@@ -18,8 +18,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from assessment.accounts.principal import Role
+from assessment.submissions import inbox
 from ui.parts import auth
-from ui.parts.common import t
+from ui.parts.common import db, t
 
 st.set_page_config(page_title="智造评估 zhizao", page_icon="🏭", layout="wide")
 st.session_state.setdefault("lang", "zh")
@@ -112,9 +113,17 @@ else:
         page("ui/pages/admin_audit.py", "nav.audit", "audit", icon=":material/history:"),
     ]
 if user is not None:
+    # The unread count rides on the menu entry, so it shows on every page of every role.
+    unread = inbox.unread_count(db(), user)
+    messages = st.Page(
+        "ui/pages/inbox.py",
+        title=t("nav.inbox_unread", n=unread) if unread else t("nav.inbox"),
+        url_path="inbox",
+        icon=":material/notifications:",
+    )
     benchmark = page("ui/pages/benchmark.py", "nav.benchmark", "benchmark",
                      icon=":material/leaderboard:")  # fmt: skip
-    menu[t("nav.section.more")] = [benchmark, library, verify]
+    menu[t("nav.section.more")] = [messages, benchmark, library, verify]
 
 try:
     st.navigation(menu).run()
