@@ -105,6 +105,35 @@ def org_section(actor: auth.Principal) -> None:
                 st.success(t("orgs.created", name=md(org.name), id=org.id))
 
 
+def access_section(actor: auth.Principal, users: list[organisations.UserView]) -> None:
+    """Disable an account (its open tabs are signed out on their next click) or enable it."""
+    with st.expander(t("orgs.access"), icon=":material/block:"):
+        pick = st.selectbox(
+            t("orgs.access_pick"),
+            [u.id for u in users],
+            index=None,
+            format_func=lambda i: next(
+                f"{u.email} · {t('orgs.active') if u.active else t('orgs.disabled')}"
+                for u in users
+                if u.id == i
+            ),
+            key="access_pick",
+        )
+        chosen = next((u for u in users if u.id == pick), None)
+        if chosen is None:
+            return
+        label = t("orgs.enable") if not chosen.active else t("orgs.disable")
+        if st.button(label, key="access_toggle", type="primary" if chosen.active else "secondary"):
+            try:
+                organisations.set_active(actor, db(), chosen.id, not chosen.active)
+            except LifecycleError as exc:
+                show_error(exc)
+            else:
+                st.toast(t("orgs.disabled_done" if chosen.active else "orgs.enabled_done",
+                           email=md(chosen.email)))  # fmt: skip
+                st.rerun()
+
+
 def user_section(actor: auth.Principal) -> None:
     st.subheader(t("orgs.users"))
     users = organisations.list_users(actor, db())
@@ -117,6 +146,7 @@ def user_section(actor: auth.Principal) -> None:
                 t("orgs.display_name"): u.display_name,
                 t("orgs.role"): t(f"role.{u.role}"),
                 t("orgs.organisation"): orgs.get(u.organisation_id or 0, "—"),
+                t("orgs.account_state"): t("orgs.active") if u.active else t("orgs.disabled"),
                 t("orgs.locked"): when(u.locked_until) if u.locked_until else "—",
                 t("orgs.last_login"): when(u.last_login_at),
             }
@@ -137,6 +167,7 @@ def user_section(actor: auth.Principal) -> None:
         if st.button(t("orgs.unlock"), key="unlock"):
             organisations.unlock_user(actor, db(), pick)
             st.rerun()
+    access_section(actor, [u for u in users if u.id != actor.user_id])
     with st.expander(t("orgs.create_user"), icon=":material/person_add:"), st.form("user_form"):
         c1, c2 = st.columns(2)
         email = c1.text_input(t("orgs.email"), key="user_email")
