@@ -101,15 +101,3 @@ def flag_rows(flags: Iterable[Any]) -> list[dict[str, str]]:
         )
     return rows
 
-
-def flag_details(flags: Iterable[Any], *, insider: bool, key: str) -> None:
-    """The raw flags (what, code, note without paths) behind `flag_rows`, for insiders only."""
-    if not insider:
-        return
-    with st.expander(t("plain.details"), key=f"plain-{key}"):
-        st.markdown(
-            "\n".join(
-                f"- `{md(f.what)}` · `{md(f.label)}` · {md(plain.clean_source(f.note))}"
-                for f in flags
-            )
-        )
