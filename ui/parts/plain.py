@@ -100,4 +100,3 @@ def flag_rows(flags: Iterable[Any]) -> list[dict[str, str]]:
             {t("plain.col_what"): subject_name(flag.what), t("plain.col_meaning"): sentence}
         )
     return rows
-
