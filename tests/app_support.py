@@ -99,6 +99,7 @@ def app_world(
     url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ZHIZAO_KEY_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://localhost:8501")
     db = open_database(url)
     yield World(url, db)
     db.dispose()
