@@ -53,7 +53,7 @@ def render() -> None:
                 else e.actor_role,
                 t("audit.action"): audit_text.action_text(e.action, here),
                 t("audit.entity"): audit_text.entity_text(e.entity, e.entity_id, here),
-                t("audit.submission"): e.submission_id or "—",
+                t("audit.submission"): str(e.submission_id) if e.submission_id else "—",
                 t("audit.change"): audit_text.change_text(e, here, names).replace("\n", "；"),
             }
             for e in entries
