@@ -4,6 +4,7 @@ it again lets it sign in anew."""
 
 from __future__ import annotations
 
+import pytest
 from app_support import *  # noqa: F403 - the app fixtures
 from app_support import EMAILS, World, run
 
@@ -38,3 +39,16 @@ def test_disabling_an_account_signs_its_open_app_out(app_world: World) -> None:
     users = {u.email: u for u in organisations.list_users(Principal.system("t"), app_world.db)}
     assert users[EMAILS["firm"]].active is True
     assert _titles(run(app_world.app("firm"))) == ["我的评估"]
+
+
+def test_the_certificates_page_shows_the_public_address(
+    app_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://zhizao.example.cn")
+    at = run(app_world.app("admin"))
+    run(at.switch_page("ui/pages/admin_certificates.py"))
+    assert any("公开访问地址：https://zhizao.example.cn" in c.value for c in at.caption)
+    monkeypatch.delenv("ZHIZAO_PUBLIC_URL")
+    monkeypatch.delenv("ZHIZAO_BASE_URL", raising=False)
+    run(at)
+    assert any("尚未设置公开访问地址 ZHIZAO_PUBLIC_URL" in w.value for w in at.warning)

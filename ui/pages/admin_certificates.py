@@ -18,8 +18,9 @@ from assessment import submissions
 from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
-from assessment.certificates.issuer import configured_issuer
+from assessment.certificates.issuer import Issuer, configured_issuer
 from assessment.certificates.keys import KeyProblem
+from assessment.certificates.record import DEFAULT_BASE_URL, ENV_PUBLIC_URL, public_url
 from assessment.certificates.records import CertificateView
 from assessment.errors import LifecycleError
 from ui.parts import auth
@@ -73,6 +74,7 @@ def issue_section(actor: Principal, certs: list[CertificateView]) -> None:
             st.caption(t("certs.issuer_demo", fingerprint=issuer.fingerprint[:16]))
         else:
             st.caption(t("certs.issuer", name=md(issuer.name), fingerprint=issuer.fingerprint[:16]))
+    public_address(issuer)
     waiting = certificates.awaiting_certificate(actor, db())
     if not waiting:
         st.info(t("certs.none_to_issue"))
@@ -256,6 +258,17 @@ def ask(actor: Principal, certs: list[CertificateView]) -> None:
             dialog("revoke_confirm.result_title", confirm_result)(actor, sub, certs)
             return
     forget()  # revoked meanwhile (another tab, another administrator): nothing left to ask
+
+
+def public_address(issuer: Issuer | None) -> None:
+    """The address every QR code and link starts with; a real issuer cannot issue without it."""
+    url = public_url()
+    if url is not None:
+        st.caption(t("certs.public_url", url=md(url), name=ENV_PUBLIC_URL))
+    elif issuer is not None and issuer.demo:
+        st.caption(t("certs.public_url_demo", name=ENV_PUBLIC_URL, default=md(DEFAULT_BASE_URL)))
+    else:
+        st.warning(t("certs.public_url_missing", name=ENV_PUBLIC_URL))
 
 
 def render() -> None:
