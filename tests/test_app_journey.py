@@ -84,11 +84,9 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     run(ev.button(key="start_review").click())
     assert submissions.get_submission(evaluator, world.db, sub.id).status == "in_review"
     lower = first.rule.options[0].key
-    ev.radio(key=f"d-{first.id}").set_value("adjust")
     ev.selectbox(key=f"v-{first.id}").select(lower)
-    ev.text_input(key=f"why-{first.id}").input("现场核查：仅一条产线达到")
-    ev.text_input(key=f"pub-{first.id}").input("请补充其余产线的证明材料")
-    submit_form(ev, f"decide-{first.id}")
+    ev.text_input(key=f"why-{first.id}").input("现场核查：仅一条产线达到，请补充其余产线的证明材料")
+    submit_form(ev, f"adjust-{first.id}")
     decisions = submissions.list_decisions(evaluator, world.db, sub.id)
     assert [(d.key, d.decision, d.value) for d in decisions] == [(first.id, "adjust", lower)]
     run(ev.button(key="accept_rest").click())
