@@ -21,6 +21,7 @@ from assessment.accounts.principal import Role
 from assessment.submissions import inbox
 from ui.parts import auth
 from ui.parts.common import db, t
+from ui.parts.uploader_text import localise_uploaders
 
 st.set_page_config(page_title="智造评估 zhizao", page_icon="🏭", layout="wide")
 st.session_state.setdefault("lang", "zh")
@@ -125,6 +126,8 @@ if user is not None:
                      icon=":material/leaderboard:")  # fmt: skip
     menu[t("nav.section.more")] = [messages, benchmark, library, verify]
 
+# Streamlit's own uploader words (it has no setting for them), in the language chosen above.
+localise_uploaders()
 try:
     st.navigation(menu).run()
 except SQLAlchemyError:

@@ -55,8 +55,8 @@ def test_chinese_by_default_and_the_library_is_listed() -> None:
     assert ff["名称"] == '浙江省"未来工厂"分级建设要求（试行）'
     assert ff["条目数"] == 105
     assert ff["题数"] == 100
-    assert ff["证据标签"] == "THIRD-PARTY"
-    assert ff["非官方编码"] == "⚠ THIRD-PARTY, INFERRED, NOT FOUND"
+    assert ff["证据标签"] == "第三方资料"
+    assert ff["非官方编码"] == "⚠ 第三方资料、本系统推定、尚未找到"
 
 
 def test_future_factory_tree_shows_items_options_and_descriptors() -> None:
@@ -77,21 +77,21 @@ def test_future_factory_tree_shows_items_options_and_descriptors() -> None:
     assert "`FF-004-D` · 离散型 · 数字化车间 必答 / 智能工厂 必答 / 未来工厂 必答" in text
     assert "多选，最高 5 分" in text
     [warning] = at.warning
-    assert "THIRD-PARTY" in warning.value
+    assert "第三方资料" in warning.value
     assert "非官方编码" in warning.value
 
 
 def test_not_found_parameters_and_gates_are_shown_plainly() -> None:
     at = choose(start(), FF)
     params = {row["参数"]: row for row in at.dataframe[0].value.to_dict("records")}
-    share = params["tier_rule.mandatory_share"]
+    share = params["必选项达标比例"]
     assert share["取值"] == "未找到"
     assert share["采用值"] == "1"
-    assert share["证据标签"] == "⚠ INFERRED"
+    assert share["说明"] == "⚠ 必选项达标比例尚无官方文本，采用本系统的推定比例。"
     text = markdown_text(at)
     assert "**软硬件投资额**" in text
     assert "- 数字化车间: 一般: 2000 万元, 山区海岛县: 1500 万元" in text
-    assert "- 未来工厂: 一般: 未找到 (NOT FOUND), 山区海岛县: 未找到 (NOT FOUND)" in text
+    assert "- 未来工厂: 一般: 未找到, 山区海岛县: 未找到" in text
     assert "暂为“待定”" in text  # why, in plain words, and who can set it
     assert "- 未来工厂: 3 级" in text
 
@@ -129,7 +129,10 @@ def test_switch_to_english() -> None:
         assert option.text.en in text
     assert "- **B** · 1 pts · Provincial digital workshop — " in text
     assert "tick all that apply, at most 5 pts" in text
-    assert "unofficial encodings (THIRD-PARTY, INFERRED, NOT FOUND)" in at.warning[0].value
+    assert (
+        "unofficial encodings (third-party material, inferred by zhizao, not found yet)"
+        in at.warning[0].value
+    )
     assert "新一代信息技术" not in text
     chooser = at.selectbox(key="standard-en")
     assert chooser.value == FF, "switching the language keeps the chosen standard"

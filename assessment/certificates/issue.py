@@ -76,7 +76,7 @@ from assessment.pdf.fonts import (
     describe_char,
     register_fonts,
 )
-from assessment.reports.data import ReportData, build_report_data
+from assessment.reports.data import ReportData, build_report_data, final_adjustments
 from assessment.reports.pdf import render_report
 from assessment.storage.db import CHINA, Database, utcnow
 from assessment.storage.tables import (
@@ -560,9 +560,10 @@ def report_pdf(
             for row in session.scalars(select(Answer).where(Answer.submission_id == sub.id)):
                 (answers if row.kind == "item" else gates)[row.key] = row.value
             self_result = score_document(session, sub, answer_document(sub, answers, gates))
-        evaluated = reviewer = number = None
+        evaluated = reviewer = number = decisions = None
         if report_is_evaluated(sub.status):
             evaluated = _stored_result(sub.final_result, sub, "final")
+            decisions = final_adjustments(session, sub.id)
             reviewer = _approving_evaluator(session, sub)
             cert = _valid_certificate(session, sub.id)
             number = cert.number if cert is not None else None
@@ -589,6 +590,7 @@ def report_pdf(
         benchmark=benchmark,
         certificate_number=number,
         reviewed_by=reviewer,
+        decisions=decisions,
     )
     return SubmissionReport(submission_id, status, data, render_report(data))
 

@@ -12,7 +12,7 @@ from assessment.library import configured
 from assessment.library.check import check_upload
 from standards import Standard, bundled_library
 from ui.pages.library import library_table
-from ui.parts import auth
+from ui.parts import auth, plain
 from ui.parts.common import (
     db,
     flash,
@@ -56,7 +56,7 @@ def configured_values(actor: Principal) -> None:
                 t("admin_library.standard"): f"{c.standard_id} {c.edition}",
                 t("admin_library.parameter"): parameter_name(standards[c.standard_id], c.path),
                 t("admin_library.in_force"): (
-                    f"{number(c.value)} {c.sourced.unit or ''} ({c.label})".strip()
+                    f"{number(c.value)} {c.sourced.unit or ''} ({plain.label_name(c.label)})".strip()
                     if c.value is not None
                     else t("admin_library.pending_value")
                 ),

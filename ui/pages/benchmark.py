@@ -34,6 +34,7 @@ from assessment.storage.db import Database
 from scoring.benchmark import MIN_COHORT, PEER_POINTS, QUADRANTS, Benchmark, Cohort, Figure
 from standards import bundled_library
 from ui.i18n import LANGUAGES
+from ui.parts import plain
 from ui.parts.common import db, lang, number, show_error, t, tier_name, tr
 
 FIRM_COLOUR = "#d62728"
@@ -547,7 +548,7 @@ def _carbon(result: Benchmark, with_firm: bool) -> None:
                     avg=_fmt(grade.sector_average_L, 3),
                 )
             )
-            st.caption(t("bench.kgrade_method", label=grade.label))
+            st.caption(t("bench.kgrade_method", label=plain.label_name(grade.label)))
 
 
 # --- the page --------------------------------------------------------------------------------
