@@ -121,7 +121,7 @@ def test_an_administrator_sets_a_pending_value_in_the_library_page(app_world: Wo
     run(at.button(key="FormSubmitter:configured-value-保存设置").click())
     table = frame(at, "参数")
     row = table[table["参数"] == "软硬件投资额 · 未来工厂 · 一般地区"].iloc[0]
-    assert row["现行设置"] == "9,000 万元 (OFFICIAL)"
+    assert row["现行设置"] == "9,000 万元 (官方原文)"
     in_force = {
         c.path: c.value
         for c in configured.list_configurable(app_world.user("admin"), app_world.db)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from app_support import *  # noqa: F403 - the fixtures
-from app_support import EMAILS, PASSWORD, World, run, submit_form, texts
+from app_support import EMAILS, PASSWORD, World, frame, run, submit_form, texts
 
 from assessment import submissions
 from assessment.demo.seed import plausible_answers
@@ -102,4 +102,5 @@ def test_enterprise_evaluator_journey(app_world: World) -> None:
     page = texts(at)
     assert "以下为评审员评审通过的结果。" in page
     assert f"{approved.final_result['total']:g}".rstrip("0") in page.replace(",", "")
-    assert "请补充其余产线的证明材料" in page
+    adjusted = frame(at, "理由")  # what the evaluator changed, and why, beside the result
+    assert list(adjusted["理由"]) == ["现场核查：仅一条产线达到，请补充其余产线的证明材料"]

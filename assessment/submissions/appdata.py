@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from assessment.accounts.access import load_submission, submission_filter
 from assessment.accounts.principal import Principal, Role
 from assessment.errors import InvalidInput, NotFound
+from assessment.reports.data import AdjustmentRow, adjustment_rows, final_adjustments
 from assessment.storage.db import Database
 from assessment.storage.tables import Answer, ItemDecision, Organisation, Review, Submission, User
 from assessment.submissions.snapshots import answer_document, snapshot_standard
@@ -386,3 +387,12 @@ def evaluator_name(db: Database, user_id: int | None) -> str | None:
         if user is None:
             raise NotFound(Problem((), "submission.account_not_found", {"id": user_id}))
         return user.display_name
+
+
+def adjustments(actor: Principal, db: Database, submission_id: int) -> list[AdjustmentRow]:
+    """The answers the evaluator changed in the last finished round, with their reasons, for the
+    firm's results page (an open round stays the evaluator's, as everywhere)."""
+    with db.read() as session:
+        sub = load_submission(session, actor, submission_id)
+        standard, _ = snapshot_standard(session, sub.standard_sha256)
+        return adjustment_rows(standard, final_adjustments(session, sub.id))

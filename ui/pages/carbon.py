@@ -14,7 +14,7 @@ from assessment.errors import Conflict, LifecycleError
 from assessment.submissions import activity, appdata
 from scoring.carbon import CarbonResult, green_figures, known_keys
 from standards import bundled_library
-from ui.parts import auth
+from ui.parts import auth, plain
 from ui.parts.common import (
     db,
     flash,
@@ -206,7 +206,7 @@ def show_result(result: CarbonResult) -> None:
     else:
         text += " · " + t("carbon.no_K")
     st.info(text)
-    st.caption(f"{c.label.value} — {md(c.source)}")
+    st.caption(plain.label_sentence(c.label, "carbon_method"))
     with st.expander(t("carbon.factors")):
         st.dataframe(
             [
@@ -215,8 +215,8 @@ def show_result(result: CarbonResult) -> None:
                     t("carbon.value"): f.value,
                     t("carbon.unit"): f.unit,
                     t("carbon.factor_year"): f.year,
-                    t("results.label"): ("⚠ " if f.flagged else "") + f.label.value,
-                    t("carbon.source"): f.source,
+                    t("results.label"): ("⚠ " if f.flagged else "") + plain.label_name(f.label),
+                    t("carbon.source"): plain.label_sentence(f.label, "factor"),
                 }
                 for f in result.factors
             ],
@@ -225,7 +225,8 @@ def show_result(result: CarbonResult) -> None:
             key="factors",
         )
     if result.unofficial_labels:
-        st.warning(t("carbon.unofficial", labels=", ".join(result.unofficial_labels)))
+        names = [plain.label_name(x) for x in result.unofficial_labels]
+        st.warning(t("carbon.unofficial", labels="、".join(names)))
 
 
 def green_section(actor: Any, sub: submissions.SubmissionView, result: CarbonResult) -> None:

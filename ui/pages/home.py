@@ -6,13 +6,14 @@ import streamlit as st
 
 from assessment import submissions
 from assessment.accounts.principal import Role
-from assessment.submissions import appdata, progress
+from assessment.submissions import appdata, assignment, progress
 from assessment.submissions.states import Status
 from scoring import Result
 from ui.parts import auth
 from ui.parts.common import (
     count,
     db,
+    md,
     profile_name,
     score_of,
     show_flashes,
@@ -81,8 +82,10 @@ def render() -> None:
                 reached += f"{' · ' if reached else ''}:{colour}-badge[:material/workspace_premium: {badge}]"
             if reached:
                 st.markdown(reached)
-            step = submissions.next_step(sub.status)
-            st.markdown(f"**{t('home.next')}** {t(f'home.todo.{step.value}')}")
+            step = assignment.waiting_on(actor, db(), sub.id)
+            st.markdown(
+                f"**{t('home.next')}** {t(f'home.todo.{step.value}', **{k: md(v) for k, v in step.params.items()})}"
+            )
             b1, b2, b3, _ = st.columns([1, 1, 1, 3])
             if b1.button(
                 t("home.open_questionnaire"),

@@ -31,7 +31,7 @@ from standards.models import (
     Scale,
     YesNoRule,
 )
-from ui.parts import auth, offline
+from ui.parts import auth, offline, plain
 from ui.parts.common import (
     count,
     db,
@@ -426,7 +426,9 @@ def draw_gate(
     }
     with st.container(border=True, key=f"gate-{gate.id}"):
         veto = f" :orange-badge[{t('q.veto')}]" if gate.veto else ""
-        st.markdown(f"{state[outcome.passed if outcome else None]}{veto} · {md(gate.clause)}")
+        st.markdown(
+            f"{state[outcome.passed if outcome else None]}{veto} · {md(plain.clause(gate.clause))}"
+        )
         label = md(tr(gate.question or gate.title))
         if gate.kind is GateKind.DECLARATION:
             options = [True, False]
@@ -515,12 +517,14 @@ def domain_fragment(
     # The score panel sits above the fragment: drawn from here on every run (full and fragment),
     # so that it follows each autosave.
     draw_score(score_slot, std, result, profile)
+    # "saved" marks this tab's own save; spent before a rerun, or the page would take the next
+    # change made elsewhere for its own and never reload it.
+    if state.pop("saved", None) is not None:
+        st.toast(t("q.saved"))
     if group is not None:
         complete = progress.domain_state(result, [i.id for i in group.items]).complete
         if complete != state.get("complete", {}).get(group.id, complete):
             st.rerun()
-    if state.pop("saved", None) is not None:
-        st.toast(t("q.saved"))
     answers, gates = state["answers"], state["gates"]
     if group is None:
         outcomes = {g.id: g for g in result.gates}
@@ -651,8 +655,9 @@ def render() -> None:
         return
     _load(sub)
     state = _state(sub.id)
-    if state["version"] != sub.version and not state.get("conflict") and "saved" not in state:
+    if state["version"] != sub.version and not state.get("conflict"):
         # Changed elsewhere since this page loaded (another tab or colleague): take the new answers.
+        # (This tab's own saves move state["version"] along, so they never count as elsewhere.)
         _reload(sub.id)
         _load(sub)
         state = _state(sub.id)

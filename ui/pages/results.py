@@ -15,7 +15,7 @@ from assessment.submissions import appdata, progress
 from scoring import Result
 from standards import Standard, bundled_library
 from standards.models import ChoiceRule, MultiRule
-from ui.parts import auth
+from ui.parts import auth, plain
 from ui.parts.common import (
     count,
     db,
@@ -141,6 +141,31 @@ def summary(std: Standard, result: Result, title: str) -> None:
     st.caption(" ".join(maximum_sentences(most)))
 
 
+def adjusted_items(actor: auth.Principal, submission_id: int) -> None:
+    """What the evaluator changed and why: the firm reads the reasons where it reads the result."""
+    rows = appdata.adjustments(actor, db(), submission_id)
+    if not rows:
+        return
+    st.subheader(t("results.adjusted_title"))
+    st.caption(t("results.adjusted_intro", n=len(rows)))
+    st.dataframe(
+        [
+            {
+                t(
+                    "results.adjusted_item"
+                ): f"{r.number} {r.title_zh if lang() == 'zh' else r.title_en}",
+                t("results.adjusted_self"): r.self_answer,
+                t("results.adjusted_final"): r.evaluated_answer,
+                t("results.adjusted_reason"): r.reason,
+            }
+            for r in rows
+        ],
+        hide_index=True,
+        width="stretch",
+        key="adjusted_items",
+    )
+
+
 def render() -> None:
     actor = auth.require_role(Role.ENTERPRISE)
     st.title(t("results.title"))
@@ -176,6 +201,8 @@ def render() -> None:
             if cert is not None:
                 certificate_button(actor, cert, key=f"cert-{cert.number}")
     summary(std, main, title)
+    if final is not None:
+        adjusted_items(actor, sub.id)
     series: dict[str, Result] = {}
     if self_result is not None:
         series[t("results.series_self")] = self_result
@@ -198,9 +225,9 @@ def render() -> None:
                 {
                     t("results.gate"): names.get(g.id, g.id),
                     t("results.state"): state[g.passed],
-                    t("results.clause"): g.clause,
+                    t("results.clause"): plain.clause(g.clause),
                     t("results.veto"): t("common.yes") if g.veto else t("common.no"),
-                    t("results.label"): g.label,
+                    t("results.label"): plain.label_name(g.label),
                 }
                 for g in main.gates
             ],
@@ -253,7 +280,7 @@ def render() -> None:
             name = tr(target.title) if target else view.standard
             with st.container(border=True):
                 st.markdown(
-                    f":violet-badge[{t('results.derived_badge')}] :orange-badge[{view.label}] **{md(name)}**"
+                    f":violet-badge[{t('results.derived_badge')}] :orange-badge[{plain.label_name(view.label)}] **{md(name)}**"
                 )
                 st.dataframe(
                     [
@@ -272,14 +299,7 @@ def render() -> None:
     if main.flags:
         st.subheader(t("results.flags"))
         st.warning(t("results.flags_note"))
-        st.table(
-            [
-                {t("results.what"): f.what, t("results.label"): f.label, t("results.note"): f.note}
-                for f in main.flags
-            ],
-            border="horizontal",
-            hide_index=True,
-        )
+        st.table(plain.flag_rows(main.flags), border="horizontal", hide_index=True)
     comments_box(actor, sub.id)
     with st.expander(t("results.receipt")):
         r = main.receipt
