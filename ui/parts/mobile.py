@@ -39,6 +39,17 @@ _SCRIPT = """
 """
 
 
+KEY = "zhizao-mobile"
+# The element only carries the script: taken out of the layout with the wrapper Streamlit puts
+# around it, it leaves no gap wherever the entry point draws it (a script runs when inserted,
+# shown or not).
+_HIDDEN = (
+    f"<style>.st-key-{KEY}, [data-testid='stSidebarUserContent'] div:has(> .st-key-{KEY})"
+    " { display: none; }</style>"
+)
+
+
 def close_sidebar_after_navigation() -> None:
-    """Draw the script (in the sidebar, where an empty element costs no space on the page)."""
-    st.sidebar.html(_SCRIPT, unsafe_allow_javascript=True)
+    """Draw the script, in the sidebar, in a container that takes no room."""
+    with st.sidebar.container(key=KEY):
+        st.html(_SCRIPT + _HIDDEN, unsafe_allow_javascript=True)
