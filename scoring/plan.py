@@ -34,7 +34,6 @@ from types import MappingProxyType
 
 from scoring.applicability import item_applicability
 from scoring.result import Flag
-from standards.canonical import sha256_of
 from standards.checks import item_max_points
 from standards.models import (
     Applicability,
@@ -122,7 +121,7 @@ def fingerprint(standard: Standard) -> str:
         known = _fingerprints.get(key)
         if known is not None and known[0]() is standard:
             return known[1]
-    digest = sha256_of(standard)
+    digest = standard.sha256
     with _lock:
         _fingerprints[key] = (weakref.ref(standard), digest)
         _fingerprints.move_to_end(key)

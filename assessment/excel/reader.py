@@ -37,7 +37,7 @@ from assessment.excel.questions import (
 from assessment.text import MAX_LINE, text_problems
 from scoring import AnswerError, parse_answers
 from scoring.carbon import CarbonInputError, account, parse_activity
-from standards import Library, Standard, bundled_library, sha256_of
+from standards import Library, Standard, bundled_library
 from standards.models import (
     ChoiceRule,
     Item,
@@ -1151,7 +1151,7 @@ def _standard_for(
         std = found
     if meta.edition != std.edition:
         raise _Fatal(Problem((), "excel.other_edition", {**made, "expected": std.edition}))
-    digest = sha256_of(std)
+    digest = std.sha256
     if meta.standard_sha256 != digest:
         result.warnings.append(
             Problem(

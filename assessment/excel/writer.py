@@ -40,7 +40,7 @@ from assessment.excel.questions import (
     yes_no_labels,
 )
 from scoring.result import ENGINE_VERSION
-from standards import Library, Standard, sha256_of
+from standards import Library, Standard
 from standards.models import (
     ChoiceRule,
     Item,
@@ -826,7 +826,7 @@ class _Writer:
             kind=kind,
             standard_id=self.standard.id,
             edition=self.standard.edition,
-            standard_sha256=sha256_of(self.standard),
+            standard_sha256=self.standard.sha256,
             profile=self.profile,
             industry_type=self.industry,
             lang=self.lang,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from scoring import compile_standard
-from standards import Label, Standard, sha256_of
+from standards import Label, Standard
 
 
 def summary(std: Standard) -> dict[str, Any]:
@@ -27,5 +27,5 @@ def summary(std: Standard) -> dict[str, Any]:
         "max_total": std.scoring.max_total,
         "label": std.provenance.label.value,
         "unofficial_labels": flagged,
-        "sha256": sha256_of(std),
+        "sha256": std.sha256,
     }

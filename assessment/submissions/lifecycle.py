@@ -43,7 +43,7 @@ from assessment.submissions.states import (
 )
 from assessment.submissions.views import SubmissionView, view
 from scoring import AnswerError, parse_answers
-from standards import Library, Text, bundled_library, sha256_of
+from standards import Library, Text, bundled_library
 from standards.editions import items_to_reread
 from standards.problems import Problem
 
@@ -258,7 +258,7 @@ def edition_status(
         sub = load_submission(session, actor, submission_id)
         old, _ = snapshot_standard(session, sub.standard_sha256)
         new = configured.current_standard(session, sub.standard_id, library)
-    if sha256_of(new) == sub.standard_sha256:
+    if new.sha256 == sub.standard_sha256:
         return EditionStatus(True, old.edition, new.edition, None, {})
     summary = new.changes.summary if new.changes and new.changes.since == old.edition else None
     return EditionStatus(False, old.edition, new.edition, summary, items_to_reread(old, new))
@@ -286,7 +286,7 @@ def move_to_edition(
         t = guard(actor, sub, "move_to_edition", expected_version)
         old, _ = snapshot_standard(session, sub.standard_sha256)
         new = configured.current_standard(session, sub.standard_id, library)
-        if sha256_of(new) == sub.standard_sha256:
+        if new.sha256 == sub.standard_sha256:
             raise InvalidInput(Problem((), "submission.already_current", {"id": sub.id}))
         answers, gates = live_answers(session, sub.id)
         doc = {**answer_document(sub, answers, gates), "edition": new.edition}

@@ -18,7 +18,7 @@ from assessment.storage.tables import (
     Submission,
 )
 from scoring import AnswerError, Result, parse_answers, score
-from standards import Library, Standard, sha256_of
+from standards import Library, Standard
 from standards.models import SatisfactionRule, Scale
 from standards.problems import Problem
 
@@ -36,7 +36,7 @@ def scales_for(standard: Standard, library: Library) -> dict[str, Scale]:
 
 def ensure_snapshot(session: Session, standard: Standard, library: Library, now: datetime) -> str:
     """Store the standard (and its scales) by SHA-256 once; return the hash."""
-    digest = sha256_of(standard)
+    digest = standard.sha256
     if session.get(StandardSnapshot, digest) is None:
         scales = scales_for(standard, library)
         session.add(
@@ -63,7 +63,7 @@ def snapshot_standard(session: Session, digest: str) -> tuple[Standard, dict[str
     if snap is None:
         raise NotFound(Problem((), "submission.snapshot_missing", {"digest": digest[:12]}))
     standard = Standard.model_validate(snap.body)
-    if sha256_of(standard) != digest:
+    if standard.sha256 != digest:
         raise RuntimeError(f"standard snapshot {digest[:12]}… does not match its SHA-256")
     scales = {k: Scale.model_validate(v) for k, v in snap.scales.items()}
     with _STANDARDS_LOCK:
