@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from assessment.accounts.principal import Role
 from assessment.submissions import inbox
-from ui.parts import auth
+from ui.parts import auth, mobile
 from ui.parts.common import db, t
 from ui.parts.uploader_text import localise_uploaders
 
@@ -35,6 +35,8 @@ if auth.hand_off_cookie() or auth.drop_cookie():
 verifying = bool(st.query_params.get("verify"))
 # The language switch and the account box first: the page titles below follow the language.
 auth.sidebar_controls(user)
+# On a narrow screen the sidebar lies over the page: it closes once a menu item is chosen.
+mobile.close_sidebar_after_navigation()
 
 
 def page(

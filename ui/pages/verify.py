@@ -104,7 +104,7 @@ def render() -> None:
     sig = check.signature
     getattr(st, SIGNATURE_STYLE[sig])(t(f"verify.signature.{sig}"))
     st.markdown(f"**{t('verify.fingerprint')}**")
-    st.code(check.key_fingerprint or "—", language=None)
+    st.code(check.key_fingerprint or "—", language=None, wrap_lines=True)  # whole on a phone
     if check.trusted_fingerprints and check.key_fingerprint not in check.trusted_fingerprints:
         st.caption(
             t("verify.trusted", keys=", ".join(k[:16] + "…" for k in check.trusted_fingerprints))
