@@ -7,6 +7,7 @@ every number from a service.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -116,6 +117,13 @@ def _database(url: str) -> Database:
     database predates them (actions keep them in step from then on; no page rebuilds them)."""
     database = open_database(url)
     benchmark_store.ensure(database)
+    # What every page shares from here on (modules, the validated library, the engine) lives as
+    # long as the process. Streamlit runs a full collection after every script run; left in the
+    # tracked heap, these ~250,000 objects cost 250–800 ms per click (docs/performance.md) for
+    # nothing to free. Frozen, the collection walks only what the sessions allocate.
+    bundled_library()
+    gc.collect()
+    gc.freeze()
     return database
 
 
