@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from app_support import *  # noqa: F403 - the fixtures
-from app_support import World, frame, run, submit_form, texts
+from app_support import World, frame, run, texts
 from excel_support import fill, set_cell
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
