@@ -6,10 +6,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
-# Every QR code and link the app prints starts with this address; behind a real host name, set it
-# to that (e.g. make run ZHIZAO_PUBLIC_URL=https://zhizao.example.cn).
-ZHIZAO_PUBLIC_URL ?= http://localhost:$(PORT)
-export ZHIZAO_PUBLIC_URL
 
 .PHONY: run test lint typecheck unit bench system-deps clean help
 
@@ -28,6 +24,10 @@ $(STAMP): pyproject.toml
 # The embedded SQLite database (data/zhizao.sqlite; DATABASE_URL to use another) is created or
 # upgraded, and filled with demo data the first time (the demo passwords are printed then and kept
 # in data/demo-accounts.txt).
+# Every QR code and link the app prints starts with ZHIZAO_PUBLIC_URL; behind a real host name, set
+# it to that (make run ZHIZAO_PUBLIC_URL=https://zhizao.example.cn). Only `run` sets it: the tests
+# decide for themselves.
+run: export ZHIZAO_PUBLIC_URL ?= http://localhost:$(PORT)
 run: $(STAMP)
 	$(BIN)/zhizao db upgrade
 	$(BIN)/zhizao demo seed --if-empty
