@@ -228,6 +228,10 @@ CASES = [
     Case("unlock_user", "in_review",
          lambda w, a, sid, k: bool(organisations.unlock_user(a, w.db, w.ent_a.user_id or 0)),
          (DENIED, DENIED, DENIED, DENIED, OK)),
+    Case("set_active", "in_review",
+         lambda w, a, sid, k: not organisations.set_active(
+             a, w.db, w.ent_b.user_id or 0, False).active,
+         (DENIED, DENIED, DENIED, DENIED, OK)),
 ]  # fmt: skip
 
 
