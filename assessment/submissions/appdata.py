@@ -7,7 +7,6 @@ score is the engine's (`scoring.score`) on the stored answers.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,15 +18,15 @@ from sqlalchemy.orm import Session
 
 from assessment.accounts.access import load_submission, submission_filter
 from assessment.accounts.principal import Principal, Role
-from assessment.errors import InvalidInput, NotFound
+from assessment.errors import NotFound
 from assessment.reports.data import AdjustmentRow, adjustment_rows, final_adjustments
 from assessment.storage.db import Database
 from assessment.storage.tables import Answer, ItemDecision, Organisation, Review, Submission, User
+from assessment.submissions.progress import score_document
 from assessment.submissions.snapshots import answer_document, snapshot_standard
-from scoring import AnswerError, Result, parse_answers, score
+from scoring import Result
 from scoring.applicability import applicable_items
-from scoring.crosswalk import derived_views
-from standards import Standard, Text, bundled_library
+from standards import Standard, Text
 from standards.models import Applicability, Item, NodeLevel, Scale
 from standards.problems import Problem
 
@@ -39,15 +38,7 @@ Which = Literal["live", "self", "final", "evaluated"]
 
 def _score(session: Session, sub: Submission, doc: Mapping[str, Any]) -> Result:
     standard, scales = snapshot_standard(session, sub.standard_sha256)
-    try:
-        answers = parse_answers(doc, standard, scales)
-    except AnswerError as exc:
-        raise InvalidInput(exc.problems) from None
-    result = score(standard, answers, scales)
-    library = bundled_library()
-    return dataclasses.replace(
-        result, derived=derived_views(result, library.crosswalks, library.standards)
-    )
+    return score_document(standard, scales, doc)
 
 
 def _live(session: Session, sub: Submission) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -122,6 +122,14 @@ def score_answers(
     }
     if industry_type is not None:
         doc["industry_type"] = industry_type
+    return score_document(standard, scales, doc)
+
+
+def score_document(
+    standard: Standard, scales: Mapping[str, Scale], doc: Mapping[str, Any]
+) -> Result:
+    """An answers document scored against a snapshot, with the crosswalk's derived views: the one
+    way a stored submission and the answers a page holds are both scored."""
     try:
         parsed = parse_answers(doc, standard, scales)
     except AnswerError as exc:
