@@ -133,3 +133,21 @@ def click(page: object, key: str) -> None:
 
 def sees(page: object, text: str) -> None:
     page.get_by_text(text).first.wait_for(timeout=TIMEOUT)  # type: ignore[attr-defined]
+
+
+def pick(page: object, key: str, text: str = "") -> None:
+    """Choose the first option containing `text` in the selectbox `key`, opening the list
+    again if a rerun closed it under the click (as happens on a loaded machine)."""
+    options = page.get_by_role("option")  # type: ignore[attr-defined]
+    option = (options.filter(has_text=text) if text else options).first
+    for _ in range(3):
+        settle(page)
+        page.locator(f".st-key-{key}").first.click()  # type: ignore[attr-defined]
+        try:
+            option.wait_for(timeout=5_000)
+        except Exception:  # noqa: S112 - the list closed; open it again
+            continue
+        option.click()
+        settle(page)
+        return
+    raise AssertionError(f"no option {text!r} in {key}")

@@ -12,7 +12,17 @@ from pathlib import Path
 
 import pytest
 from conftest import require_tool
-from e2e_support import chromium_browser, click, nav, sees, settle, shot, sign_in, streamlit_server
+from e2e_support import (
+    chromium_browser,
+    click,
+    nav,
+    pick,
+    sees,
+    settle,
+    shot,
+    sign_in,
+    streamlit_server,
+)
 
 from assessment import submissions
 from assessment.accounts import organisations
@@ -39,23 +49,6 @@ def shown(page: object, key: str) -> str:
         "e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value || i.placeholder).join(' ')"
     )
     return text
-
-
-def pick(page: object, key: str, text: str) -> None:
-    """Choose the option containing `text` in the selectbox `key` (opened again if a rerun
-    closed the list under the click, as on a loaded machine)."""
-    option = page.get_by_role("option").filter(has_text=text).first  # type: ignore[attr-defined]
-    for _ in range(3):
-        settle(page)
-        page.locator(f".st-key-{key}").click()  # type: ignore[attr-defined]
-        try:
-            option.wait_for(timeout=5_000)
-        except Exception:  # noqa: S112 - the list closed; open it again
-            continue
-        option.click()
-        settle(page)
-        return
-    raise AssertionError(f"no option {text!r} in {key}")
 
 
 def test_the_fast_path_in_chromium(server: tuple[str, str], tmp_path: Path) -> None:

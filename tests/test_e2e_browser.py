@@ -23,6 +23,7 @@ from e2e_support import (
     chromium_browser,
     click,
     nav,
+    pick,
     sees,
     settle,
     shot,
@@ -123,8 +124,7 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         click(page, "queue_open")
         click(page, "start_review")
         form = page.get_by_test_id("stForm").filter(has=page.locator(".st-key-v-FF-001"))
-        form.locator(".st-key-v-FF-001").click()
-        page.get_by_role("option").first.click()
+        pick(page, "v-FF-001")
         form.locator(".st-key-why-FF-001 input").fill("现场核查：仅一条产线达到")
         form.get_by_role("button", name="调整为所选答案").click()
         settle(page)
@@ -154,13 +154,6 @@ def test_journey_in_chromium(server: tuple[str, str], browser: object) -> None:
         db.dispose()
 
 
-def choose(page: object, key: str, option: str) -> None:
-    """Pick the option starting with `option` in the selectbox with this key."""
-    page.locator(f".st-key-{key}").click()  # type: ignore[attr-defined]
-    page.get_by_role("option").filter(has_text=option).first.click()  # type: ignore[attr-defined]
-    settle(page)
-
-
 def download(page: object, name: str) -> bytes:
     with page.expect_download() as info:  # type: ignore[attr-defined]
         page.get_by_test_id("stDownloadButton").get_by_role("button", name=name).click()  # type: ignore[attr-defined]
@@ -187,7 +180,7 @@ def test_certificate_and_report_downloads_in_chromium(
         # the administrator issues the certificate of the firm's approved result
         sign_in(page, base, "admin")
         nav(page, "证书")
-        choose(page, "issue_pick-zh", f"#{approved.id} ·")
+        pick(page, "issue_pick-zh", f"#{approved.id} ·")
         click(page, "issue_button")
         sees(page, f"已为评估 #{approved.id} 颁发证书")
         [cert] = [
@@ -199,7 +192,7 @@ def test_certificate_and_report_downloads_in_chromium(
         # the firm downloads its certificate and report from Results
         sign_in(page, base, "firm")
         nav(page, "评估结果")
-        choose(page, "r_pick-zh", f"#{approved.id} ·")
+        pick(page, "r_pick-zh", f"#{approved.id} ·")
         sees(page, cert.number)
         certificate = download(page, "下载证书（PDF）")
         keys = Path(str(make_url(url).database)).parent / "keys"
