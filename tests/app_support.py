@@ -99,6 +99,8 @@ def app_world(
     url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ZHIZAO_KEY_DIR", str(tmp_path / "keys"))
+    # Its demo firms' certificates are signed by a demo issuer key made here (ensure_demo_issuer).
+    monkeypatch.setenv("ZHIZAO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://localhost:8501")
     db = open_database(url)
     yield World(url, db)

@@ -6,13 +6,18 @@ import dataclasses
 import datetime as dt
 import functools
 import subprocess
+import tempfile
 from pathlib import Path
 
 from conftest import require_tool
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from assessment.certificates.envelope import sign_record
+from assessment.certificates.issue import signed_file
 from assessment.certificates.keys import IssuerKey
+from assessment.certificates.pdf_identity import PdfIdentity, create_self_signed
 from assessment.certificates.record import CertificateRecord, record_from_result
+from assessment.certificates.verify import Verdict, verify_pdf
 from scoring import Result, parse_answers, score
 from standards import Standard, bundled_library
 from standards.yamlsafe import parse_file
@@ -33,6 +38,31 @@ TEST_KEY = IssuerKey(
 OTHER_KEY = IssuerKey(
     Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33))), Path("tests/other-test-key")
 )
+
+
+@functools.cache
+def identity_for_tests() -> PdfIdentity:
+    """TEST ONLY: a P-256 key and self-signed certificate for the PDF signature, made once per
+    run in a temporary folder (PDF signatures carry a signing time, so they differ per run)."""
+    folder = Path(tempfile.mkdtemp(prefix="zhizao-test-identity-"))
+    return create_self_signed(folder, "智造评估 zhizao", now=dt.datetime.now(dt.UTC))
+
+
+def signed_certificate(record: CertificateRecord | None = None, key: IssuerKey = TEST_KEY) -> bytes:
+    """A certificate file as issued: page and record, then the PDF signature."""
+    return signed_file(
+        sign_record(record or make_record(), key), identity_for_tests(), "智造评估 zhizao"
+    )
+
+
+def verify(pdf: bytes, keys: list[object], **options: object) -> Verdict:
+    """`verify_pdf` trusting the test identity's certificate for the PDF signature."""
+    return verify_pdf(
+        pdf,
+        keys,
+        trusted_certificates=[identity_for_tests().certificate],
+        **options,  # type: ignore[arg-type]
+    )
 
 
 @functools.cache

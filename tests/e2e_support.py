@@ -16,6 +16,9 @@ from typing import Any
 
 from app_support import EMAILS, PASSWORD, ROOT, seed_file
 
+from assessment.certificates.issuer import DEMO_ISSUER, DEMO_KEY_FOLDER
+from assessment.certificates.keys import init_keys
+
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,6 +38,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def demo_issuer_key(folder: Path) -> Path:
+    """The demo issuer key of a `streamlit_server(folder)` (its firms are demo data, which only a
+    demo key signs), as `zhizao demo seed` makes it; returns its folder."""
+    keys = folder / "data" / DEMO_KEY_FOLDER
+    init_keys(keys, allow_git_ignored=True, issuer_name=DEMO_ISSUER)
+    return keys
+
+
 @contextmanager
 def streamlit_server(
     folder: Path, *, port: int | None = None, options: Sequence[str] = ()
@@ -49,6 +60,7 @@ def streamlit_server(
         **os.environ,
         "DATABASE_URL": url,
         "ZHIZAO_KEY_DIR": str(folder / "keys"),
+        "ZHIZAO_DATA_DIR": str(folder / "data"),
         "ZHIZAO_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     log = (folder / "streamlit.log").open("w")

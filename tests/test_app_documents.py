@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from assessment import submissions
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
-from assessment.certificates.keys import init_keys
+from assessment.certificates.issuer import ensure_demo_issuer
 from assessment.demo.seed import plausible_answers
 from assessment.errors import NotFound
 from assessment.excel.reader import read_workbook
@@ -78,10 +77,9 @@ def on_page(
 
 def issue(world: World) -> tuple[int, str]:
     """A real certificate for the firm's approved future-factory result, issued by the service
-    with a key in the test's key folder (ZHIZAO_KEY_DIR of app_world)."""
-    import os  # noqa: PLC0415
+    with the demo issuer key (the seeded firms are demo data)."""
 
-    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
+    ensure_demo_issuer()  # the demo firms' results: the demo key signs them
     approved = world.submission("firm", "approved", FF)
     issued = certificates.issue_certificate(world.user("admin"), world.db, approved.id)
     return approved.id, issued.record.number
@@ -340,16 +338,15 @@ def test_a_workbook_for_another_standard_cannot_be_imported(app_world: World) ->
 def test_the_administrator_issues_downloads_and_revokes_a_certificate(
     app_world: World, deferred: dict[str, Callable[[], Any]]
 ) -> None:
-    import os  # noqa: PLC0415
 
     admin = app_world.user("admin")
     approved = app_world.submission("admin", "approved", FF)
     at = on_page(app_world, "admin", "ui/pages/admin_certificates.py", None)
     assert "未配置签发密钥" in texts(at)
     assert at.button(key="issue_button").disabled
-    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
+    ensure_demo_issuer()  # the demo firms' results: the demo key signs them
     run(at)
-    assert "签发密钥指纹" in texts(at)
+    assert "演示签发密钥（指纹" in texts(at)
     assert at.selectbox(key="issue_pick-zh").value == approved.id
     at.selectbox(key="issue_pick-zh").select(approved.id)
     run(at.button(key="issue_button").click())

@@ -5,9 +5,6 @@ selectors, badges and registry after approve, return and revoke."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from app_support import *  # noqa: F403 - the fixtures
 from app_support import World, frame, run, submit_form, texts
@@ -16,7 +13,7 @@ from assessment import submissions
 from assessment.accounts import audit, organisations
 from assessment.accounts.principal import Principal
 from assessment.certificates import records
-from assessment.certificates.keys import init_keys
+from assessment.certificates.issuer import ensure_demo_issuer
 from assessment.errors import InvalidInput
 from assessment.submissions import appdata
 from standards import bundled_library
@@ -271,7 +268,7 @@ def test_revoking_a_result_asks_first_naming_the_firm_and_the_certificate(
     admin = app_world.user("admin")
     # a certificate names where it is verified: the installation's public address
     monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://127.0.0.1:8501")
-    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
+    ensure_demo_issuer()  # the demo firms' results: the demo key signs them
     approved = app_world.submission("admin", "approved", FF)
     at = run(app_world.app("admin"))
     run(at.switch_page("ui/pages/admin_certificates.py"))
@@ -317,7 +314,7 @@ def test_revoking_one_certificate_asks_first(
     admin = app_world.user("admin")
     # a certificate names where it is verified: the installation's public address
     monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "http://127.0.0.1:8501")
-    init_keys(Path(os.environ["ZHIZAO_KEY_DIR"]))
+    ensure_demo_issuer()  # the demo firms' results: the demo key signs them
     approved = app_world.submission("admin", "approved", FF)
     at = run(app_world.app("admin"))
     run(at.switch_page("ui/pages/admin_certificates.py"))

@@ -15,6 +15,7 @@ from conftest import require_tool
 from e2e_support import (
     chromium_browser,
     click,
+    demo_issuer_key,
     nav,
     pick,
     sees,
@@ -28,7 +29,6 @@ from assessment import submissions
 from assessment.accounts import organisations
 from assessment.accounts.principal import Principal
 from assessment.certificates import records
-from assessment.certificates.keys import init_keys
 from assessment.storage.db import open_database
 from assessment.submissions import appdata
 
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("review-fast")
-    init_keys(folder / "keys")
+    demo_issuer_key(folder)  # the demo firms' certificates: signed by the demo key
     with streamlit_server(folder) as found:
         yield found
 

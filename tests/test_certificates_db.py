@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import subprocess
 import threading
 from pathlib import Path
@@ -13,9 +14,16 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, require_tool
-from documents_support import TEST_KEY, make_record, pdftotext
+from cryptography.hazmat.primitives import serialization
+from documents_support import (
+    TEST_KEY,
+    identity_for_tests,
+    pdftotext,
+    signed_certificate,
+)
 from lifecycle_support import *  # noqa: F403 - the fixtures
 from lifecycle_support import COMPLETE, GATES, PROFILE, STANDARD, World, snapshot
+from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
 from assessment import submissions
@@ -24,19 +32,18 @@ from assessment.certificates import records
 from assessment.certificates.envelope import sign_record
 from assessment.certificates.issue import IssuerUnavailable, NotCertifiable
 from assessment.certificates.issuer import (
-    DEMO_FLAG,
     DEMO_ISSUER,
     configured_issuer,
     ensure_demo_issuer,
 )
 from assessment.certificates.keys import KeyProblem, init_keys, load_private_key, public_pem
 from assessment.certificates.lookup import verify_number
-from assessment.certificates.pdf import render_certificate
-from assessment.certificates.record import CertificateRecord
+from assessment.certificates.pdf_identity import load_identity
+from assessment.certificates.record import DEMO_FLAG, CertificateRecord
 from assessment.cli.main import main
-from assessment.errors import InvalidTransition, NotFound, PermissionDenied
+from assessment.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assessment.storage.db import open_database
-from assessment.storage.tables import AuditEntry
+from assessment.storage.tables import AuditEntry, Organisation
 from standards import sha256_of
 
 BASE = "https://zhizao.example.cn"
@@ -216,7 +223,13 @@ def test_revoked_and_unknown_certificates_fail_verification(
     stored = CertificateRecord.from_dict(only_certificate(w, sid).record)
     forged = dataclasses.replace(stored, number="ZZ-0000-0000-0000")
     unknown = tmp_path / "unknown.pdf"
-    unknown.write_bytes(render_certificate(sign_record(forged, load_private_key(issuer_dir))))
+    unknown.write_bytes(
+        certificates.signed_file(
+            sign_record(forged, load_private_key(issuer_dir)),
+            load_identity(issuer_dir),
+            forged.issuer,
+        )
+    )
     code, _, err = run(capsys, "cert", "verify", str(unknown), "--on", ON)
     assert code == 1
     assert err.startswith("INVALID (unknown_certificate): the issuer's registry has no certificate")
@@ -516,10 +529,13 @@ def test_verify_uses_the_embedded_database_when_it_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pdf = tmp_path / "certificate.pdf"
-    pdf.write_bytes(render_certificate(sign_record(make_record(), TEST_KEY)))
+    pdf.write_bytes(signed_certificate())
     public = tmp_path / "issuer.pub.pem"
     public.write_bytes(public_pem(TEST_KEY.public))
+    cert = tmp_path / "issuer.cert.pem"
+    cert.write_bytes(identity_for_tests().certificate.public_bytes(serialization.Encoding.PEM))
     base = ["cert", "verify", str(pdf), "--public-key", str(public), "--on", "2027-01-01"]
+    base += ["--certificate", str(cert)]
     data = tmp_path / "data"
     monkeypatch.setenv("ZHIZAO_DATA_DIR", str(data))
     code, out, _ = run(capsys, *base)  # no database here: offline checks only
@@ -550,16 +566,45 @@ def test_demo_issuer_key(world: World, no_key: Path, tmp_path: Path) -> None:
     assert issuer is not None
     assert issuer.demo
     assert issuer.name == DEMO_ISSUER
+    # The demo key signs demo data only: firm B is a real firm, its approval issues nothing.
+    real_firm = approved(w, org="b")
+    assert records.list_certificates(w.admin, w.db) == []
+    with pytest.raises(IssuerUnavailable, match="demo issuer key signs only the demo firms"):
+        certificates.issue_certificate(w.admin, w.db, real_firm, base_url=BASE)
+    with w.db.write() as session:
+        org = session.get(Organisation, w.org_a)
+        assert org is not None
+        org.demo = True
     sid = approved(w)
     cert = only_certificate(w, sid)
     assert cert.record["issuer"] == DEMO_ISSUER
     assert DEMO_FLAG in cert.record["unofficial"]
     assert verify_number(w.db, cert.number, ON_DT).signature == "valid"
-    # A real key takes precedence, and no demo key is made beside it.
+    pdf = certificates.certificate_pdf(w.admin, w.db, cert.number)[1]
+    assert "示例证书 · 演示密钥签发" in pdf_text(pdf)
+    assert "示例证书 DEMO" in pdf_reason(pdf)
+    # A real key takes precedence, no demo key is made beside it, and it never signs demo data.
     init_keys(no_key)
     real = configured_issuer()
     assert real is not None
     assert not real.demo
+    certificates.revoke_certificate(w.admin, w.db, cert.number, "test: reissue with the real key")
+    with pytest.raises(InvalidInput, match="real issuer key never signs demo data"):
+        certificates.issue_certificate(w.admin, w.db, sid, base_url=BASE)
+
+
+def pdf_text(pdf: bytes) -> str:
+    tool = require_tool("pdftotext", "poppler-utils")
+    done = subprocess.run(
+        [tool, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8")
+
+
+def pdf_reason(pdf: bytes) -> str:
+    """The PDF signature's reason, as pyHanko reads it."""
+    reader = PdfFileReader(io.BytesIO(pdf))
+    return str(reader.embedded_signatures[0].sig_object["/Reason"])
 
 
 def test_demo_key_only_in_a_folder_git_ignores(tmp_path: Path) -> None:

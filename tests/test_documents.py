@@ -28,6 +28,8 @@ from documents_support import (
     page_count,
     pdffonts,
     pdftotext,
+    signed_certificate,
+    verify,
 )
 
 from assessment.accounts.classifications import credit_code_check_char, credit_code_problem
@@ -42,7 +44,7 @@ from assessment.certificates.record import (
     new_certificate_number,
     record_from_result,
 )
-from assessment.certificates.verify import revocation_list, verify_pdf
+from assessment.certificates.verify import revocation_list
 from assessment.pdf.fonts import MissingGlyphError, missing_glyphs
 from assessment.pdf.pdffile import embedded_files
 
@@ -52,7 +54,7 @@ UPDATE_GOLDEN = os.environ.get("ZHIZAO_UPDATE_GOLDEN") == "1"
 @pytest.fixture(scope="module")
 def cert_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cert") / "certificate.pdf"
-    path.write_bytes(render_certificate(sign_record(make_record(), TEST_KEY)))
+    path.write_bytes(signed_certificate())
     return path
 
 
@@ -252,8 +254,11 @@ def test_signed_record_is_an_attachment(cert_pdf: Path, tmp_path: Path) -> None:
 
 
 def test_certificate_is_deterministic_and_matches_golden(cert_pdf: Path) -> None:
+    # The page and record render to the same bytes every time; the PDF signature, made after,
+    # holds a signing time, so the golden file is the unsigned rendering.
     again = render_certificate(sign_record(make_record(), TEST_KEY))
-    assert again == cert_pdf.read_bytes()
+    assert again == render_certificate(sign_record(make_record(), TEST_KEY))
+    assert cert_pdf.read_bytes().startswith(again)
     digest = hashlib.sha256(again).hexdigest()
     text = pdftotext(cert_pdf, layout=True)
     golden_hash = GOLDEN / "certificate-ff.pdf.sha256"
@@ -312,7 +317,7 @@ def test_signing_key_must_match_the_record() -> None:
 
 
 def test_valid_certificate_verifies(cert_pdf: Path) -> None:
-    verdict = verify_pdf(cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED)
+    verdict = verify(cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED)
     assert verdict.ok, verdict.message
     assert verdict.reason == v.VALID
     assert verdict.record == make_record()
@@ -326,7 +331,7 @@ def test_one_changed_byte_in_the_signed_record_fails(cert_pdf: Path) -> None:
     tampered = pdf.replace(score_text, score_text[:-1] + (b"1" if last != b"1" else b"2"))
     assert tampered != pdf
     assert len(tampered) == len(pdf)
-    verdict = verify_pdf(tampered, [TEST_KEY.public], on=ISSUED)
+    verdict = verify(tampered, [TEST_KEY.public], on=ISSUED)
     assert not verdict.ok
     assert verdict.reason == v.BAD_SIGNATURE
     assert "changed after signing" in verdict.message
@@ -337,42 +342,40 @@ def test_changed_firm_name_fails(cert_pdf: Path) -> None:
     original = "宁波示例".encode()
     index = pdf.index(original, pdf.index(b"record_json"))
     tampered = pdf[:index] + "温州示例".encode() + pdf[index + len(original) :]
-    verdict = verify_pdf(tampered, [TEST_KEY.public], on=ISSUED)
+    verdict = verify(tampered, [TEST_KEY.public], on=ISSUED)
     assert verdict.reason == v.BAD_SIGNATURE
 
 
 def test_expired_and_not_yet_valid(cert_pdf: Path) -> None:
     pdf = cert_pdf.read_bytes()
     record = make_record()
-    assert verify_pdf(pdf, [TEST_KEY.public], on=record.expires_on).ok
-    expired = verify_pdf(pdf, [TEST_KEY.public], on=record.expires_on + dt.timedelta(days=1))
+    assert verify(pdf, [TEST_KEY.public], on=record.expires_on).ok
+    expired = verify(pdf, [TEST_KEY.public], on=record.expires_on + dt.timedelta(days=1))
     assert not expired.ok
     assert expired.reason == v.EXPIRED
     assert "expired on 2029-11-26" in expired.message
     assert "unofficial" in expired.message
-    early = verify_pdf(pdf, [TEST_KEY.public], on=ISSUED - dt.timedelta(days=1))
+    early = verify(pdf, [TEST_KEY.public], on=ISSUED - dt.timedelta(days=1))
     assert early.reason == v.NOT_YET_VALID
 
 
 def test_untrusted_key_fails(cert_pdf: Path) -> None:
-    verdict = verify_pdf(cert_pdf.read_bytes(), [OTHER_KEY.public], on=ISSUED)
+    verdict = verify(cert_pdf.read_bytes(), [OTHER_KEY.public], on=ISSUED)
     assert verdict.reason == v.UNTRUSTED_KEY
-    assert verify_pdf(cert_pdf.read_bytes(), [], on=ISSUED).reason == v.UNTRUSTED_KEY
+    assert verify(cert_pdf.read_bytes(), [], on=ISSUED).reason == v.UNTRUSTED_KEY
 
 
 def test_revoked_by_registry(cert_pdf: Path) -> None:
     registry = revocation_list(f"# revoked\n{NUMBER} evidence withdrawn\n")
-    verdict = verify_pdf(cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED, registry=registry)
+    verdict = verify(cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED, registry=registry)
     assert verdict.reason == v.REVOKED
     assert "evidence withdrawn" in verdict.message
-    unknown = verify_pdf(
-        cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED, registry=lambda _n: None
-    )
+    unknown = verify(cert_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED, registry=lambda _n: None)
     assert unknown.reason == v.UNKNOWN
 
 
 def test_not_a_certificate() -> None:
-    assert verify_pdf(b"hello", [TEST_KEY.public], on=ISSUED).reason == v.NOT_A_CERTIFICATE
+    assert verify(b"hello", [TEST_KEY.public], on=ISSUED).reason == v.NOT_A_CERTIFICATE
     assert embedded_files(b"%PDF-1.4\n%%EOF") == []
 
 

@@ -43,7 +43,7 @@ def test_keys_init_prints_the_fingerprint_never_the_private_key(
     assert out.splitlines()[1] == "-----BEGIN PUBLIC KEY-----"
     code, _, err = run(capsys, "keys", "init")
     assert code == 1
-    assert "already exists" in err
+    assert "already holds the issuer's keys" in err
 
 
 def test_keys_init_refuses_the_repository(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,15 +7,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from documents_support import CREDIT_CODE, ISSUED, NUMBER, TEST_KEY, make_record
+from cryptography.hazmat.primitives import serialization
+from documents_support import (
+    CREDIT_CODE,
+    ISSUED,
+    NUMBER,
+    TEST_KEY,
+    identity_for_tests,
+    make_record,
+    signed_certificate,
+    verify,
+)
 from sqlalchemy import select
 
 from assessment.certificates import verify as v
-from assessment.certificates.envelope import sign_record
 from assessment.certificates.keys import public_pem
-from assessment.certificates.pdf import render_certificate
 from assessment.certificates.registry import database_registry, record_sha256
-from assessment.certificates.verify import verify_pdf
 from assessment.cli.main import main
 from assessment.storage.db import Database, open_database
 from assessment.storage.tables import Certificate, Organisation, StandardSnapshot, Submission
@@ -82,7 +89,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 @pytest.fixture
 def pdf() -> bytes:
-    return render_certificate(sign_record(make_record(), TEST_KEY))
+    return signed_certificate()
 
 
 def test_registry_entry_matches_the_signed_bytes(db: Database) -> None:
@@ -95,19 +102,19 @@ def test_registry_entry_matches_the_signed_bytes(db: Database) -> None:
 
 def test_valid_then_revoked(db: Database, pdf: bytes) -> None:
     registry = database_registry(db)
-    assert verify_pdf(pdf, [TEST_KEY.public], on=ISSUED, registry=registry).ok
+    assert verify(pdf, [TEST_KEY.public], on=ISSUED, registry=registry).ok
     with db.write() as session:
         cert = session.scalars(select(Certificate).where(Certificate.number == NUMBER)).one()
         cert.status, cert.revoked_at, cert.revoked_reason = "revoked", NOW, "evidence withdrawn"
-    verdict = verify_pdf(pdf, [TEST_KEY.public], on=ISSUED, registry=registry)
+    verdict = verify(pdf, [TEST_KEY.public], on=ISSUED, registry=registry)
     assert verdict.reason == v.REVOKED
     assert "2026-11-27" in verdict.message
     assert "evidence withdrawn" in verdict.message
 
 
 def test_registry_holding_another_record_fails(db: Database) -> None:
-    other = render_certificate(sign_record(make_record(firm_name="另一家公司"), TEST_KEY))
-    verdict = verify_pdf(other, [TEST_KEY.public], on=ISSUED, registry=database_registry(db))
+    other = signed_certificate(make_record(firm_name="另一家公司"))
+    verdict = verify(other, [TEST_KEY.public], on=ISSUED, registry=database_registry(db))
     assert verdict.reason == v.MISMATCH
 
 
@@ -122,6 +129,10 @@ def test_cli_verify_with_db(
     (tmp_path / "cert.pdf").write_bytes(pdf)
     (tmp_path / "issuer.pub.pem").write_bytes(public_pem(TEST_KEY.public))
     args = ["cert", "verify", str(tmp_path / "cert.pdf"), "--public-key"]
+    (tmp_path / "issuer.cert.pem").write_bytes(
+        identity_for_tests().certificate.public_bytes(serialization.Encoding.PEM)
+    )
     args += [str(tmp_path / "issuer.pub.pem"), "--on", "2027-01-01", "--db"]
+    args += ["--certificate", str(tmp_path / "issuer.cert.pem")]
     assert main(args) == 0, capsys.readouterr().err
     assert "registry checked" in capsys.readouterr().out

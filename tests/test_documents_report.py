@@ -22,10 +22,11 @@ from documents_support import (
     pdffonts,
     pdftotext,
     self_result,
+    verify,
 )
 from reportlab.graphics.shapes import Group, String
 
-from assessment.certificates.verify import NOT_A_CERTIFICATE, verify_pdf
+from assessment.certificates.verify import NOT_A_CERTIFICATE
 from assessment.cli.main import main
 from assessment.pdf.fonts import FONT, MissingGlyphWarning
 from assessment.reports.data import build_report_data, format_answer
@@ -193,7 +194,7 @@ def test_report_is_deterministic_and_matches_golden(evaluated_pdf: Path, self_pd
 
 
 def test_report_of_a_self_assessment_is_not_a_certificate(self_pdf: Path) -> None:
-    verdict = verify_pdf(self_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED)
+    verdict = verify(self_pdf.read_bytes(), [TEST_KEY.public], on=ISSUED)
     assert verdict.reason == NOT_A_CERTIFICATE
 
 

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import os
 import random
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from app_support import EMAILS
 from conftest import require_tool
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from e2e_support import (
     TIMEOUT,
     chromium_browser,
     click,
+    demo_issuer_key,
     nav,
     pick,
     sees,
@@ -37,8 +41,11 @@ from assessment.accounts import organisations
 from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
-from assessment.certificates.keys import init_keys, load_public_key
+from assessment.certificates.issuer import DEMO_KEY_FOLDER
+from assessment.certificates.keys import load_public_key
+from assessment.certificates.pdf_identity import certificates_in
 from assessment.certificates.registry import database_registry
+from assessment.certificates.revocations import read_revocation_list
 from assessment.certificates.verify import verify_pdf
 from assessment.demo.seed import plausible_answers
 from assessment.storage.db import open_database, utcnow
@@ -50,7 +57,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("e2e")
-    init_keys(folder / "keys")  # the server's issuer key (the demo seed runs without it)
+    demo_issuer_key(folder)  # the demo firms' certificates: signed by the demo key
     with streamlit_server(folder) as found:
         yield found
 
@@ -162,8 +169,14 @@ def download(page: object, name: str) -> bytes:
     return data
 
 
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - the test's loopback server
+        data: bytes = reply.read()
+    return data
+
+
 def test_certificate_and_report_downloads_in_chromium(
-    server: tuple[str, str], browser: object
+    server: tuple[str, str], browser: object, tmp_path: Path
 ) -> None:
     base, url = server
     db = open_database(url)
@@ -195,10 +208,10 @@ def test_certificate_and_report_downloads_in_chromium(
         pick(page, "r_pick-zh", f"#{approved.id} ·")
         sees(page, cert.number)
         certificate = download(page, "下载证书（PDF）")
-        keys = Path(str(make_url(url).database)).parent / "keys"
+        keys = Path(str(make_url(url).database)).parent / "data" / DEMO_KEY_FOLDER
         verdict = verify_pdf(
-            certificate, [load_public_key(keys)], on=certificates.china_date(utcnow()),
-            registry=database_registry(db),
+            certificate, [load_public_key(keys)], trusted_certificates=certificates_in(keys),
+            on=certificates.china_date(utcnow()), registry=database_registry(db),
         )  # fmt: skip
         assert verdict.ok, verdict.message
         assert verdict.record is not None
@@ -214,7 +227,42 @@ def test_certificate_and_report_downloads_in_chromium(
         settle(public)
         public.get_by_text(f"有效 · {cert.number}").first.wait_for(timeout=TIMEOUT)
         assert "verify=" in public.url
+        # the same page checks the file itself: both signatures, against the registry
+        upload = tmp_path / "certificate.pdf"
+        upload.write_bytes(certificate)
+        public.locator("input[type=file]").set_input_files(str(upload))
+        public.get_by_text("文件有效").first.wait_for(timeout=TIMEOUT)
+        public.get_by_text("PDF 数字签名").first.wait_for(timeout=TIMEOUT)
+        shot(public, "09-verify-file")
+        tampered = tmp_path / "tampered.pdf"
+        changed = bytearray(certificate)
+        changed[len(changed) // 3] ^= 0x01
+        tampered.write_bytes(bytes(changed))
+        public.locator("input[type=file]").set_input_files(str(tampered))
+        public.get_by_text("文件未通过核验").first.wait_for(timeout=TIMEOUT)
         public.close()
+
+        # what an offline verifier fetches: the key, the certificate, the signed revocation list
+        issuer_key = fetch(f"{base}/certificates/issuer.pub.pem")
+        issuer_cert = fetch(f"{base}/certificates/issuer.cert.pem")
+        assert issuer_key.startswith(b"-----BEGIN PUBLIC KEY-----")
+        assert issuer_cert.startswith(b"-----BEGIN CERTIFICATE-----")
+        trusted = serialization.load_pem_public_key(issuer_key)
+        before = read_revocation_list(
+            fetch(f"{base}/certificates/revocations.json"), [trusted], now=utcnow(), source="web"
+        )
+        assert cert.number not in {r.number for r in before.revoked}
+        certificates.revoke_certificate(system, db, cert.number, "e2e: 抽查发现数据失实")
+        after = read_revocation_list(
+            fetch(f"{base}/certificates/revocations.json"), [trusted], now=utcnow(), source="web"
+        )
+        assert after.registry()(cert.number).revoked
+        offline = verify_pdf(
+            certificate, [trusted],
+            trusted_certificates=x509.load_pem_x509_certificates(issuer_cert)[:1],
+            on=certificates.china_date(utcnow()), registry=after.registry(),
+        )  # fmt: skip
+        assert offline.reason == "revoked"
     except Exception:
         shot(page, "failure-documents")
         raise

@@ -7,7 +7,13 @@ cookie needs, because a page drawn over the websocket cannot set an HttpOnly coo
 - `POST /account/sign-out` ends the session the cookie names and deletes the cookie (and
   Streamlit's own cookies of a sign-in through an identity provider).
 
-Both refuse a post from another site (its Origin header names another host), so no other page can
+- `GET /certificates/revocations.json` is the issuer's signed revocation list, made afresh for
+  each request (assessment.certificates.revocations), for verifiers that work offline;
+  `GET /certificates/issuer.pub.pem` and `/certificates/issuer.cert.pem` are the public key and
+  the certificate they check certificates and the list with (`zhizao cert verify --public-key …
+  --certificate …`).
+
+The two posts refuse a post from another site (its Origin header names another host), so no other page can
 sign a visitor into an account of its choosing. Run: `make run`, or
 `python -m streamlit run ui/server.py`; `streamlit run streamlit_app.py` still works, with
 sign-in kept per tab (without these routes there is no cookie).
@@ -15,6 +21,7 @@ sign-in kept per tab (without these routes there is no cookie).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +32,18 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assessment.accounts import sessions
+from assessment.certificates.issuer import configured_issuer
+from assessment.certificates.keys import PUBLIC_NAME, KeyProblem
+from assessment.certificates.pdf_identity import CERT_NAME
+from assessment.certificates.revocations import (
+    PUBLIC_PATH as REVOCATIONS_PATH,
+)
+from assessment.certificates.revocations import (
+    build_revocation_list,
+    revoked_in,
+    validity_hours,
+)
+from assessment.storage.db import utcnow
 from ui.i18n import LANGUAGES
 from ui.parts import auth
 from ui.parts.common import db
@@ -33,6 +52,8 @@ ENTRY = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 SESSION_PATH = "/account/session"
 SIGN_OUT_PATH = "/account/sign-out"
 STREAMLIT_IDENTITY_COOKIES = "_streamlit_user"
+ISSUER_KEY_PATH = "/certificates/issuer.pub.pem"
+ISSUER_CERT_PATH = "/certificates/issuer.cert.pem"
 
 
 def _same_site(request: Request) -> bool:
@@ -96,11 +117,58 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
+def _revocation_list() -> bytes | None:
+    try:
+        issuer = configured_issuer()
+    except KeyProblem:
+        return None
+    if issuer is None:
+        return None
+    return build_revocation_list(revoked_in(db()), issuer.key, issuer=issuer.name, now=utcnow())
+
+
+async def revocations(request: Request) -> Response:
+    body = await run_in_threadpool(_revocation_list)
+    if body is None:
+        return PlainTextResponse("this installation has no issuer key", status_code=404)
+    # Caches may keep it for a small part of its validity; verifiers still check next_update.
+    max_age = min(3600, validity_hours() * 3600 // 4)
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={"Cache-Control": f"public, max-age={max_age}"},
+    )
+
+
+def _issuer_file(name: str) -> bytes | None:
+    try:
+        issuer = configured_issuer()
+    except KeyProblem:
+        return None
+    if issuer is None:
+        return None
+    path = issuer.key.path.parent / name
+    return path.read_bytes() if path.is_file() else None
+
+
+def _public_file(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def serve(request: Request) -> Response:
+        body = await run_in_threadpool(_issuer_file, name)
+        if body is None:
+            return PlainTextResponse("this installation has no issuer key", status_code=404)
+        return Response(body, media_type="application/x-pem-file")
+
+    return serve
+
+
 auth.COOKIE_ROUTES = True
 app = st.App(
     ENTRY,
     routes=[
         Route(SESSION_PATH, establish, methods=["POST"]),
         Route(SIGN_OUT_PATH, sign_out, methods=["POST"]),
+        Route(REVOCATIONS_PATH, revocations, methods=["GET"]),
+        Route(ISSUER_KEY_PATH, _public_file(PUBLIC_NAME), methods=["GET"]),
+        Route(ISSUER_CERT_PATH, _public_file(CERT_NAME), methods=["GET"]),
     ],
 )

@@ -151,13 +151,15 @@ def create_organisation(
     revenue_wan: float | None = None,
     accept_invalid_code_reason: str | None = None,
     synthetic: bool = False,
+    demo: bool = False,
     clock: Clock = utcnow,
 ) -> OrganisationView:
     """Register an organisation (administrators only).
 
     A 统一社会信用代码 that fails the GB 32100 check is rejected unless `accept_invalid_code_reason`
     says why this legal code is accepted anyway (e.g. an early pilot-area code); the reason is stored
-    with the organisation and in the audit log. A malformed code is never accepted.
+    with the organisation and in the audit log. A malformed code is never accepted. `demo` marks a
+    firm of the demo data, whose results only the demo issuer key signs.
     """
     require_admin(actor, "register an organisation")
     code = normalise_credit_code(credit_code)
@@ -198,6 +200,7 @@ def create_organisation(
             employees=employees,
             revenue_wan=revenue_wan,
             synthetic=synthetic,
+            demo=demo,
             created_at=now,
         )
         session.add(org)

@@ -40,20 +40,22 @@ from assessment.accounts.access import load_submission, require_admin, submissio
 from assessment.accounts.principal import Clock, Principal
 from assessment.certificates.envelope import EnvelopeError, SignedRecord, sign_record
 from assessment.certificates.issuer import (
-    DEMO_FLAG,
     Issuer,
     configured_issuer,
+    issuer_from_key,
     public_key_for,
     require_issuer,
 )
 from assessment.certificates.keys import IssuerKey, KeyProblem, public_key_b64, signature_valid
 from assessment.certificates.pdf import LayoutError, render_certificate
+from assessment.certificates.pdf_identity import IdentityProblem, PdfIdentity
+from assessment.certificates.pdf_signature import sign_pdf
 from assessment.certificates.record import (
     DEFAULT_BASE_URL,
+    DEMO_FLAG,
     ENV_PUBLIC_URL,
     CertificateRecord,
     RecordError,
-    default_issuer,
     new_certificate_number,
     public_url,
     record_from_result,
@@ -141,13 +143,30 @@ def _issuer(keys: Issuer | IssuerKey | None) -> Issuer:
     if isinstance(keys, Issuer):
         return keys
     if isinstance(keys, IssuerKey):
-        return Issuer(keys, default_issuer())
+        return issuer_from_key(keys)
     try:
         return require_issuer()
     except KeyProblem as exc:
         raise IssuerUnavailable(
             Problem((), "certificates.issuer_unavailable", {"problem": exc.problem})
         ) from None
+
+
+def _identity(issuer: Issuer) -> PdfIdentity:
+    try:
+        return issuer.require_identity()
+    except IdentityProblem as exc:
+        raise IssuerUnavailable(
+            Problem((), "certificates.issuer_unavailable", {"problem": exc.problem})
+        ) from None
+
+
+def signed_file(signed: SignedRecord, identity: PdfIdentity, issuer: str) -> bytes:
+    """The certificate page with its embedded record, then the PDF signature over the whole."""
+    pdf = render_certificate(signed)
+    return sign_pdf(
+        pdf, identity, number=signed.record.number, issuer=issuer, demo=signed.record.demo
+    )
 
 
 def _lock(session: Session, sub: Submission) -> None:
@@ -251,6 +270,7 @@ def issue_certificate(
     `approved_by` is set by the automatic issue after an approval, for the audit entry.
     """
     issuer = _issuer(keys)  # before any transaction: no key, nothing touched
+    identity = _identity(issuer)
     base_url = base_url or public_url()
     if base_url is None:
         if not issuer.demo:
@@ -289,6 +309,14 @@ def issue_certificate(
             raise NotFound(
                 Problem((), "accounts.organisation_not_found", {"id": sub.organisation_id})
             )
+        if issuer.demo and not org.demo:
+            raise IssuerUnavailable(
+                Problem((), "certificates.demo_key_real_firm", {"submission": sub.id})
+            )
+        if org.demo and not issuer.demo:
+            raise InvalidInput(
+                Problem((), "certificates.real_key_demo_firm", {"submission": sub.id})
+            )
         reviewer = _approving_evaluator(session, sub)
         if reviewer is None:
             raise InvalidInput(
@@ -310,7 +338,7 @@ def issue_certificate(
             if issuer.demo:
                 record = dataclasses.replace(record, unofficial=(*record.unofficial, DEMO_FLAG))
             signed = sign_record(record, issuer.key)
-            pdf = render_certificate(signed)
+            pdf = signed_file(signed, identity, issuer.name)
         except RecordError as exc:
             raise NotCertifiable(
                 _within("certificates.not_certifiable", exc.problems, submission=sub.id)
@@ -330,6 +358,7 @@ def issue_certificate(
             status="valid",
             record=record.to_dict(),
             signature=base64.b64encode(signed.signature).decode("ascii"),
+            pdf=pdf,
         )
         session.add(cert)
         session.flush()
@@ -340,6 +369,7 @@ def issue_certificate(
                 "number": record.number, "issued_on": record.issued_on,
                 "expires_on": record.expires_on, "validity_official": record.validity_official,
                 "key_fingerprint": issuer.fingerprint, "demo_issuer": issuer.demo,
+                "signing_certificate": identity.fingerprint,
                 "record_sha256": record_sha256(record.to_dict()),
                 "result_sha256": record.receipt.result_sha256,
                 **({"on_approval_by": approved_by} if approved_by else {}),
@@ -508,7 +538,17 @@ def certificate_pdf(actor: Principal, db: Database, number: str) -> tuple[Certif
                 {"number": number, "on": when, "reason": view.revoked_reason},
             )
         )  # fmt: skip
-    return view, render_certificate(signed_record(view))
+    with db.read() as session:
+        stored = session.scalars(
+            select(Certificate.pdf).where(Certificate.number == number)
+        ).first()
+    if stored:
+        return view, stored
+    # Issued before files were kept: sign the re-made page now (the record's signature is checked
+    # first, so only what was issued is signed).
+    signed = signed_record(view)
+    issuer = _issuer(None)
+    return view, signed_file(signed, _identity(issuer), signed.record.issuer)
 
 
 # --- reports --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ public key and its fingerprint (SHA-256 of the 32 raw public-key bytes, hex) are
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import os
 import stat
@@ -19,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from assessment.certificates.pdf_identity import create_self_signed
+from assessment.certificates.record import default_issuer
 from standards.problems import Problem, ProblemError
 
 ENV_KEY_DIR = "ZHIZAO_KEY_DIR"
@@ -107,9 +110,15 @@ class IssuerKey:
 
 
 def init_keys(
-    directory: Path | None = None, *, force: bool = False, allow_git_ignored: bool = False
+    directory: Path | None = None,
+    *,
+    force: bool = False,
+    allow_git_ignored: bool = False,
+    issuer_name: str | None = None,
 ) -> tuple[Path, Path, str]:
-    """Create a key pair in `directory`; return (private path, public path, fingerprint).
+    """Create a key pair in `directory`, and beside it the PDF signature's P-256 key with a
+    self-signed certificate naming `issuer_name` (default: the configured issuer); return
+    (private path, public path, fingerprint) of the record key.
 
     Refuses a folder inside a git work tree (keys must never be committed) — unless
     `allow_git_ignored` and git confirms the folder is ignored (the demo key under `data/`) — and
@@ -144,6 +153,7 @@ def init_keys(
     os.chmod(private_path, 0o600)
     public_path.write_bytes(public_pem(key.public_key()))
     os.chmod(public_path, 0o644)
+    create_self_signed(folder, issuer_name or default_issuer(), now=dt.datetime.now(dt.UTC))
     return private_path, public_path, fingerprint(key.public_key())
 
 

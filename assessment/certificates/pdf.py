@@ -182,9 +182,30 @@ def _frame(c: Any) -> None:
         c.drawPath(path, stroke=0, fill=1)
 
 
+def _demo_marks(c: Any) -> None:
+    """A demo key's certificate says so across the page and in a band no one can miss."""
+    c.saveState()
+    c.setFillColor(RED)
+    c.setFillAlpha(0.09)
+    c.setFont(FONT, 96)
+    c.translate(PAGE_W / 2, PAGE_H / 2 - 20)
+    c.rotate(24)
+    c.drawCentredString(0, 0, "示例 DEMO")
+    c.restoreState()
+    c.setFillColor(RED)
+    c.setFont(FONT, 8.5)
+    c.drawCentredString(
+        PAGE_W / 2, PAGE_H - 44,
+        "示例证书 · 演示密钥签发，非任何真实签发机构的证书 DEMO — signed with a demo key, "
+        "not a certificate of any real issuer",
+    )  # fmt: skip
+
+
 def _draw(c: Any, signed: SignedRecord) -> None:
     record = signed.record
     _frame(c)
+    if record.demo:
+        _demo_marks(c)
     left, width = 90.0, PAGE_W - 180.0
 
     # Number, top right; issuer, top left.
@@ -287,8 +308,10 @@ def _draw(c: Any, signed: SignedRecord) -> None:
     c.setFillColor(GREY)
     c.setFont(FONT, 6.5)
     c.drawCentredString(
-        cx, 42, "本证书内嵌 Ed25519 数字签名，可离线验证。Signed with Ed25519; verifiable offline."
-    )
+        cx, 42,
+        "证书记录经 Ed25519 签名，全文件带 PDF 数字签名，可离线验证。"
+        "Record signed (Ed25519), whole file signed (PDF); verifiable offline.",
+    )  # fmt: skip
 
     draw_seal(c, PAGE_W - 110, 92, 46, record.issuer, "证书专用")
 

@@ -33,6 +33,12 @@ ENV_ISSUER = "ZHIZAO_ISSUER"
 DEFAULT_BASE_URL = "http://localhost:8501"
 DEFAULT_VALIDITY_YEARS = 3
 DEFAULT_ISSUER = "智造评估 zhizao"
+# What a certificate signed with the demo issuer key lists among its unofficial points; a record
+# that carries it prints 示例 DEMO across its page (it is part of what the key signs).
+DEMO_FLAG = (
+    "issuer: DEMO — signed with the demo key that `zhizao demo seed` created; "
+    "not a certificate of any real issuer"
+)
 
 # Crockford base32 without I, L, O, U: nothing to misread on paper or over the phone.
 _NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -171,6 +177,10 @@ class CertificateRecord:
         if self.evaluator_reviewed and not (self.reviewed_by or "").strip():
             out.append(Problem(("reviewed_by",), "certificates.record_no_evaluator"))
         return out
+
+    @property
+    def demo(self) -> bool:
+        return DEMO_FLAG in self.unofficial
 
     @property
     def verify_url(self) -> str:

@@ -1,24 +1,41 @@
-"""Check a certificate PDF offline: signature, issuer key, validity dates and (when a registry is
-available) revocation.
+"""Check a certificate PDF offline: both signatures, the issuer's keys, validity dates and (when a
+registry or a signed revocation list is available) revocation.
 
-Order of checks, first failure wins: the PDF carries a zhizao envelope → the envelope names a key
-the verifier trusts → the Ed25519 signature holds over the signed bytes → the signed record reads
-→ the registry (if any) knows the number and has not revoked it → the date is within validity.
+Order of checks, first failure wins:
+
+1. the record — the PDF carries a zhizao envelope → it names a key the verifier trusts → the
+   Ed25519 signature holds over the signed bytes → the signed record reads;
+2. the PDF signature (`pdf_signature.py`) — the file is signed → the record the reader sees is the
+   one that was signed (not swapped in by a later update) → the signature is intact → it covers the
+   whole file (nothing appended) → its signer certificate is one this installation trusts;
+3. the standing — the registry (if any) knows the number and has not revoked it → the date is
+   within validity.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assessment.certificates.envelope import EnvelopeError, parse_envelope, read_json
 from assessment.certificates.keys import fingerprint, public_key_from_b64, signature_valid
+from assessment.certificates.pdf_signature import (
+    BROKEN,
+    MODIFIED,
+    UNSIGNED,
+    UNTRUSTED,
+    PdfSignatureCheck,
+    attachments,
+    check_pdf_signature,
+)
 from assessment.certificates.record import CertificateRecord, RecordError
 from assessment.pdf.pdffile import embedded_files
 
@@ -33,6 +50,11 @@ REVOKED = "revoked"
 EXPIRED = "expired"
 NOT_YET_VALID = "not_yet_valid"
 MISMATCH = "registry_mismatch"
+PDF_UNSIGNED = "pdf_unsigned"
+RECORD_REPLACED = "record_replaced"
+PDF_BROKEN = "pdf_signature_invalid"
+PDF_MODIFIED = "modified_after_signing"
+PDF_UNTRUSTED = "untrusted_signer"
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,8 @@ class Verdict:
     message: str
     record: CertificateRecord | None = None
     key_fingerprint: str | None = None
+    pdf: PdfSignatureCheck | None = None  # the PDF signature, when the file was checked for one
+    record_signed: bool = False  # the record's Ed25519 signature holds under a trusted key
 
 
 def _fail(
@@ -75,13 +99,8 @@ def find_envelope(pdf: bytes) -> bytes | None:
     return None
 
 
-def verify_envelope(
-    raw: bytes,
-    trusted_keys: Iterable[Ed25519PublicKey],
-    *,
-    on: dt.date,
-    registry: Registry | None = None,
-) -> Verdict:
+def _check_record(raw: bytes, trusted_keys: Iterable[Ed25519PublicKey]) -> Verdict:
+    """The record's own signature: ok (reason VALID) when it holds under a trusted key."""
     try:
         envelope = parse_envelope(raw)
     except EnvelopeError as exc:
@@ -126,72 +145,143 @@ def verify_envelope(
             record,
             claimed,
         )
+    return Verdict(True, VALID, "", record, claimed, record_signed=True)
+
+
+def _check_standing(signed: Verdict, on: dt.date, registry: Registry | None, scope: str) -> Verdict:
+    """Registry and dates of a record whose signature holds."""
+    record, claimed = signed.record, signed.key_fingerprint
+    assert record is not None  # noqa: S101 - only called after _check_record passed
+    extra = {"pdf": signed.pdf, "record_signed": True}
     if registry is not None:
         entry = registry(record.number)
         if entry is None:
-            return _fail(
-                UNKNOWN,
-                f"the issuer's registry has no certificate {record.number}",
-                record,
-                claimed,
-            )
+            return Verdict(
+                False, UNKNOWN, f"the issuer's registry has no certificate {record.number}",
+                record, claimed, **extra,
+            )  # fmt: skip
         if entry.revoked:
             when = f" on {entry.revoked_on.isoformat()}" if entry.revoked_on else ""
             why = f": {entry.reason}" if entry.reason else ""
-            return _fail(
-                REVOKED, f"certificate {record.number} was revoked{when}{why}", record, claimed
-            )
-        digest = hashlib.sha256(signed).hexdigest()
+            return Verdict(
+                False, REVOKED, f"certificate {record.number} was revoked{when}{why}",
+                record, claimed, **extra,
+            )  # fmt: skip
+        digest = hashlib.sha256(record.canonical()).hexdigest()
         if entry.record_sha256 is not None and digest != entry.record_sha256:
-            return _fail(
-                MISMATCH,
-                f"the registry holds a different record for {record.number}",
-                record,
-                claimed,
-            )
+            return Verdict(
+                False, MISMATCH, f"the registry holds a different record for {record.number}",
+                record, claimed, **extra,
+            )  # fmt: skip
     if on < record.issued_on:
-        return _fail(
-            NOT_YET_VALID,
+        return Verdict(
+            False, NOT_YET_VALID,
             f"issued on {record.issued_on.isoformat()}, after the checking date {on.isoformat()}",
-            record,
-            claimed,
-        )
+            record, claimed, **extra,
+        )  # fmt: skip
     if on > record.expires_on:
         basis = "" if record.validity_official else " (platform default validity, unofficial)"
-        return _fail(
-            EXPIRED,
+        return Verdict(
+            False, EXPIRED,
             f"expired on {record.expires_on.isoformat()}{basis}; checked on {on.isoformat()}",
-            record,
-            claimed,
-        )
-    scope = "signature, key and dates" + (", registry" if registry else "")
+            record, claimed, **extra,
+        )  # fmt: skip
+    scope += ", registry" if registry else ""
     return Verdict(
-        True,
-        VALID,
+        True, VALID,
         f"certificate {record.number} is valid ({scope} checked on {on.isoformat()})",
-        record,
-        claimed,
-    )
+        record, claimed, **extra,
+    )  # fmt: skip
+
+
+def verify_envelope(
+    raw: bytes,
+    trusted_keys: Iterable[Ed25519PublicKey],
+    *,
+    on: dt.date,
+    registry: Registry | None = None,
+) -> Verdict:
+    """The record alone (as the registry's stored copy is checked): no PDF signature."""
+    signed = _check_record(raw, trusted_keys)
+    if not signed.ok:
+        return signed
+    return _check_standing(signed, on, registry, "signature, key and dates")
+
+
+_PDF_FAILURES = {
+    BROKEN: (
+        PDF_BROKEN,
+        "the PDF signature does not match the file: its bytes were changed after signing "
+        "(the page may not show what was signed)",
+    ),
+    MODIFIED: (
+        PDF_MODIFIED,
+        "the file was modified after signing: an update appended after the PDF signature "
+        "changes what a reader shows (the signed part alone is intact)",
+    ),
+    UNTRUSTED: (
+        PDF_UNTRUSTED,
+        "the PDF signature is intact, but its signer certificate is not one this installation "
+        "trusts (an issuer certificate of the key folder, current or retired)",
+    ),
+}
+
+
+def _envelope_in(pdf: bytes) -> bytes | None:
+    for data in attachments(pdf):
+        if b"zhizao.signed-certificate/" in data:
+            return data
+    return None
 
 
 def verify_pdf(
     pdf: bytes,
     trusted_keys: Iterable[Ed25519PublicKey],
     *,
+    trusted_certificates: Iterable[x509.Certificate],
     on: dt.date,
     registry: Registry | None = None,
 ) -> Verdict:
-    """Verify a certificate PDF. Without a registry only signature, key and dates are checked."""
+    """Verify a certificate PDF: its record, its PDF signature, then (with a registry or a
+    revocation list) revocation, and the dates. The verdict carries both parts (`record_signed`,
+    `pdf`) whatever failed first."""
     if not pdf.startswith(b"%PDF-"):
         return _fail(NOT_A_CERTIFICATE, "not a PDF file")
-    raw = find_envelope(pdf)
+    # The newest revision's attachment is the one a reader opens; the byte scan finds one in a
+    # file pyHanko cannot parse, whose PDF signature then fails anyway.
+    raw = _envelope_in(pdf) or find_envelope(pdf)
     if raw is None:
         return _fail(
             NOT_A_CERTIFICATE,
             "no signed zhizao certificate record is embedded in this PDF "
             "(a self-assessment report is never a certificate)",
         )
-    return verify_envelope(raw, trusted_keys, on=on, registry=registry)
+    pdf_check = check_pdf_signature(pdf, trusted_certificates)
+    signed = dataclasses.replace(_check_record(raw, trusted_keys), pdf=pdf_check)
+    if not signed.ok:
+        return signed
+    record = signed.record
+    assert record is not None  # noqa: S101 - _check_record passed
+
+    def failed(reason: str, message: str) -> Verdict:
+        return dataclasses.replace(signed, ok=False, reason=reason, message=message)
+
+    if pdf_check.status == UNSIGNED:
+        return failed(
+            PDF_UNSIGNED,
+            "the PDF itself is not signed: the record is, but nothing binds the page to it "
+            f"(export the certificate again: zhizao cert export {record.number})",
+        )
+    signed_part = pdf[: pdf_check.signed_end] if pdf_check.signed_end else pdf
+    if _envelope_in(signed_part) != raw:
+        return failed(
+            RECORD_REPLACED,
+            "the embedded record is not the one the PDF signature covers: another record was "
+            "put in after signing",
+        )
+    if pdf_check.status in _PDF_FAILURES:
+        return failed(*_PDF_FAILURES[pdf_check.status])
+    return _check_standing(signed, on, registry, "both signatures, keys and dates")
 
 
 def revocation_list(text: str) -> Registry:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,8 +28,15 @@ from assessment.accounts.principal import Principal, Role
 from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.envelope import EnvelopeError, sign_record
-from assessment.certificates.issuer import trusted_public_keys
+from assessment.certificates.issuer import (
+    configured_issuer,
+    issuer_from_key,
+    rotate,
+    trusted_certificates,
+    trusted_public_keys,
+)
 from assessment.certificates.keys import (
+    PRIVATE_NAME,
     PUBLIC_NAME,
     KeyProblem,
     default_key_dir,
@@ -37,9 +46,33 @@ from assessment.certificates.keys import (
     load_public_key,
     public_pem,
 )
-from assessment.certificates.pdf import LayoutError, render_certificate
-from assessment.certificates.record import CertificateRecord, RecordError, record_from_result
+from assessment.certificates.pdf import LayoutError
+from assessment.certificates.pdf_identity import (
+    CERT_NAME,
+    IdentityProblem,
+    PdfIdentity,
+    certificate_fingerprint,
+    certificates_in,
+    create_self_signed,
+    has_identity,
+    import_identity,
+    load_identity,
+    subject_text,
+)
+from assessment.certificates.pdf_signature import SIGNED, UNSIGNED, PdfSignatureCheck
+from assessment.certificates.record import (
+    CertificateRecord,
+    RecordError,
+    default_issuer,
+    record_from_result,
+)
 from assessment.certificates.registry import database_registry
+from assessment.certificates.revocations import (
+    RevocationListError,
+    build_revocation_list,
+    read_revocation_list,
+    revoked_in,
+)
 from assessment.certificates.verify import revocation_list, verify_pdf
 from assessment.cli.carbon import read_carbon
 from assessment.cli.db import add_database_option, open_from_args, shown_url
@@ -69,38 +102,155 @@ def register(sub: Any) -> None:
 def _register_keys(sub: Any) -> None:
     keys = sub.add_parser(
         "keys",
-        help="the issuer's Ed25519 signing key pair",
-        description="Create or show the issuer key pair. Keys live outside the repository: "
-        "$ZHIZAO_KEY_DIR or ~/.config/zhizao/keys.",
+        help="the issuer's signing keys: Ed25519 for the record, an X.509 identity for the PDF",
+        description="Create, import, rotate or show the issuer's keys. Keys live outside the "
+        "repository: $ZHIZAO_KEY_DIR or ~/.config/zhizao/keys.",
     )
     actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
-    init = actions.add_parser("init", help="create a key pair (private key mode 0600)")
+    init = actions.add_parser(
+        "init",
+        help="create the Ed25519 key pair and a self-signed issuer certificate for the PDF "
+        "signature (private keys mode 0600); beside an existing key, only what is missing",
+    )
     init.add_argument("--dir", type=Path, help=f"key folder (default {default_key_dir()})")
-    init.add_argument("--force", action="store_true", help="replace an existing key pair")
+    init.add_argument("--force", action="store_true", help="replace existing keys (see rotate)")
     init.set_defaults(handler=_keys_init)
-    show = actions.add_parser("show", help="print the public key and its fingerprint")
+    imp = actions.add_parser(
+        "import",
+        help="install a key and certificate a CA issued, for the PDF signature",
+        description="Give a PKCS#12 bundle (--pkcs12, password from the environment variable "
+        "named by --password-env), or a PEM key (--key) and a PEM chain, signing certificate "
+        "first (--cert). The Ed25519 record key stays as it is (created if missing).",
+    )
+    imp.add_argument("--dir", type=Path, help="key folder")
+    imp.add_argument("--pkcs12", type=Path, help="PKCS#12 file (.p12/.pfx)")
+    imp.add_argument("--password-env", metavar="VAR", help="environment variable with its password")
+    imp.add_argument(
+        "--key", type=Path, help="PEM private key (unencrypted, or with --password-env)"
+    )
+    imp.add_argument("--cert", type=Path, help="PEM certificate chain, signing certificate first")
+    imp.set_defaults(handler=_keys_import)
+    rot = actions.add_parser(
+        "rotate",
+        help="retire the current keys (kept for verification only) and create new ones",
+    )
+    rot.add_argument("--dir", type=Path, help="key folder")
+    rot.set_defaults(handler=_keys_rotate)
+    show = actions.add_parser("show", help="print the public key, the certificate and fingerprints")
     show.add_argument("--dir", type=Path, help="key folder")
     show.set_defaults(handler=_keys_show)
 
 
+def _print_identity(identity: PdfIdentity) -> None:
+    cert = identity.certificate
+    kind = "self-signed" if identity.self_signed else f"issued by {cert.issuer.rfc4514_string()}"
+    print(f"certificate: {identity.folder / CERT_NAME} ({kind})")
+    print(f"  subject:   {cert.subject.rfc4514_string()}")
+    print(
+        f"  valid:     {cert.not_valid_before_utc:%Y-%m-%d} → {cert.not_valid_after_utc:%Y-%m-%d}"
+    )
+    print(f"  sha256:    {identity.fingerprint}")
+
+
 def _keys_init(args: argparse.Namespace) -> int:
+    folder = (args.dir or default_key_dir()).expanduser()
     try:
-        private, public, fingerprint = init_keys(args.dir, force=args.force)
-    except (KeyProblem, OSError) as exc:
+        if (folder / PRIVATE_NAME).is_file() and not args.force:
+            if has_identity(folder):
+                return fail(
+                    f"{folder} already holds the issuer's keys and certificate; "
+                    "`zhizao keys rotate` replaces them and keeps the old ones trusted for "
+                    "verification"
+                )
+            key = load_private_key(folder)
+            print(f"private key: {key.path} (kept)")
+            identity = create_self_signed(folder, default_issuer(), now=utcnow())
+        else:
+            private, public, made = init_keys(args.dir, force=args.force)
+            print(f"private key: {private} (mode 0600; never share or commit it)")
+            print(f"public key:  {public}")
+            print(f"fingerprint: {made}")
+            identity = load_identity(folder)
+    except (KeyProblem, IdentityProblem, OSError) as exc:
         return fail(str(exc))
-    print(f"private key: {private} (mode 0600; never share or commit it)")
-    print(f"public key:  {public}")
-    print(f"fingerprint: {fingerprint}")
+    _print_identity(identity)
+    print("  a PDF reader shows it as not trusted until the reader trusts this certificate;")
+    print("  a real issuer installs a CA-issued one with `zhizao keys import`")
+    return 0
+
+
+def _keys_import(args: argparse.Namespace) -> int:
+    folder = (args.dir or default_key_dir()).expanduser()
+    if (args.pkcs12 is None) == (args.key is None):
+        return fail("give either --pkcs12 FILE or --key FILE with --cert FILE")
+    if args.key is not None and args.cert is None:
+        return fail("--key needs --cert (the PEM certificate chain, signing certificate first)")
+    password = None
+    if args.password_env:
+        value = os.environ.get(args.password_env)
+        if value is None:
+            return fail(f"the environment variable {args.password_env} is not set")
+        password = value.encode("utf-8")
+    try:
+        if not (folder / PRIVATE_NAME).is_file():
+            private, _, made = init_keys(args.dir)
+            print(f"private key: {private} (Ed25519 record key, new; fingerprint {made})")
+        if args.pkcs12 is not None:
+            identity = import_identity(
+                folder, now=utcnow(), pkcs12_data=args.pkcs12.read_bytes(), password=password,
+                source=str(args.pkcs12),
+            )  # fmt: skip
+        else:
+            identity = import_identity(
+                folder, now=utcnow(), key_pem=args.key.read_bytes(),
+                chain_pem=args.cert.read_bytes(), password=password, source=str(args.cert),
+            )  # fmt: skip
+    except (KeyProblem, IdentityProblem) as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{exc.filename}: {exc.strerror or exc}")
+    _print_identity(identity)
+    return 0
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    try:
+        retired = rotate(args.dir, now=utcnow())
+        folder = (args.dir or default_key_dir()).expanduser()
+        key = load_private_key(folder)
+        identity = load_identity(folder)
+    except (KeyProblem, IdentityProblem, OSError) as exc:
+        return fail(str(exc))
+    print(f"retired:     {retired} (public key and certificate; trusted for verification only)")
+    print("             the retired private keys were deleted: they never sign again")
+    print(f"new key:     {key.path} (fingerprint {key.fingerprint})")
+    _print_identity(identity)
     return 0
 
 
 def _keys_show(args: argparse.Namespace) -> int:
+    folder = (args.dir or default_key_dir()).expanduser()
     try:
-        key = load_public_key((args.dir or default_key_dir()) / PUBLIC_NAME)
+        key = load_public_key(folder / PUBLIC_NAME)
     except KeyProblem as exc:
         return fail(str(exc))
     print(f"fingerprint: {fingerprint(key)}")
     sys.stdout.write(public_pem(key).decode("ascii"))
+    current = None
+    if has_identity(folder):
+        try:
+            current = load_identity(folder)
+        except IdentityProblem as exc:
+            return fail(str(exc))
+        _print_identity(current)
+    else:
+        print(f"certificate: none in {folder}; `zhizao keys init` makes one")
+    for cert in certificates_in(folder):
+        if current is None or certificate_fingerprint(cert) != current.fingerprint:
+            print(
+                f"also trusted: {subject_text(cert)} · sha256 {certificate_fingerprint(cert)[:16]}… "
+                "(retired: verification only)"
+            )
     return 0
 
 
@@ -203,7 +353,21 @@ def _register_cert(sub: Any) -> None:
         "state their dates)",
     )
     verify.add_argument(
-        "--revoked", type=Path, help="published revocation list: one `NUMBER [reason]` a line"
+        "--certificate",
+        type=Path,
+        action="append",
+        default=[],
+        help="trusted issuer certificate for the PDF signature (PEM); repeatable. Default: the "
+        "key folder's certificates, current and retired",
+    )
+    verify.add_argument(
+        "--revocations",
+        type=Path,
+        help="the issuer's signed revocation list (zhizao cert revocations; "
+        "<public URL>/certificates/revocations.json): checks revocation without a database",
+    )
+    verify.add_argument(
+        "--revoked", type=Path, help="an unsigned list instead: one `NUMBER [reason]` a line"
     )
     registry = verify.add_mutually_exclusive_group()
     registry.add_argument(
@@ -220,6 +384,18 @@ def _register_cert(sub: Any) -> None:
     )
     verify.add_argument("--json", action="store_true", help="print the verdict as JSON")
     verify.set_defaults(handler=_cert_verify)
+
+    revs = actions.add_parser(
+        "revocations",
+        help="write the signed revocation list of the database's registry",
+        description="The list the app serves at <public URL>/certificates/revocations.json: "
+        "every revoked certificate, signed with the issuer key, with its issue time and next "
+        "update ($ZHIZAO_REVOCATIONS_HOURS, default 24).",
+    )
+    revs.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    revs.add_argument("--hours", type=int, help="hours until the next update")
+    add_database_option(revs)
+    revs.set_defaults(handler=_cert_revocations)
 
     listing = actions.add_parser(
         "list", help="certificates in the database (a firm's account sees its own)"
@@ -415,10 +591,12 @@ def _cert_render(args: argparse.Namespace) -> int:
     try:
         record = CertificateRecord.from_dict(data)
         key = load_private_key(args.key_dir)
-        pdf = render_certificate(sign_record(record, key))
+        identity = issuer_from_key(key, record.issuer).require_identity()
+        pdf = certificates.signed_file(sign_record(record, key), identity, record.issuer)
     except (
         RecordError,
         KeyProblem,
+        IdentityProblem,
         EnvelopeError,
         MissingGlyphError,
         LayoutError,
@@ -429,7 +607,73 @@ def _cert_render(args: argparse.Namespace) -> int:
     print(f"certificate {record.number} → {args.out} ({len(pdf):,} bytes)")
     print(f"verify: {record.verify_url}")
     print(f"signed by key {key.fingerprint}")
+    print(
+        f"PDF signed by {subject_text(identity.certificate)} (sha256 {identity.fingerprint[:16]}…)"
+    )
     return 0
+
+
+def _cert_revocations(args: argparse.Namespace) -> int:
+    try:
+        issuer = configured_issuer()
+    except KeyProblem as exc:
+        return fail(str(exc))
+    if issuer is None:
+        return fail(f"no issuer key in {default_key_dir()}: nothing can sign the list")
+    db = open_from_args(args)
+    try:
+        revoked = revoked_in(db)
+    finally:
+        db.dispose()
+    now = utcnow()
+    body = build_revocation_list(revoked, issuer.key, issuer=issuer.name, now=now, hours=args.hours)
+    args.out.write_bytes(body)
+    listed = json.loads(json.loads(body)["list_json"])
+    print(
+        f"revocation list → {args.out}: {len(revoked)} revoked, issued {listed['issued_at']}, "
+        f"next update {listed['next_update']}, signed by key {issuer.fingerprint[:16]}…"
+    )
+    return 0
+
+
+def _pdf_line(check: PdfSignatureCheck | None) -> str:
+    if check is None or check.status == UNSIGNED:
+        return "none (the file is not signed as a PDF)"
+    when = f", signed {check.signed_at:%Y-%m-%d %H:%M:%S %Z}" if check.signed_at else ""
+    stamp = ", time-stamped" if check.timestamped else ""
+    verdict = {
+        SIGNED: "intact, covers the whole file, signer trusted",
+        "broken": "BROKEN: the bytes do not match the signature",
+        "modified_after_signing": "intact, but the file was changed after signing",
+        "untrusted_signer": "intact, but the signer is not trusted here",
+    }[check.status]
+    return f"{verdict} · {check.signer}{when}{stamp}"
+
+
+def _trust(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """The Ed25519 keys and issuer certificates the check trusts."""
+    paths: list[Path] = list(args.public_key)
+    if not paths and args.key_dir is not None:
+        paths.append(args.key_dir / PUBLIC_NAME)
+    keys = [load_public_key(p) for p in paths] if paths else trusted_public_keys()
+    if args.certificate:
+        certs = []
+        for path in args.certificate:
+            try:
+                certs.extend(x509.load_pem_x509_certificates(path.read_bytes())[:1])
+            except (OSError, ValueError) as exc:
+                raise IdentityProblem(
+                    Problem(
+                        (),
+                        "certificates.identity_unreadable",
+                        {"file": str(path), "detail": str(exc)},
+                    )
+                ) from None
+    elif args.key_dir is not None:
+        certs = certificates_in(args.key_dir)
+    else:
+        certs = trusted_certificates()
+    return keys, certs
 
 
 def _cert_verify(args: argparse.Namespace) -> int:
@@ -437,25 +681,38 @@ def _cert_verify(args: argparse.Namespace) -> int:
         pdf = args.pdf.read_bytes()
     except OSError as exc:
         return fail(f"{args.pdf}: {exc.strerror or exc}")
-    paths: list[Path] = list(args.public_key)
-    if not paths and args.key_dir is not None:
-        paths.append(args.key_dir / PUBLIC_NAME)
     try:
-        keys = [load_public_key(p) for p in paths] if paths else trusted_public_keys()
-    except KeyProblem as exc:
+        keys, certs = _trust(args)
+    except (KeyProblem, IdentityProblem) as exc:
         return fail(str(exc))
     registry = None
     registry_name = None
+    lists = [a for a in (args.revocations, args.revoked) if a is not None]
+    if len(lists) > 1 or (lists and (args.db or args.database_url)):
+        return fail("give one of --revocations FILE, --revoked FILE or a database")
+    if args.revocations is not None:
+        try:
+            published = read_revocation_list(
+                args.revocations.read_bytes(), keys, now=utcnow(), source=str(args.revocations)
+            )
+        except OSError as exc:
+            return fail(f"{args.revocations}: {exc.strerror or exc}")
+        except RevocationListError as exc:
+            return fail(str(exc))
+        registry = published.registry()
+        registry_name = (
+            f"{args.revocations} (signed list of {published.issuer}, issued "
+            f"{published.issued_at:%Y-%m-%d %H:%M} UTC, next update "
+            f"{published.next_update:%Y-%m-%d %H:%M} UTC)"
+        )
     if args.revoked is not None:
-        if args.db or args.database_url:
-            return fail("give either --revoked FILE or a database, not both")
         try:
             registry = revocation_list(args.revoked.read_text(encoding="utf-8"))
         except OSError as exc:
             return fail(f"{args.revoked}: {exc.strerror or exc}")
-        registry_name = str(args.revoked)
+        registry_name = f"{args.revoked} (unsigned list)"
     database = None
-    url = None if args.offline or args.revoked is not None else _registry_url(args)
+    url = None if args.offline or lists else _registry_url(args)
     if url is None and args.db:
         return fail(
             f"no database at {shown_url(args.database_url or database_url())}: nothing to check "
@@ -470,13 +727,18 @@ def _cert_verify(args: argparse.Namespace) -> int:
         registry_name = shown_url(url)
     try:
         verdict = verify_pdf(
-            pdf, keys, on=args.on or certificates.china_date(utcnow()), registry=registry
+            pdf,
+            keys,
+            trusted_certificates=certs,
+            on=args.on or certificates.china_date(utcnow()),
+            registry=registry,
         )
     except SQLAlchemyError as exc:
         return fail(f"cannot read the certificates table ({exc.__class__.__name__})")
     finally:
         if database is not None:
             database.dispose()
+    pdf_check = verdict.pdf
     if args.json:
         print_json(
             {
@@ -484,6 +746,17 @@ def _cert_verify(args: argparse.Namespace) -> int:
                 "reason": verdict.reason,
                 "message": verdict.message,
                 "key_fingerprint": verdict.key_fingerprint,
+                "record_signature": verdict.record_signed,
+                "pdf_signature": None
+                if pdf_check is None
+                else {
+                    "status": pdf_check.status,
+                    "signer": pdf_check.signer,
+                    "signer_sha256": pdf_check.signer_fingerprint,
+                    "signed_at": pdf_check.signed_at.isoformat() if pdf_check.signed_at else None,
+                    "reason": pdf_check.reason,
+                    "timestamped": pdf_check.timestamped,
+                },
                 "registry": registry_name,
                 "record": verdict.record.to_dict() if verdict.record else None,
             }
@@ -494,12 +767,16 @@ def _cert_verify(args: argparse.Namespace) -> int:
         f"{'VALID' if verdict.ok else 'INVALID'} ({verdict.reason}): {verdict.message}", file=stream
     )
     record = verdict.record
+    if pdf_check is not None:
+        print(f"  PDF:       {_pdf_line(pdf_check)}", file=stream)
     if record is not None:
         tier = (
             f"level {record.level}"
             if record.level is not None
             else f"{record.tier_name_zh or '—'} {record.tier_name_en or ''}".strip()
         )
+        signed = "signature holds" if verdict.record_signed else "signature does NOT hold"
+        print(f"  record:    {signed} (Ed25519, key {verdict.key_fingerprint})", file=stream)
         print(f"  number:    {record.number}", file=stream)
         print(f"  firm:      {record.firm_name} ({record.credit_code})", file=stream)
         print(
@@ -513,12 +790,11 @@ def _cert_verify(args: argparse.Namespace) -> int:
             file=stream,
         )
         print(f"  reviewed:  {record.reviewed_by}", file=stream)
-        print(f"  key:       {verdict.key_fingerprint}", file=stream)
         if registry is None:
             why = (
                 "--offline"
                 if args.offline
-                else "no database here; set $DATABASE_URL, or pass --revoked FILE"
+                else "no database here; set $DATABASE_URL, or pass --revocations FILE"
             )
             print(f"  note:      revocation not checked ({why})", file=stream)
         else:

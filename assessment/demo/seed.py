@@ -278,7 +278,7 @@ def seed_demo(
                 system, db, name=name, credit_code=code, industry_code=division,
                 region_code=county, size_class=size_class(staff, revenue).value,
                 industry_type=kind, employees=staff, revenue_wan=revenue,
-                accept_invalid_code_reason=reason, clock=at,
+                accept_invalid_code_reason=reason, demo=True, clock=at,
             )
         )  # fmt: skip
 

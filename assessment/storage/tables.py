@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -116,6 +117,8 @@ class Organisation(Base):
     employees: Mapped[int | None] = mapped_column(Integer)
     revenue_wan: Mapped[float | None] = mapped_column(Float)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A demo firm of `zhizao demo seed`: only the demo issuer key signs its results.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -311,6 +314,8 @@ class Certificate(Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     record: Mapped[dict[str, Any]]
     signature: Mapped[str | None] = mapped_column(Text)
+    # The file as issued, PDF signature included (None: issued before files were kept).
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class SubmissionActivity(Base):

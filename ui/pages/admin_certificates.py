@@ -20,8 +20,10 @@ from assessment.certificates import issue as certificates
 from assessment.certificates import records
 from assessment.certificates.issuer import Issuer, configured_issuer
 from assessment.certificates.keys import KeyProblem
+from assessment.certificates.pdf_identity import IdentityProblem, subject_text
 from assessment.certificates.record import DEFAULT_BASE_URL, ENV_PUBLIC_URL, public_url
 from assessment.certificates.records import CertificateView
+from assessment.certificates.revocations import PUBLIC_PATH as REVOCATIONS_PATH
 from assessment.errors import LifecycleError
 from ui.parts import auth
 from ui.parts.choice import choose, current_choice
@@ -74,6 +76,8 @@ def issue_section(actor: Principal, certs: list[CertificateView]) -> None:
             st.caption(t("certs.issuer_demo", fingerprint=issuer.fingerprint[:16]))
         else:
             st.caption(t("certs.issuer", name=md(issuer.name), fingerprint=issuer.fingerprint[:16]))
+    if issuer is not None:
+        pdf_identity(issuer)
     public_address(issuer)
     waiting = certificates.awaiting_certificate(actor, db())
     if not waiting:
@@ -258,6 +262,30 @@ def ask(actor: Principal, certs: list[CertificateView]) -> None:
             dialog("revoke_confirm.result_title", confirm_result)(actor, sub, certs)
             return
     forget()  # revoked meanwhile (another tab, another administrator): nothing left to ask
+
+
+def pdf_identity(issuer: Issuer) -> None:
+    """The certificate that signs each file, and whether readers will recognise it."""
+    try:
+        identity = issuer.require_identity()
+    except IdentityProblem as exc:
+        st.warning(t("certs.issuer_problem", problem=md(exc.text(lang()))))
+        return
+    cert = identity.certificate
+    kind = (
+        t("certs.pdf_identity_self")
+        if identity.self_signed
+        else t("certs.pdf_identity_ca", ca=md(cert.issuer.rfc4514_string()))
+    )
+    st.caption(
+        t(
+            "certs.pdf_identity", subject=md(subject_text(cert)), kind=kind,
+            until=f"{cert.not_valid_after_utc:%Y-%m-%d}", fingerprint=identity.fingerprint[:16],
+        )
+    )  # fmt: skip
+    base = public_url()
+    if base:
+        st.caption(t("certs.pdf_revocations", url=f"{base.rstrip('/')}{REVOCATIONS_PATH}"))
 
 
 def public_address(issuer: Issuer | None) -> None:

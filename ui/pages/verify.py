@@ -1,6 +1,7 @@
-"""Public certificate verification (no sign-in): by number, or from the QR link /?verify=NUMBER.
+"""Public certificate verification (no sign-in): by number, from the QR link /?verify=NUMBER, or
+by uploading the certificate file (both its PDF signature and its signed record are checked).
 
-Shows what the issuer's registry holds — status valid / expired / revoked / unknown, the facts of
+By number, it shows what the issuer's registry holds — status valid / expired / revoked / unknown, the facts of
 the signed record, whether the stored signature holds under the issuer's public key, and that key's
 fingerprint. Nothing else about the firm or other certificates is shown.
 """
@@ -11,7 +12,12 @@ import datetime as dt
 
 import streamlit as st
 
+from assessment.certificates.issue import china_date
+from assessment.certificates.issuer import trusted_certificates, trusted_public_keys
 from assessment.certificates.lookup import looks_like_number, normalise_number, verify_number
+from assessment.certificates.registry import database_registry
+from assessment.certificates.verify import Verdict, verify_pdf
+from assessment.storage.db import utcnow
 from ui.parts import plain
 from ui.parts.common import db, md, number, t, when
 
@@ -24,9 +30,64 @@ SIGNATURE_STYLE = {
 }
 
 
+MAX_FILE_MB = 5  # a certificate is about 50 KB; anything far larger is not one
+
+
 def render() -> None:
     st.title(t("verify.title"))
     st.caption(t("verify.intro"))
+    by_number()
+    st.divider()
+    by_file()
+
+
+def _part(label: str, holds: bool | None) -> str:
+    state = "part_unchecked" if holds is None else ("part_ok" if holds else "part_failed")
+    return (
+        f"{'✅' if holds else '❌' if holds is False else '❔'} **{label}**：{t(f'verify.{state}')}"
+    )
+
+
+def show_file_verdict(verdict: Verdict) -> None:
+    if verdict.ok and verdict.record is not None:
+        st.success(t("verify.file_ok", number=verdict.record.number))
+    else:
+        st.error(t("verify.file_failed", why=t(f"verify.reason.{verdict.reason}")))
+    check = verdict.pdf
+    pdf_holds = None if check is None else check.ok
+    record_holds = verdict.record_signed if verdict.record is not None else None
+    if verdict.reason in ("bad_signature", "untrusted_key", "malformed"):
+        record_holds = False
+    st.markdown(
+        _part(t("verify.file_pdf"), pdf_holds)
+        + "  \n"
+        + _part(t("verify.file_record"), record_holds)
+    )
+    if check is not None and check.signer:
+        moment = when(check.signed_at) if check.signed_at else "—"
+        st.caption(t("verify.file_signer", signer=md(check.signer), when=moment))
+
+
+def by_file() -> None:
+    st.subheader(t("verify.file_title"))
+    st.caption(t("verify.file_intro"))
+    upload = st.file_uploader(t("verify.file_label"), type=["pdf"], key="verify_file")
+    if upload is None:
+        return
+    if upload.size > MAX_FILE_MB * 1024 * 1024:
+        st.error(t("verify.file_too_large", limit=MAX_FILE_MB))
+        return
+    verdict = verify_pdf(
+        upload.getvalue(),
+        trusted_public_keys(),
+        trusted_certificates=trusted_certificates(),
+        on=china_date(utcnow()),
+        registry=database_registry(db()),
+    )
+    show_file_verdict(verdict)
+
+
+def by_number() -> None:
     given = st.query_params.get("verify", "")
     if given and st.session_state.get("verify_from_link") != given:
         st.session_state["verify_number"] = given
