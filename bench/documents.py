@@ -3,15 +3,16 @@
     .venv/bin/python bench/documents.py            # default: 30 certificates, 10 reports
     .venv/bin/python bench/documents.py --runs 5   # a quick look
 
-Targets: a signed certificate renders in under 200 ms; the full future-factory report (self-assessed
-and evaluated answers, every item, chart, gaps, provenance, receipts) in under 1.5 s; the font is
-registered once per process (the first call pays for reading the 5 MB font, later calls are free).
-Timings are wall-clock medians after one warm-up render; the load average is printed alongside.
+Targets: a certificate file — record signed, page rendered, whole file signed (PAdES) — in under
+300 ms; the full future-factory report (self-assessed and evaluated answers, every item, chart,
+gaps, provenance, receipts) in under 1.5 s; the font is registered once per process (the first call
+pays for reading the 5 MB font, later calls are free). Timings are wall-clock medians after one
+warm-up render; the load average is printed alongside.
 
 The database leg seeds the demo (no cohort) into a temporary SQLite file and times issuing the
-approved demo submission's certificate (one write transaction: read, sign, render, insert, audit;
-revoked again between runs) and exporting it from the registry (read, check the signature,
-render); the same < 200 ms target applies to each.
+approved demo submission's certificate with a demo issuer (one write transaction: read, sign,
+render, PDF signature, insert, audit; revoked again between runs), < 300 ms, and exporting it from
+the registry (the stored file), < 200 ms.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-from assessment import submissions
-
 ROOT = Path(__file__).resolve().parents[1]
 # Run as a script, this folder comes first on sys.path and bench/scoring.py would shadow the
 # `scoring` package: look the packages up from the repository root instead.
@@ -36,9 +35,12 @@ if str(ROOT) not in sys.path:
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
+from assessment import submissions  # noqa: E402
 from assessment.certificates.envelope import sign_record  # noqa: E402
+from assessment.certificates.issue import signed_file  # noqa: E402
+from assessment.certificates.issuer import DEMO_ISSUER, Issuer  # noqa: E402
 from assessment.certificates.keys import IssuerKey  # noqa: E402
-from assessment.certificates.pdf import render_certificate  # noqa: E402
+from assessment.certificates.pdf_identity import PdfIdentity, create_self_signed  # noqa: E402
 from assessment.certificates.record import record_from_result  # noqa: E402
 from assessment.pdf.fonts import register_fonts  # noqa: E402
 from assessment.reports.data import build_report_data  # noqa: E402
@@ -47,7 +49,8 @@ from scoring import parse_answers, score  # noqa: E402
 from standards import bundled_library  # noqa: E402
 from standards.yamlsafe import parse_file  # noqa: E402
 
-CERT_TARGET_MS = 200.0
+CERT_TARGET_MS = 300.0
+EXPORT_TARGET_MS = 200.0
 REPORT_TARGET_MS = 1500.0
 
 
@@ -98,15 +101,22 @@ def main(argv: list[str] | None = None) -> int:
         issuer_key_fingerprint=key.fingerprint,
     )
 
-    render_certificate(sign_record(record, key))  # warm-up: first subset, imports
+    import tempfile  # noqa: PLC0415
+
+    identity = create_self_signed(
+        Path(tempfile.mkdtemp(prefix="zhizao-bench-identity-")), DEMO_ISSUER,
+        now=dt.datetime.now(dt.UTC),
+    )  # fmt: skip
+    signed_file(sign_record(record, key), identity, DEMO_ISSUER)  # warm-up: subset, imports
     samples = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        pdf = render_certificate(sign_record(record, key))
+        pdf = signed_file(sign_record(record, key), identity, DEMO_ISSUER)
         samples.append(time.perf_counter() - start)
     cert_ms = _median_ms(samples)
     print(
-        f"certificate (sign + render, 1 page, {len(pdf) / 1024:.0f} KiB): median {cert_ms:.0f} ms, "
+        f"certificate (sign record + render + PDF signature, 1 page, {len(pdf) / 1024:.0f} KiB): "
+        f"median {cert_ms:.0f} ms, "
         f"max {max(samples) * 1000:.0f} ms over {args.runs} · target < {CERT_TARGET_MS:.0f} ms "
         f"{'OK' if cert_ms < CERT_TARGET_MS else 'SLOW'}"
     )
@@ -137,37 +147,34 @@ def main(argv: list[str] | None = None) -> int:
         f"over {args.report_runs} · target < {REPORT_TARGET_MS:.0f} ms "
         f"{'OK' if report_ms < REPORT_TARGET_MS else 'SLOW'}"
     )
-    issue_ms, export_ms = _database_leg(key, max(3, args.runs // 3))
-    fast = max(cert_ms, issue_ms, export_ms) < CERT_TARGET_MS
+    issue_ms, export_ms = _database_leg(key, identity, max(3, args.runs // 3))
+    fast = max(cert_ms, issue_ms) < CERT_TARGET_MS and export_ms < EXPORT_TARGET_MS
     return 0 if once and fast and report_ms < REPORT_TARGET_MS else 1
 
 
-def _database_leg(key: IssuerKey, runs: int) -> tuple[float, float]:
+def _database_leg(key: IssuerKey, identity: PdfIdentity, runs: int) -> tuple[float, float]:
     """Issue and export through the services, on a throw-away SQLite demo database."""
     import tempfile  # noqa: PLC0415
 
     folder = Path(tempfile.mkdtemp(prefix="zhizao-bench-"))
     os.environ["ZHIZAO_KEY_DIR"] = str(folder / "no-keys")  # no key: seeding issues nothing
     os.environ["ZHIZAO_DATA_DIR"] = str(folder / "data")
-    from assessment.accounts import identity  # noqa: PLC0415
+    from assessment.accounts import identity as accounts_identity  # noqa: PLC0415
     from assessment.accounts.principal import Principal  # noqa: PLC0415
     from assessment.certificates import issue as certificates  # noqa: PLC0415
-    from assessment.certificates.keys import public_pem  # noqa: PLC0415
     from assessment.demo.seed import seed_demo  # noqa: PLC0415
     from assessment.storage.db import open_database  # noqa: PLC0415
 
-    identity.SCRYPT_N = 2**10  # throw-away accounts
+    accounts_identity.SCRYPT_N = 2**10  # throw-away accounts
     db = open_database(f"sqlite:///{folder / 'bench.sqlite'}")
     seed_demo(db, cohort_size=0)
     admin = Principal.system("bench")
     (sid,) = [s.id for s in submissions.list_submissions(admin, db) if s.status == "approved"]
-    trusted = folder / "no-keys"  # export checks the signature: trust the bench key's public half
-    trusted.mkdir()
-    (trusted / "bench.pub.pem").write_bytes(public_pem(key.public))
+    issuer = Issuer(key, DEMO_ISSUER, demo=True, identity=identity)  # the demo firms' issuer
     issue_samples, export_samples = [], []
     for _ in range(runs + 1):  # the first run warms up
         start = time.perf_counter()
-        issued = certificates.issue_certificate(admin, db, sid, keys=key)
+        issued = certificates.issue_certificate(admin, db, sid, keys=issuer)
         issue_samples.append(time.perf_counter() - start)
         start = time.perf_counter()
         certificates.certificate_pdf(admin, db, issued.record.number)
@@ -175,15 +182,15 @@ def _database_leg(key: IssuerKey, runs: int) -> tuple[float, float]:
         certificates.revoke_certificate(admin, db, issued.record.number, "bench")
     db.dispose()
     issue_ms, export_ms = _median_ms(issue_samples[1:]), _median_ms(export_samples[1:])
-    for what, ms, samples in (
-        ("issue from the database (SQLite; read, sign, render, insert, audit)", issue_ms,
-         issue_samples[1:]),
-        ("export from the registry (read, check signature, render)", export_ms,
-         export_samples[1:]),
+    for what, ms, samples, target in (
+        ("issue from the database (SQLite; read, sign, render, PDF signature, insert, audit)",
+         issue_ms, issue_samples[1:], CERT_TARGET_MS),
+        ("export from the registry (the stored, signed file)", export_ms, export_samples[1:],
+         EXPORT_TARGET_MS),
     ):  # fmt: skip
         print(
             f"{what}: median {ms:.0f} ms, max {max(samples) * 1000:.0f} ms over {runs} · target "
-            f"< {CERT_TARGET_MS:.0f} ms {'OK' if ms < CERT_TARGET_MS else 'SLOW'}"
+            f"< {target:.0f} ms {'OK' if ms < target else 'SLOW'}"
         )
     return issue_ms, export_ms
 
