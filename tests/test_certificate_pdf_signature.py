@@ -131,7 +131,7 @@ def test_an_update_appended_after_signing_is_a_modification(good: bytes, tmp_pat
         resources = generic.DictionaryObject(
             {generic.pdf_name("/Font"): generic.DictionaryObject({generic.pdf_name("/Fz"): font})}
         )
-        drawing = b"1 1 1 rg 250 300 340 40 re f 0.8 0 0 rg BT /Fz 24 Tf 300 312 Td (Future factory) Tj ET"
+        drawing = b"1 1 1 rg 250 256 340 36 re f 0.8 0 0 rg BT /Fz 24 Tf 330 265 Td (Future factory) Tj ET"
         ref = writer.add_object(generic.StreamObject(stream_data=drawing))
         writer.add_stream_to_page(0, ref, resources=resources)
 

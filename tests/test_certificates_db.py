@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -16,6 +18,7 @@ import pytest
 from conftest import ROOT, require_tool
 from cryptography.hazmat.primitives import serialization
 from documents_support import (
+    OTHER_KEY,
     TEST_KEY,
     identity_for_tests,
     pdftotext,
@@ -40,6 +43,12 @@ from assessment.certificates.keys import KeyProblem, init_keys, load_private_key
 from assessment.certificates.lookup import verify_number
 from assessment.certificates.pdf_identity import load_identity
 from assessment.certificates.record import DEMO_FLAG, CertificateRecord
+from assessment.certificates.revocations import (
+    RevocationListError,
+    Revoked,
+    build_revocation_list,
+    read_revocation_list,
+)
 from assessment.cli.main import main
 from assessment.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from assessment.storage.db import open_database
@@ -619,3 +628,78 @@ def test_demo_key_only_in_a_folder_git_ignores(tmp_path: Path) -> None:
     with pytest.raises(KeyProblem, match="inside the git work tree"):
         init_keys(repo / "data" / "other")  # ignored, but not asked for
     assert (ROOT / ".git").exists()
+
+
+# --- the signed revocation list ------------------------------------------------------------------
+
+
+def test_a_revoked_certificate_fails_offline_against_the_signed_list(
+    world: World,
+    cli_db: str,
+    issuer_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    w = world
+    number = only_certificate(w, approved(w)).number
+    pdf, listing = tmp_path / "certificate.pdf", tmp_path / "revocations.json"
+    assert run(capsys, "cert", "export", number, "--out", str(pdf))[0] == 0
+    certificates.revoke_certificate(w.admin, w.db, number, "抽查发现申报数据失实")
+    code, out, err = run(capsys, "cert", "revocations", "--out", str(listing))
+    assert code == 0, err
+    assert "1 revoked" in out
+    # another machine: no database, no key folder, only the published files
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "ZHIZAO_PUBLIC_URL")}
+    env |= {"ZHIZAO_KEY_DIR": str(elsewhere / "keys"), "ZHIZAO_DATA_DIR": str(elsewhere / "data")}
+    command = [
+        str(ROOT / ".venv" / "bin" / "zhizao") if (ROOT / ".venv").is_dir() else "zhizao",
+        "cert", "verify", str(pdf), "--on", ON,
+        "--public-key", str(issuer_dir / "issuer-ed25519.pub.pem"),
+        "--certificate", str(issuer_dir / "issuer-pdf.cert.pem"),
+    ]  # fmt: skip
+    done = subprocess.run(
+        [*command, "--revocations", str(listing)],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith(f"INVALID (revoked): certificate {number} was revoked")
+    assert "抽查发现申报数据失实" in done.stderr
+    assert "signed list of" in done.stderr
+    assert not (elsewhere / "data").exists()  # nothing was looked up, nothing created
+    # without the list the same machine can only say revocation was not checked
+    unchecked = subprocess.run(
+        command, cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
+    assert unchecked.returncode == 0, unchecked.stderr
+    assert "revocation not checked" in unchecked.stdout
+    # a list changed after signing, or past its next update, is refused outright
+    envelope = json.loads(listing.read_text(encoding="utf-8"))
+    envelope["list_json"] = envelope["list_json"].replace(number, "ZZ-0000-0000-0000")
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(envelope, ensure_ascii=False), encoding="utf-8")
+    refused = subprocess.run(
+        [*command, "--revocations", str(forged)],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "changed after signing" in refused.stderr
+
+
+def test_a_stale_or_foreign_list_is_refused(tmp_path: Path) -> None:
+    key = TEST_KEY
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    body = build_revocation_list(
+        [Revoked("ZZ-7K3Q-M9XA-4TPW", dt.date(2026, 11, 30), "test")],
+        key, issuer="智造评估 zhizao", now=now, hours=24,
+    )  # fmt: skip
+    fresh = read_revocation_list(body, [key.public], now=now, source="list.json")
+    assert fresh.registry()("ZZ-7K3Q-M9XA-4TPW").revoked
+    assert not fresh.registry()("ZZ-0000-0000-0000").revoked  # a list revokes, never vouches
+    with pytest.raises(RevocationListError, match="due to be replaced on 2026-12-02T00:00:00Z"):
+        read_revocation_list(body, [key.public], now=now + dt.timedelta(hours=25), source="l")
+    with pytest.raises(RevocationListError, match="not a trusted issuer key"):
+        read_revocation_list(body, [OTHER_KEY.public], now=now, source="l")
+    with pytest.raises(RevocationListError, match="not a zhizao revocation list"):
+        read_revocation_list(b"{}", [key.public], now=now, source="l")
