@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import subprocess
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from assessment.certificates.pdf_identity import (
 )
 from assessment.certificates.pdf_signature import SIGNED, attachments, check_pdf_signature
 from assessment.certificates.record import DEMO_FLAG
+from assessment.cli.main import main
 
 OTHER_NUMBER = "ZZ-8M2D-QX4R-7HCW"
 
@@ -283,3 +285,38 @@ def test_the_demo_reason_and_page_say_demo(tmp_path: Path) -> None:
         [tool, "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "示例证书 · 演示密钥签发" in text
+
+
+def test_cli_import_rotate_and_verify_across_the_rotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "keys"
+    monkeypatch.setenv("ZHIZAO_KEY_DIR", str(folder))
+    monkeypatch.setenv("ZHIZAO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://zhizao.example.cn")
+    monkeypatch.setenv("TEST_P12_PASSWORD", "s3cret")
+    bundle, _, _ = _ca_issued(tmp_path)
+    (tmp_path / "issuer.p12").write_bytes(bundle)
+    p12 = ["--pkcs12", str(tmp_path / "issuer.p12")]
+    assert main(["keys", "import", *p12]) == 1  # no password given: refused, nothing written
+    assert "does not read" in capsys.readouterr().err
+    assert not folder.exists()
+    assert main(["keys", "import", *p12, "--password-env", "TEST_P12_PASSWORD"]) == 0
+    out = capsys.readouterr().out
+    assert "issued by CN=测试 CA" in out
+    assert "PRIVATE KEY" not in out
+    record = make_record(issuer_key_fingerprint=load_private_key(folder).fingerprint)
+    (tmp_path / "record.json").write_text(json.dumps(record.to_dict()), encoding="utf-8")
+    old = tmp_path / "old.pdf"
+    assert main(["cert", "render", str(tmp_path / "record.json"), "--out", str(old)]) == 0
+    assert "PDF signed by 浙江省示例评估中心" in capsys.readouterr().out
+    verify_args = ["cert", "verify", str(old), "--offline", "--on", ISSUED.isoformat()]
+    assert main(verify_args) == 0
+    assert main(["keys", "rotate"]) == 0
+    out = capsys.readouterr().out
+    assert "retired private keys were deleted" in out
+    assert "(self-signed)" in out
+    assert main(verify_args) == 0  # the retired key and certificate still vouch for it
+    assert "VALID (valid)" in capsys.readouterr().out
+    assert main(["keys", "show"]) == 0
+    assert "also trusted: 浙江省示例评估中心" in capsys.readouterr().out

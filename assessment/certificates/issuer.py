@@ -41,9 +41,11 @@ from assessment.certificates.pdf_identity import (
     RETIRED_FOLDER,
     IdentityProblem,
     PdfIdentity,
+    PdfPrivateKey,
     certificates_in,
     create_self_signed,
     has_identity,
+    install_identity,
     load_identity,
 )
 from assessment.certificates.record import default_issuer
@@ -171,12 +173,19 @@ def ensure_demo_issuer() -> tuple[Path, str] | None:
     return demo_key_dir(), made
 
 
-def rotate(folder: Path | None = None, *, now: dt.datetime) -> Path:
+def rotate(
+    folder: Path | None = None,
+    *,
+    now: dt.datetime,
+    incoming: tuple[PdfPrivateKey, tuple[x509.Certificate, ...]] | None = None,
+) -> Path:
     """Retire the folder's keys and make new ones; returns the retired folder.
 
     The outgoing public key and certificate move to `retired/<date>-<fingerprint>/`, where
     verification keeps trusting them, so certificates signed before still verify. The outgoing
-    private keys are deleted: a retired key verifies, it never signs again.
+    private keys are deleted: a retired key verifies, it never signs again. `incoming` (from
+    `pdf_identity.read_identity`) is a CA-issued key and chain to sign with from now on; without
+    it the new certificate is self-signed. Either way no moment passes with no usable identity.
     """
     folder = (folder or default_key_dir()).expanduser().absolute()
     outgoing = load_private_key(folder)  # refuses a missing or unsafe key before anything moves
@@ -188,4 +197,6 @@ def rotate(folder: Path | None = None, *, now: dt.datetime) -> Path:
     for name in (PRIVATE_NAME, PDF_KEY_NAME):
         (folder / name).unlink(missing_ok=True)
     init_keys(folder, issuer_name=default_issuer())
+    if incoming is not None:
+        install_identity(folder, *incoming)
     return retired

@@ -26,6 +26,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -203,8 +204,7 @@ def _usable(key: object, chain: list[x509.Certificate], source: str, now: dt.dat
         raise IdentityProblem(Problem((), "certificates.identity_usage", {"file": source}))
 
 
-def import_identity(
-    folder: Path,
+def read_identity(
     *,
     now: dt.datetime,
     pkcs12_data: bytes | None = None,
@@ -212,10 +212,10 @@ def import_identity(
     key_pem: bytes | None = None,
     chain_pem: bytes | None = None,
     source: str = "",
-) -> PdfIdentity:
-    """Install a CA-issued key and certificate: a PKCS#12 bundle, or a PEM key and a PEM chain
-    (signing certificate first). The key must match the certificate, which must be current and
-    allow digital signatures."""
+) -> tuple[PdfPrivateKey, tuple[x509.Certificate, ...]]:
+    """A CA-issued key and chain from a PKCS#12 bundle, or from a PEM key and a PEM chain (signing
+    certificate first), once the key matches the certificate, which must be current and allow
+    digital signatures. Nothing is written."""
     if pkcs12_data is not None:
         try:
             key, cert, extra = pkcs12.load_key_and_certificates(pkcs12_data, password)
@@ -238,7 +238,20 @@ def import_identity(
             ) from None
     _usable(key, chain, source, now)
     assert isinstance(key, PdfPrivateKey)  # noqa: S101 - _usable checked it
-    return _save(folder, key, tuple(chain))
+    return key, tuple(chain)
+
+
+def install_identity(
+    folder: Path, key: PdfPrivateKey, chain: tuple[x509.Certificate, ...]
+) -> PdfIdentity:
+    """Write a key and chain `read_identity` accepted into the key folder (replacing any)."""
+    return _save(folder, key, chain)
+
+
+def import_identity(folder: Path, *, now: dt.datetime, **given: Any) -> PdfIdentity:
+    """`read_identity`, then `install_identity`: the path for a real issuer's CA certificate."""
+    key, chain = read_identity(now=now, **given)
+    return install_identity(folder, key, chain)
 
 
 def has_identity(folder: Path) -> bool:

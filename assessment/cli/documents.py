@@ -55,8 +55,9 @@ from assessment.certificates.pdf_identity import (
     certificates_in,
     create_self_signed,
     has_identity,
-    import_identity,
+    install_identity,
     load_identity,
+    read_identity,
     subject_text,
 )
 from assessment.certificates.pdf_signature import SIGNED, UNSIGNED, PdfSignatureCheck
@@ -123,18 +124,17 @@ def _register_keys(sub: Any) -> None:
         "first (--cert). The Ed25519 record key stays as it is (created if missing).",
     )
     imp.add_argument("--dir", type=Path, help="key folder")
-    imp.add_argument("--pkcs12", type=Path, help="PKCS#12 file (.p12/.pfx)")
-    imp.add_argument("--password-env", metavar="VAR", help="environment variable with its password")
-    imp.add_argument(
-        "--key", type=Path, help="PEM private key (unencrypted, or with --password-env)"
-    )
-    imp.add_argument("--cert", type=Path, help="PEM certificate chain, signing certificate first")
+    _add_identity_options(imp)
     imp.set_defaults(handler=_keys_import)
     rot = actions.add_parser(
         "rotate",
         help="retire the current keys (kept for verification only) and create new ones",
+        description="The outgoing public key and certificate stay trusted for verification; "
+        "the outgoing private keys are deleted. With --pkcs12 or --key/--cert the new PDF "
+        "certificate is that CA-issued one, otherwise a new self-signed one.",
     )
     rot.add_argument("--dir", type=Path, help="key folder")
+    _add_identity_options(rot)
     rot.set_defaults(handler=_keys_rotate)
     show = actions.add_parser("show", help="print the public key, the certificate and fingerprints")
     show.add_argument("--dir", type=Path, help="key folder")
@@ -179,33 +179,56 @@ def _keys_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys_import(args: argparse.Namespace) -> int:
-    folder = (args.dir or default_key_dir()).expanduser()
-    if (args.pkcs12 is None) == (args.key is None):
-        return fail("give either --pkcs12 FILE or --key FILE with --cert FILE")
-    if args.key is not None and args.cert is None:
-        return fail("--key needs --cert (the PEM certificate chain, signing certificate first)")
+def _add_identity_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pkcs12", type=Path, help="PKCS#12 file (.p12/.pfx)")
+    parser.add_argument(
+        "--password-env", metavar="VAR", help="environment variable holding its password"
+    )
+    parser.add_argument(
+        "--key", type=Path, help="PEM private key (unencrypted, or with --password-env)"
+    )
+    parser.add_argument(
+        "--cert", type=Path, help="PEM certificate chain, signing certificate first"
+    )
+
+
+def _given_identity(args: argparse.Namespace, *, required: bool) -> Any:
+    """The CA-issued key and chain the options name (read and checked, nothing written), or None
+    when none is named and none is required. Raises IdentityProblem or ValueError (a message)."""
+    if args.pkcs12 is None and args.key is None and args.cert is None:
+        if required:
+            raise ValueError("give either --pkcs12 FILE or --key FILE with --cert FILE")
+        return None
+    if args.pkcs12 is not None and (args.key is not None or args.cert is not None):
+        raise ValueError("give either --pkcs12 FILE or --key FILE with --cert FILE, not both")
+    if args.pkcs12 is None and (args.key is None or args.cert is None):
+        raise ValueError("--key and --cert go together (the PEM key and its certificate chain)")
     password = None
     if args.password_env:
         value = os.environ.get(args.password_env)
         if value is None:
-            return fail(f"the environment variable {args.password_env} is not set")
+            raise ValueError(f"the environment variable {args.password_env} is not set")
         password = value.encode("utf-8")
+    if args.pkcs12 is not None:
+        return read_identity(
+            now=utcnow(), pkcs12_data=args.pkcs12.read_bytes(), password=password,
+            source=str(args.pkcs12),
+        )  # fmt: skip
+    return read_identity(
+        now=utcnow(), key_pem=args.key.read_bytes(), chain_pem=args.cert.read_bytes(),
+        password=password, source=str(args.cert),
+    )  # fmt: skip
+
+
+def _keys_import(args: argparse.Namespace) -> int:
+    folder = (args.dir or default_key_dir()).expanduser()
     try:
+        incoming = _given_identity(args, required=True)
         if not (folder / PRIVATE_NAME).is_file():
             private, _, made = init_keys(args.dir)
             print(f"private key: {private} (Ed25519 record key, new; fingerprint {made})")
-        if args.pkcs12 is not None:
-            identity = import_identity(
-                folder, now=utcnow(), pkcs12_data=args.pkcs12.read_bytes(), password=password,
-                source=str(args.pkcs12),
-            )  # fmt: skip
-        else:
-            identity = import_identity(
-                folder, now=utcnow(), key_pem=args.key.read_bytes(),
-                chain_pem=args.cert.read_bytes(), password=password, source=str(args.cert),
-            )  # fmt: skip
-    except (KeyProblem, IdentityProblem) as exc:
+        identity = install_identity(folder, *incoming)
+    except (KeyProblem, IdentityProblem, ValueError) as exc:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"{exc.filename}: {exc.strerror or exc}")
@@ -214,13 +237,16 @@ def _keys_import(args: argparse.Namespace) -> int:
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
+    folder = (args.dir or default_key_dir()).expanduser()
     try:
-        retired = rotate(args.dir, now=utcnow())
-        folder = (args.dir or default_key_dir()).expanduser()
+        incoming = _given_identity(args, required=False)  # checked before anything moves
+        retired = rotate(args.dir, now=utcnow(), incoming=incoming)
         key = load_private_key(folder)
         identity = load_identity(folder)
-    except (KeyProblem, IdentityProblem, OSError) as exc:
+    except (KeyProblem, IdentityProblem, ValueError) as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{exc.filename or folder}: {exc.strerror or exc}")
     print(f"retired:     {retired} (public key and certificate; trusted for verification only)")
     print("             the retired private keys were deleted: they never sign again")
     print(f"new key:     {key.path} (fingerprint {key.fingerprint})")
