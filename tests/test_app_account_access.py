@@ -47,7 +47,7 @@ def test_the_certificates_page_shows_the_public_address(
     monkeypatch.setenv("ZHIZAO_PUBLIC_URL", "https://zhizao.example.cn")
     at = run(app_world.app("admin"))
     run(at.switch_page("ui/pages/admin_certificates.py"))
-    assert any("公开访问地址：https://zhizao.example.cn" in c.value for c in at.caption)
+    assert any("公开访问地址：`https://zhizao.example.cn`" in c.value for c in at.caption)
     monkeypatch.delenv("ZHIZAO_PUBLIC_URL")
     monkeypatch.delenv("ZHIZAO_BASE_URL", raising=False)
     run(at)

@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from assessment.certificates.envelope import ATTACHMENT_NAME, SignedRecord
-from assessment.certificates.record import CertificateRecord, RecordError
+from assessment.certificates.record import DEMO_FLAG, CertificateRecord, RecordError
 from assessment.pdf.fonts import FONT, register_fonts, require_glyphs
 from assessment.pdf.layout import (
     CREAM,
@@ -93,9 +93,11 @@ def _validity_note(record: CertificateRecord) -> str:
 def _unofficial_note(record: CertificateRecord) -> str:
     """The record names its unofficial encodings by code ('tier_rule: INFERRED'); the certificate
     prints what kind of source they rest on, once per kind, in both languages."""
-    if not record.unofficial:
+    # The demo key's entry is no encoding: the band across the top of the page says it.
+    entries = [u for u in record.unofficial if u != DEMO_FLAG]
+    if not entries:
         return ""
-    labels = list(dict.fromkeys(split_unofficial(u)[1] for u in record.unofficial))
+    labels = list(dict.fromkeys(split_unofficial(u)[1] for u in entries))
     return (
         "评分所依据的部分编码非官方："
         + "、".join(label_name(x, "zh") for x in labels)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assessment.certificates.record import DEMO_FLAG
 from standards import Label
 
 
@@ -171,10 +172,20 @@ def split_unofficial(entry: str) -> tuple[str, str]:
     return (what.strip(), label.strip()) if what else ("", label.strip())
 
 
+DEMO_SENTENCE = Words(
+    zh="由演示系统的演示签发密钥签署：不是任何真实签发机构的证书。",
+    en="Signed with the demo issuer key of a demonstration installation: not a certificate of "
+    "any real issuer.",
+)
+
+
 def unofficial_sentences(entries: list[str] | tuple[str, ...], lang: str) -> list[str]:
     """The sentences for a certificate's or a result's unofficial encodings, without repeats."""
     out: list[str] = []
     for entry in entries:
+        if entry == DEMO_FLAG:
+            out.append(DEMO_SENTENCE.get(lang))
+            continue
         what, label = split_unofficial(entry)
         sentence = label_sentence(label, lang, what)
         if sentence not in out:

@@ -292,9 +292,9 @@ def public_address(issuer: Issuer | None) -> None:
     """The address every QR code and link starts with; a real issuer cannot issue without it."""
     url = public_url()
     if url is not None:
-        st.caption(t("certs.public_url", url=md(url), name=ENV_PUBLIC_URL))
+        st.caption(t("certs.public_url", url=url, name=ENV_PUBLIC_URL))
     elif issuer is not None and issuer.demo:
-        st.caption(t("certs.public_url_demo", name=ENV_PUBLIC_URL, default=md(DEFAULT_BASE_URL)))
+        st.caption(t("certs.public_url_demo", name=ENV_PUBLIC_URL, default=DEFAULT_BASE_URL))
     else:
         st.warning(t("certs.public_url_missing", name=ENV_PUBLIC_URL))
 

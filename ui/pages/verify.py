@@ -43,9 +43,13 @@ def render() -> None:
 
 def _part(label: str, holds: bool | None) -> str:
     state = "part_unchecked" if holds is None else ("part_ok" if holds else "part_failed")
-    return (
-        f"{'✅' if holds else '❌' if holds is False else '❔'} **{label}**：{t(f'verify.{state}')}"
-    )
+    # Material icons ship with Streamlit; emoji would need a font many machines lack.
+    icon = {
+        "part_ok": ":green[:material/check_circle:]",
+        "part_failed": ":red[:material/cancel:]",
+        "part_unchecked": ":gray[:material/help:]",
+    }[state]
+    return f"{icon} **{label}**：{t(f'verify.{state}')}"
 
 
 def show_file_verdict(verdict: Verdict) -> None:
