@@ -32,7 +32,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from assessment.accounts import sessions
-from assessment.certificates.issuer import configured_issuer
+from assessment.certificates.issuer import Issuer, configured_issuer
 from assessment.certificates.keys import PUBLIC_NAME, KeyProblem
 from assessment.certificates.pdf_identity import CERT_NAME
 from assessment.certificates.revocations import (
@@ -117,11 +117,16 @@ async def sign_out(request: Request) -> Response:
     return response
 
 
-def _revocation_list() -> bytes | None:
+def _usable_issuer() -> Issuer | None:
+    """The issuer whose public files are served; none when there is no usable key."""
     try:
-        issuer = configured_issuer()
+        return configured_issuer()
     except KeyProblem:
         return None
+
+
+def _revocation_list() -> bytes | None:
+    issuer = _usable_issuer()
     if issuer is None:
         return None
     return build_revocation_list(revoked_in(db()), issuer.key, issuer=issuer.name, now=utcnow())
@@ -141,10 +146,7 @@ async def revocations(request: Request) -> Response:
 
 
 def _issuer_file(name: str) -> bytes | None:
-    try:
-        issuer = configured_issuer()
-    except KeyProblem:
-        return None
+    issuer = _usable_issuer()
     if issuer is None:
         return None
     path = issuer.key.path.parent / name

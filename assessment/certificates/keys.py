@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from assessment.certificates.pdf_identity import create_self_signed
 from assessment.certificates.record import default_issuer
+from assessment.certificates.secret_files import write_private_file
 from standards.problems import Problem, ProblemError
 
 ENV_KEY_DIR = "ZHIZAO_KEY_DIR"
@@ -145,12 +146,7 @@ def init_keys(
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    if private_path.exists():
-        private_path.unlink()
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    os.chmod(private_path, 0o600)
+    write_private_file(private_path, pem)
     public_path.write_bytes(public_pem(key.public_key()))
     os.chmod(public_path, 0o644)
     create_self_signed(folder, issuer_name or default_issuer(), now=dt.datetime.now(dt.UTC))

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from assessment.certificates.secret_files import write_private_file
 from standards.problems import Problem, ProblemError
 
 PDF_KEY_NAME = "issuer-pdf.key.pem"
@@ -95,12 +96,7 @@ def _write_private(path: Path, key: PdfPrivateKey) -> None:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    if path.exists():
-        path.unlink()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    os.chmod(path, 0o600)
+    write_private_file(path, pem)
 
 
 def _write_chain(path: Path, chain: Iterable[x509.Certificate]) -> None:
