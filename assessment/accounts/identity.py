@@ -21,10 +21,10 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from assessment.accounts import audit
 from assessment.accounts.principal import Clock, Principal, Role
@@ -157,11 +157,23 @@ def authenticate(
     """The Principal for a correct email and password; AuthenticationFailed (SIGN_IN_FAILED)
     otherwise. The failure count and lock are committed even though the login fails.
 
-    Parallel guesses must not outrun the lock: the attempt is counted first, by one UPDATE that
-    takes the account's row lock (PostgreSQL; SQLite's write transaction serialises anyway) and
-    skips a locked account. A concurrent attempt on the same account waits for this one to commit,
-    then sees its count or its lock, so at most `max_failures` guesses are checked against the
-    account's hash before the lock holds.
+    The scrypt check (~160 ms of CPU) runs outside any transaction, between two short write
+    transactions, so a sign-in never holds SQLite's one write lock while it hashes:
+
+    1. *claim*: one UPDATE counts the attempt and returns the account, but only for an account
+       that is not locked and still has a guess left (`failed_logins < max_failures`). It takes
+       the account's row lock (PostgreSQL; SQLite's write transaction serialises anyway), so
+       however many guesses arrive at once, at most `max_failures` are checked against the
+       account's hash before the lock holds; the others check a dummy hash and fail uncounted,
+       as against a locked account. An account with no guess left and no lock (its last guesses
+       never finished, or the policy was lowered) is locked by that claim, so it cannot stay
+       unreachable.
+    2. the hash is checked, with no transaction open;
+    3. *outcome*: a success resets the count and clears any lock, but only if the account's
+       password, credential version and activity are still those the claim read (a
+       compare-and-set in the UPDATE); a failure is audited with the count its claim reached,
+       and the claim that reached `max_failures` sets the lock unless another attempt has
+       already set it.
     """
     policy = policy or LockoutPolicy.from_env()
     if text_problems(email, "email") or text_problems(
@@ -171,53 +183,103 @@ def authenticate(
         verify_password("refused input", _dummy_hash())
         raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
     now = clock()
-    principal: Principal | None = None
+    attempt = _claim(db, normalise_email(email), now, policy)
+    if attempt is None:  # no such account, locked, or every guess it has left is being checked
+        verify_password(password, _dummy_hash())
+        raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
+    matched = verify_password(password, attempt.password_hash)
+    principal = _settle(db, attempt, matched, now, policy)
+    if principal is None:
+        raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
+    return principal
+
+
+def _not_locked(now: datetime) -> ColumnElement[bool]:
+    return or_(User.locked_until.is_(None), User.locked_until <= now)
+
+
+_SEEN = (
+    User.id, User.email, User.role, User.organisation_id, User.password_hash, User.active,
+    User.failed_logins, User.credential_version,
+)  # fmt: skip
+
+
+def _claim(db: Database, email: str, now: datetime, policy: LockoutPolicy) -> Any | None:
+    """Count one attempt on the account and return what it was checked against (None: no
+    guess may be checked now)."""
     with db.write() as session:
         attempt = session.execute(
             update(User)
             .where(
-                User.email == normalise_email(email),
-                or_(User.locked_until.is_(None), User.locked_until <= now),
+                User.email == email,
+                _not_locked(now),
+                User.failed_logins < policy.max_failures,
             )
             .values(failed_logins=User.failed_logins + 1)
-            .returning(
-                User.id, User.email, User.role, User.organisation_id, User.password_hash,
-                User.active, User.failed_logins, User.credential_version,
-            )
+            .returning(*_SEEN)
             .execution_options(synchronize_session=False)
-        ).first()  # fmt: skip
-        if attempt is None:  # no such account, or locked
-            verify_password(password, _dummy_hash())
-        elif verify_password(password, attempt.password_hash) and attempt.active:
-            principal = _principal(attempt)
-            session.execute(
+        ).first()
+        if attempt is not None:
+            return attempt
+        spent = session.execute(
+            update(User)
+            .where(
+                User.email == email,
+                _not_locked(now),
+                User.failed_logins >= policy.max_failures,
+            )
+            .values(failed_logins=0, locked_until=now + timedelta(minutes=policy.lock_minutes))
+            .returning(*_SEEN, User.locked_until)
+            .execution_options(synchronize_session=False)
+        ).first()
+        if spent is not None:
+            audit.record(
+                session, _principal(spent), "login.locked", "user", spent.id, at=now,
+                after={"locked_until": spent.locked_until},
+            )  # fmt: skip
+        return None
+
+
+def _settle(
+    db: Database, attempt: Any, matched: bool, now: datetime, policy: LockoutPolicy
+) -> Principal | None:
+    """Apply a checked attempt: the Principal on success, None (failure recorded) otherwise."""
+    with db.write() as session:
+        if matched:
+            done = session.execute(
                 update(User)
-                .where(User.id == attempt.id)
+                .where(
+                    User.id == attempt.id,
+                    User.password_hash == attempt.password_hash,
+                    User.credential_version == attempt.credential_version,
+                    User.active.is_(True),
+                )
                 .values(failed_logins=0, locked_until=None, last_login_at=now)
                 .execution_options(synchronize_session=False)
             )
-            audit.record(session, principal, "login.ok", "user", attempt.id, at=now)
-        else:
-            actor = _principal(attempt)
-            audit.record(
-                session, actor, "login.failed", "user", attempt.id, at=now,
-                after={"failed_logins": attempt.failed_logins},
-            )  # fmt: skip
-            if attempt.failed_logins >= policy.max_failures:
-                locked_until = now + timedelta(minutes=policy.lock_minutes)
-                session.execute(
-                    update(User)
-                    .where(User.id == attempt.id)
-                    .values(failed_logins=0, locked_until=locked_until)
-                    .execution_options(synchronize_session=False)
-                )
+            if done.rowcount == 1:
+                principal = _principal(attempt)
+                audit.record(session, principal, "login.ok", "user", attempt.id, at=now)
+                return principal
+        actor = _principal(attempt)
+        audit.record(
+            session, actor, "login.failed", "user", attempt.id, at=now,
+            after={"failed_logins": attempt.failed_logins},
+        )  # fmt: skip
+        if attempt.failed_logins >= policy.max_failures:
+            locked_until = now + timedelta(minutes=policy.lock_minutes)
+            locked = session.execute(
+                update(User)
+                .where(User.id == attempt.id, _not_locked(now))
+                .values(failed_logins=0, locked_until=locked_until)
+                .execution_options(synchronize_session=False)
+            )
+            if locked.rowcount == 1:
                 audit.record(
                     session, actor, "login.locked", "user", attempt.id, at=now,
                     after={"locked_until": locked_until},
                 )  # fmt: skip
-    if principal is None:
-        raise AuthenticationFailed(SIGN_IN_FAILED_PROBLEM)
-    return principal
+        return None
 
 
 def authenticate_external(
