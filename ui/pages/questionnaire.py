@@ -15,6 +15,7 @@ import streamlit as st
 from assessment import submissions
 from assessment.accounts.principal import Principal, Role
 from assessment.errors import Conflict, InvalidInput, LifecycleError
+from assessment.storage.db import StorageBusy
 from assessment.submissions import appdata, evidence, progress
 from scoring import Result
 from scoring.applicability import gate_applies
@@ -103,12 +104,40 @@ def _save(
     except Conflict:
         state["conflict"] = True
         return
+    except StorageBusy as exc:
+        # The database was too busy to wait for: the choice stays on the page, marked as not
+        # saved (and offered to save again) until a save of it goes through.
+        unsaved = state.setdefault("unsaved", {})
+        unsaved.update({("item", k): v for k, v in (answers or {}).items()})
+        unsaved.update({("gate", k): v for k, v in (gates or {}).items()})
+        state["error"] = exc
+        return
     except LifecycleError as exc:
         state["error"] = exc
         return
     state.update(version=view.version, answers=dict(view.answers), gates=dict(view.gates))
     state.pop("error", None)
+    unsaved = state.get("unsaved", {})
+    for slot in [*(("item", k) for k in answers or {}), *(("gate", k) for k in gates or {})]:
+        unsaved.pop(slot, None)
     state["saved"] = next(iter((answers or gates or {}).keys()), None)
+
+
+def _save_again(sid: int) -> None:
+    """Save every choice a busy database left unsaved, as one save."""
+    unsaved = dict(_state(sid).get("unsaved", {}))
+    if unsaved:
+        _save(
+            sid,
+            answers={k: v for (kind, k), v in unsaved.items() if kind == "item"} or None,
+            gates={k: v for (kind, k), v in unsaved.items() if kind == "gate"} or None,
+        )
+
+
+def _unsaved(sid: int, kind: str, key: str) -> tuple[bool, Any]:
+    """Whether this item's (or gate's) last change is still unsaved, and the value chosen."""
+    unsaved = _state(sid).get("unsaved", {})
+    return (kind, key) in unsaved, unsaved.get((kind, key))
 
 
 def _item_value(sid: int, item: Item) -> Any:
@@ -291,6 +320,11 @@ def draw_item(
         badges.append(f":orange-badge[{t('q.below_target')}]")
     if given is None and mandatory:
         badges.append(f":red-badge[{t('q.unanswered')}]")
+    pending, chosen_value = _unsaved(sid, "item", item.id)
+    if pending:
+        # The badges follow what is stored; the widget keeps what was chosen (not yet stored).
+        badges.append(f":red-badge[{t('storage.unsaved_badge')}]")
+        given = chosen_value
     if reread:
         badges.append(f":violet-badge[{t('q.reread')}]")
     rule = item.rule
@@ -419,6 +453,9 @@ def draw_gate(
     profile: str,
 ) -> None:
     given = gates.get(gate.id)
+    pending, chosen_value = _unsaved(sid, "gate", gate.id)
+    if pending:
+        given = chosen_value
     state = {
         True: f":green-badge[{t('q.gate_pass')}]",
         False: f":red-badge[{t('q.gate_fail')}]",
@@ -426,6 +463,8 @@ def draw_gate(
     }
     with st.container(border=True, key=f"gate-{gate.id}"):
         veto = f" :orange-badge[{t('q.veto')}]" if gate.veto else ""
+        if pending:
+            veto += f" :red-badge[{t('storage.unsaved_badge')}]"
         st.markdown(
             f"{state[outcome.passed if outcome else None]}{veto} · {md(plain.clause(gate.clause))}"
         )
@@ -511,6 +550,14 @@ def domain_fragment(
         return
     if state.get("error") is not None:
         show_error(state.pop("error"))
+    if state.get("unsaved"):
+        # Until saved, every choice a busy database refused stays listed here, on any domain.
+        names = "、".join(key for _, key in state["unsaved"])
+        st.warning(t("storage.unsaved", items=names), icon=":material/cloud_off:")
+        st.button(
+            t("storage.retry"), key=f"save-again-{sid}", type="primary",
+            on_click=_save_again, args=(sid,), disabled=not editable,
+        )  # fmt: skip
     if state.pop("uploaded", None):
         st.toast(t("q.uploaded"))
     result = _live(actor, sub, std)

@@ -24,7 +24,7 @@ from assessment.errors import (
     NotFound,
     PermissionDenied,
 )
-from assessment.storage.db import CHINA, Database, database_url, open_database
+from assessment.storage.db import CHINA, Database, StorageBusy, database_url, open_database
 from standards import Standard, Text, bundled_library
 from ui.i18n import DEFAULT, LANGUAGES, translate
 
@@ -179,6 +179,7 @@ def show_error(exc: LifecycleError) -> None:
     """A heading for the kind of failure and the service's problems below it, both in the page's
     language (each problem is rendered from the catalogue, never shown as the English text)."""
     kind = {
+        StorageBusy: "busy",
         Conflict: "conflict",
         InvalidInput: "invalid",
         InvalidTransition: "transition",
