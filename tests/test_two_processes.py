@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,7 @@ def seed_postgres(url: str) -> None:
         try:
             seed_demo(db, cohort_size=0, passwords=dict.fromkeys(EMAILS.values(), PASSWORD))
             system = Principal.system("test")
-            firm = _account(db, EMAILS["firm"])
+            firm = account(db, EMAILS["firm"])
             organisations.create_user(
                 system, db, email=COLLEAGUE, role=Role.ENTERPRISE, password=PASSWORD,
                 org_id=firm.org_id,
@@ -82,13 +82,13 @@ def seed_postgres(url: str) -> None:
         identity.SCRYPT_N = saved
 
 
-def _account(db: Any, email: str) -> Principal:
+def account(db: Any, email: str) -> Principal:
     found = {u.email: u for u in organisations.list_users(Principal.system("test"), db)}[email]
     return Principal(found.id, Role(found.role), found.organisation_id, found.email)
 
 
 @pytest.fixture(scope="module")
-def shared_database(servers: Servers) -> Iterator[str]:  # noqa: F811 - the fixture above
+def shared_database(servers: Servers) -> Iterator[str]:  # noqa: F811 - the fixture
     """A fresh database on the test PostgreSQL server (ZHIZAO_TEST_POSTGRES_URL), migrated and
     seeded; dropped afterwards. Skips (fails under ZHIZAO_STRICT=1) without a server."""
     url = servers.postgres_url()
@@ -97,6 +97,14 @@ def shared_database(servers: Servers) -> Iterator[str]:  # noqa: F811 - the fixt
         yield url
     finally:
         servers.drop(url)
+
+
+def streamlit_command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "streamlit", "run", "ui/server.py",
+        "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+        "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
+    ]  # fmt: skip
 
 
 def _healthy(base: str) -> bool:
@@ -114,10 +122,12 @@ def app_processes(
     ports: Sequence[int],
     *,
     public_url: str | None = None,
+    command: Callable[[int], list[str]] | None = None,
 ) -> Iterator[list[str]]:
     """One `streamlit run ui/server.py` per port, all on `database_url`, sharing one key and one
     data folder as the processes of one installation do; yields their base URLs once every one
-    answers /_stcore/health. Each writes folder/app-PORT.log."""
+    answers /_stcore/health. Each writes folder/app-PORT.log. `command(port)`: another command
+    line than `streamlit_command(port)` (tests/test_proxy.py runs the systemd unit's)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -131,12 +141,7 @@ def app_processes(
             log_path = folder / f"app-{port}.log"
             log = stack.enter_context(log_path.open("w"))
             process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "streamlit", "run", "ui/server.py",
-                    "--server.headless=true", "--server.address=127.0.0.1",
-                    f"--server.port={port}", "--server.fileWatcherType=none",
-                    "--browser.gatherUsageStats=false",
-                ],
+                (command or streamlit_command)(port),
                 cwd=ROOT, env={**env, "ZHIZAO_PUBLIC_URL": public_url or base},
                 stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
@@ -209,7 +214,7 @@ def _session_cookie(context: Any) -> dict[str, Any]:
 def _open_sessions(url: str, email: str) -> list[SignInSession]:
     db = open_database(url, migrate=False)
     try:
-        user = _account(db, email)
+        user = account(db, email)
         with db.read() as session:
             return list(
                 session.scalars(
@@ -275,7 +280,7 @@ def test_two_colleagues_on_two_processes_get_one_conflict_and_lose_no_write(
 ) -> None:
     base_a, base_b = apps
     db = open_database(shared_database, migrate=False)
-    firm = _account(db, EMAILS["firm"])
+    firm = account(db, EMAILS["firm"])
     # The newest editable submission is the one the questionnaire opens (had it opened another,
     # the answers read back below would be missing from this one).
     sub = submissions.create_submission(
