@@ -207,13 +207,15 @@ _SEEN = (
 def _claim(db: Database, email: str, now: datetime, policy: LockoutPolicy) -> Any | None:
     """Count one attempt on the account and return what it was checked against (None: no
     guess may be checked now)."""
+    # A policy of 0 has always meant "lock at the first failure"; it must not mean "no guess".
+    limit = max(policy.max_failures, 1)
     with db.write() as session:
         attempt = session.execute(
             update(User)
             .where(
                 User.email == email,
                 _not_locked(now),
-                User.failed_logins < policy.max_failures,
+                User.failed_logins < limit,
             )
             .values(failed_logins=User.failed_logins + 1)
             .returning(*_SEEN)
@@ -226,7 +228,7 @@ def _claim(db: Database, email: str, now: datetime, policy: LockoutPolicy) -> An
             .where(
                 User.email == email,
                 _not_locked(now),
-                User.failed_logins >= policy.max_failures,
+                User.failed_logins >= limit,
             )
             .values(failed_logins=0, locked_until=now + timedelta(minutes=policy.lock_minutes))
             .returning(*_SEEN, User.locked_until)
