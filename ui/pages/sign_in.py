@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment.errors import AuthenticationFailed
+from assessment.errors import AuthenticationFailed, LifecycleError
 from ui.parts import auth
-from ui.parts.common import md, t
+from ui.parts.common import md, show_error, t
 
 
 def render() -> None:
@@ -34,6 +34,8 @@ def render() -> None:
             # One answer for every failure, so the page never tells whether an account exists.
             st.error(t("signin.wrong"))
             st.caption(t("signin.lockout_hint"))
+        except LifecycleError as exc:  # the database too busy to record the attempt
+            show_error(exc)
         else:
             st.rerun()
     if auth.oidc_configured():
