@@ -52,7 +52,7 @@ bench: $(STAMP)
 	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Tools that only tests need. Debian package names; run as root (CI does).
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools postgresql
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools postgresql nginx
 system-deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)

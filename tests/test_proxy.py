@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from e2e_support import TIMEOUT, nav, sees
 from lifecycle_support import servers  # noqa: F401 - the session's PostgreSQL templates
-from test_two_processes import (
+from multiprocess_support import (
     PROFILE,
     SAVED,
     STANDARD,
