@@ -33,8 +33,9 @@ cookie from the answer, and reconnects with the cookie on the websocket upgrade 
 browser's reload does. Then it opens the questionnaire from the navigation (by its page script
 hash) and answers: a random radio of the domain on screen set to another option, 1–3 s of think
 time between answers, the next domain (its "next" button) once every radio of this one has been
-answered. All users start at once (the deadline's rush); the answering clock (`--seconds`) starts
-when every user has its questionnaire open.
+answered. Each row starts fresh app processes and warms each up with one more firm (sign-in,
+questionnaire, one answer; untimed). Then all the row's users start at once (the deadline's
+rush); the answering clock (`--seconds`) starts when every user has its questionnaire open.
 
 Timed, per user action, from sending the BackMsg to the script_finished that ends the run
 (an answer's fragment run, or the full run the page asks for when a domain becomes complete):
@@ -630,9 +631,35 @@ class Row:
     rss: list[float]
 
 
+async def warm_up(firms: list[Firm], servers: list[Server], items: set[str]) -> Tally:
+    """One firm per process signs in, opens its questionnaire and answers once, untimed, so
+    that the row meets processes that have run every page once (as a server that has been up
+    has), not their first imports."""
+    tally = Tally()
+    users = [
+        User(f, s.port, tally, items, n)
+        for n, (f, s) in enumerate(zip(firms, servers, strict=True))
+    ]
+
+    async def once(user: User) -> None:
+        try:
+            await user.sign_in_and_open()
+            await user.answer()
+        except (Broken, *TRANSPORT) as exc:
+            tally.errors[str(exc) or type(exc).__name__] += 1
+        finally:
+            await user.tab.close()
+
+    await asyncio.gather(*(once(u) for u in users))
+    return tally
+
+
 async def answer_phase(
-    firms: list[Firm], servers: list[Server], seconds: float, items: set[str]
+    firms: list[Firm], warm: list[Firm], servers: list[Server], seconds: float, items: set[str]
 ) -> tuple[Tally, float, float, float]:
+    warmed = await warm_up(warm, servers, items)
+    if warmed.errors or len(warmed.answers) != len(servers):
+        raise RuntimeError(f"warm-up failed: {dict(warmed.errors) or 'no answer confirmed'}")
     tally = Tally()
     users = [
         User(firm, servers[n % len(servers)].port, tally, items, 1000 + n)
@@ -672,11 +699,16 @@ def lost_writes(
 
 
 def measure_row(
-    url: str, folder: Path, firms: list[Firm], args: argparse.Namespace, keys: dict[str, list[Any]]
+    url: str,
+    folder: Path,
+    firms: list[Firm],
+    warm: list[Firm],
+    args: argparse.Namespace,
+    keys: dict[str, list[Any]],
 ) -> Row:
     with app_processes(url, folder, args.processes, args.option) as servers:
         tally, elapsed, cpu, own = asyncio.run(
-            answer_phase(firms, servers, args.seconds, set(keys))
+            answer_phase(firms, warm, servers, args.seconds, set(keys))
         )
         rss = [rss_mb(s.process.pid) for s in servers]
     lost, checked = lost_writes(url, tally, firms, keys)
@@ -776,18 +808,22 @@ def main() -> int:
     try:
         with fresh_database(args.database_url, folder) as url:
             began = time.perf_counter()
-            firms = seed(url, sum(rows), args.cohort, args.standard, args.profile)
+            # Each row: its own firms, and one more per process to warm the processes up with.
+            needed = sum(rows) + len(rows) * args.processes
+            firms = seed(url, needed, args.cohort, args.standard, args.profile)
             print(
-                f"seeded the demo and {len(firms)} firm accounts in {time.perf_counter() - began:.0f} s"
+                f"seeded the demo and {len(firms)} firm accounts (with the warm-up's) in {time.perf_counter() - began:.0f} s"
             )
             for count in rows:
                 mine, firms = firms[:count], firms[count:]
-                row = measure_row(url, folder, mine, args, keys)
+                warm, firms = firms[: args.processes], firms[args.processes :]
+                row = measure_row(url, folder, mine, warm, args, keys)
                 results.append(row)
                 t = row.tally
                 print(
                     f"  {count} firms: {len(t.answers)} answers in {row.seconds:.0f} s, "
-                    f"{len(t.next_domain)} domain changes (median {median(t.next_domain):,.0f} ms), "
+                    f"{len(t.next_domain)} domain changes (median / p95 {median(t.next_domain):,.0f} / "
+                    f"{p95(t.next_domain):,.0f} ms), "
                     f"server RSS {' + '.join(f'{r:.0f}' for r in row.rss)} MB, "
                     f"bench's own CPU {row.client_cpu / row.seconds * 100:.0f} %, "
                     f"load {load1():.2f}",
