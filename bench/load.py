@@ -47,7 +47,8 @@ Actions/s counts confirmed answers and domain changes. Server CPU is read from /
 every app process over the answering phase only (the sign-ins are not in it) and also given per
 action; it includes what the server does after it has sent script_finished (Streamlit's garbage
 collection runs then), so it can exceed an action's time. The bench's own CPU is printed too: it
-shares the machine. Afterwards every answer the page confirmed is re-read from the database: a
+shares the machine; so does PostgreSQL, whose work is in the machine's busy share (/proc/stat)
+printed with it. Afterwards every answer the page confirmed is re-read from the database: a
 confirmed answer whose stored value differs is a lost write.
 
 Several processes are reached directly, each user on one of them in turn (user i on process
@@ -287,6 +288,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, every core (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    total = sum(values[:8])  # guest time is already in user time
+    return (total - idle) / TICK, total / TICK
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -470,6 +479,7 @@ class Tally:
     errors: collections.Counter[str] = field(default_factory=collections.Counter)
     # submission → item → the option's position, for every answer the page confirmed
     confirmed: dict[int, dict[str, int]] = field(default_factory=dict)
+    machine: float = 0.0  # share of all cores busy over the answering phase
 
 
 class User:
@@ -670,12 +680,14 @@ async def answer_phase(
     tasks = [asyncio.create_task(drive(u, ready, deadline)) for u in users]
     await ready.wait()
     pids = [s.process.pid for s in servers]
-    cpu0, own0 = sum(cpu_seconds(p) for p in pids), time.process_time()
+    cpu0, own0, machine0 = sum(cpu_seconds(p) for p in pids), time.process_time(), machine_busy()
     started = time.monotonic()
     deadline[0] = started + seconds
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
     cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+    machine1 = machine_busy()
+    tally.machine = (machine1[0] - machine0[0]) / (machine1[1] - machine0[1])
     return tally, elapsed, cpu, time.process_time() - own0
 
 
@@ -826,6 +838,7 @@ def main() -> int:
                     f"{p95(t.next_domain):,.0f} ms), "
                     f"server RSS {' + '.join(f'{r:.0f}' for r in row.rss)} MB, "
                     f"bench's own CPU {row.client_cpu / row.seconds * 100:.0f} %, "
+                    f"machine {t.machine * 100:.0f} % busy (of {cores} cores), "
                     f"load {load1():.2f}",
                     flush=True,
                 )
