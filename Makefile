@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8501
 
-.PHONY: run test lint typecheck unit bench system-deps clean help
+.PHONY: run test lint typecheck unit bench bench-load system-deps clean help
 
 help:
 	@echo "make run          set up .venv and start the app on http://localhost:$(PORT)"
 	@echo "make test         set up .venv, run lint, type checks and the whole test suite"
 	@echo "make bench        run the speed scripts under bench/ and print their figures"
+	@echo "make bench-load   simulated firms at once over the websocket protocol (bench/load.py)"
 	@echo "make system-deps  install the Debian packages that some tests need (root)"
 
 $(STAMP): pyproject.toml
@@ -50,6 +51,10 @@ test: lint typecheck unit
 BENCHES := bench/scoring.py bench/app.py bench/benchmark.py bench/documents.py bench/browser.py
 bench: $(STAMP)
 	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Many firms at once (about 5 minutes; PostgreSQL rows with BENCH_DATABASE_URL=postgresql+psycopg://…).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load.py $(if $(BENCH_DATABASE_URL),--database-url "$(BENCH_DATABASE_URL)")
 
 # Tools that only tests need. Debian package names; run as root (CI does).
 SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools postgresql nginx
