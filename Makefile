@@ -48,11 +48,11 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 # bench/make_answers.py is not a bench: it generates the answer sets that bench/scoring.py times.
-BENCHES := bench/scoring.py bench/app.py bench/benchmark.py bench/documents.py bench/browser.py
+BENCHES := bench/scoring.py bench/app.py bench/benchmark.py bench/documents.py bench/browser.py bench/load.py
 bench: $(STAMP)
 	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-# Many firms at once (about 5 minutes; PostgreSQL rows with BENCH_DATABASE_URL=postgresql+psycopg://…).
+# bench/load.py alone (last in `make bench`, about 5 minutes); PostgreSQL with BENCH_DATABASE_URL=postgresql+psycopg://…
 bench-load: $(STAMP)
 	$(BIN)/python bench/load.py $(if $(BENCH_DATABASE_URL),--database-url "$(BENCH_DATABASE_URL)")
 
