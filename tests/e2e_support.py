@@ -32,7 +32,7 @@ TIMEOUT = 30_000  # ms, per wait
 ARTIFACTS = Path(os.environ.get("ZHIZAO_ARTIFACTS", ROOT / "tmp" / "artifacts")) / "e2e"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -46,6 +46,15 @@ def demo_issuer_key(folder: Path) -> Path:
     return keys
 
 
+def healthy(base: str) -> bool:
+    """Whether the app at `base` answers its health check now."""
+    try:
+        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+            return bool(reply.read().strip() == b"ok")
+    except OSError:
+        return False
+
+
 @contextmanager
 def streamlit_server(
     folder: Path, *, port: int | None = None, options: Sequence[str] = ()
@@ -55,7 +64,7 @@ def streamlit_server(
     database = folder / "e2e.sqlite"
     seed_file(database)
     url = f"sqlite:///{database}"
-    port = port or _free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -80,12 +89,8 @@ def streamlit_server(
                 raise RuntimeError(
                     f"streamlit exited with {process.returncode}; see {folder / 'streamlit.log'}"
                 )
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
-                    if reply.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
+            if healthy(base):
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
             time.sleep(0.3)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 import pytest
 from app_support import EMAILS, PASSWORD, ROOT
 from conftest import require_tool
-from e2e_support import TIMEOUT, chromium_browser, settle
+from e2e_support import TIMEOUT, chromium_browser, healthy, settle
 from lifecycle_support import Servers, servers  # noqa: F401 - the session's PostgreSQL templates
 
 from assessment.accounts import identity, organisations
@@ -34,12 +32,6 @@ SAVED = "已自动保存。"
 CONFLICT = "保存冲突：他人已在您之后保存了此评估，您的修改未保存。请重新载入后再修改。"
 STANDARD, PROFILE = "gbt37393-2019", "digital-workshop"  # yes/no items, quick to answer
 YES = re.compile(r"^是（")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed_postgres(url: str) -> None:
@@ -88,14 +80,6 @@ def streamlit_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
-            return bool(reply.read().strip() == b"ok")
-    except OSError:
-        return False
-
-
 @contextmanager
 def app_processes(
     database_url: str,
@@ -137,7 +121,7 @@ def app_processes(
                     raise RuntimeError(
                         f"streamlit exited with {process.returncode}; see {log_path}"
                     )
-                if _healthy(base):
+                if healthy(base):
                     waiting.remove(entry)
             if waiting and time.monotonic() > deadline:
                 raise RuntimeError(f"no answer on /_stcore/health within 90 s: {waiting[0][2]}")

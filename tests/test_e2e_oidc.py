@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from app_support import EMAILS
 from conftest import require_tool
-from e2e_support import TIMEOUT, _free_port, chromium_browser, settle, streamlit_server
+from e2e_support import TIMEOUT, chromium_browser, free_port, settle, streamlit_server
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from oidc_provider_mock import run_server_in_thread  # noqa: PLC0415 - a test tool only
 
     folder = tmp_path_factory.mktemp("oidc")
-    port = _free_port()
+    port = free_port()
     with run_server_in_thread() as provider:
         secrets_file = folder / "secrets.toml"
         secrets_file.write_text(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from app_support import ROOT
 from conftest import require_tool
-from e2e_support import TIMEOUT, _free_port, chromium_browser, settle
+from e2e_support import TIMEOUT, chromium_browser, free_port, settle
 
 from assessment.accounts.principal import Principal
 from assessment.certificates import records
@@ -42,7 +42,7 @@ def test_make_run_on_another_port_prints_qr_codes_that_lead_there(tmp_path: Path
     pdftoppm = require_tool("pdftoppm", "poppler-utils")
     zbarimg = require_tool("zbarimg", "zbar-tools")
     chromium = os.environ.get("E2E_CHROMIUM") or require_tool("chromium", "chromium")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("ZHIZAO_PUBLIC_URL", "ZHIZAO_BASE_URL")}
     env |= {"ZHIZAO_DATA_DIR": str(tmp_path / "data"), "ZHIZAO_KEY_DIR": str(tmp_path / "keys")}
     env.pop("DATABASE_URL", None)

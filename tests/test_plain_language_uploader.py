@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from conftest import require_tool
-from e2e_support import ROOT, _free_port, chromium_browser, settle
+from e2e_support import ROOT, chromium_browser, free_port, settle
 
 APP = """
 import sys
@@ -65,7 +65,7 @@ def test_uploader_words_follow_the_catalogue(tmp_path: Path) -> None:
     chromium = os.environ.get("E2E_CHROMIUM") or require_tool("chromium", "chromium")
     script = tmp_path / "uploaders.py"
     script.write_text(APP.format(root=str(ROOT), lang="zh"), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     process = _serve(script, port)
     try:
         with chromium_browser(chromium) as browser:

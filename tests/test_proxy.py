@@ -42,7 +42,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from e2e_support import TIMEOUT, nav, sees
+from e2e_support import TIMEOUT, free_port, nav, sees
 from lifecycle_support import servers  # noqa: F401 - the session's PostgreSQL templates
 from multiprocess_support import (
     PROFILE,
@@ -52,7 +52,6 @@ from multiprocess_support import (
     answer_yes,
     app_processes,
     browser,  # noqa: F401 - the Chromium fixture
-    free_port,
     shared_database,  # noqa: F401 - the seeded PostgreSQL database fixture
     sign_in_as,
 )

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from app_support import EMAILS
-from e2e_support import TIMEOUT, click, nav, sees, settle
+from e2e_support import TIMEOUT, click, free_port, nav, sees, settle
 from lifecycle_support import servers  # noqa: F401 - the session's PostgreSQL templates
 from multiprocess_support import (
     COLLEAGUE,
@@ -34,7 +34,6 @@ from multiprocess_support import (
     answer_yes,
     app_processes,
     browser,  # noqa: F401 - the Chromium fixture
-    free_port,
     shared_database,  # noqa: F401 - the seeded PostgreSQL database fixture
     sign_in_as,
 )
